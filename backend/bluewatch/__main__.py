@@ -1,0 +1,3 @@
+from bluewatch.cli import main
+
+main()

@@ -1,0 +1,148 @@
+"""GET/POST/PATCH/DELETE for incidents, convoy routes and camps, from one LayerSpec each."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Path, Request
+from starlette.responses import Response
+
+from bluewatch.api.body import read_json
+from bluewatch.api.deps import DatabaseDep, LimitsDep, PrincipalDep
+from bluewatch.api.responses import GeoJSONResponse, JSONResponse
+from bluewatch.layers import service, store
+from bluewatch.layers.query import MAX_LIMIT, encode_cursor, parse_list_query
+from bluewatch.layers.spec import LayerSpec
+
+RecordId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the record's id")]
+
+GEOJSON_BODY = {
+    "required": True,
+    "content": {
+        "application/geo+json": {"schema": {"type": "object", "required": ["type"]}},
+        "application/json": {"schema": {"type": "object", "required": ["type"]}},
+    },
+}
+
+
+def list_parameters(spec: LayerSpec) -> list[dict[str, Any]]:
+    """OpenAPI descriptions of the list filters (parsed by ``parse_list_query``)."""
+    described = [
+        ("bbox", "minLon,minLat,maxLon,maxLat (WGS 84)"),
+        ("limit", f"features per page, 1..{MAX_LIMIT} (default 100)"),
+        ("cursor", "opaque; follow the 'next' link"),
+    ]
+    if spec.time_filter != "none":
+        described.append(("datetime", "RFC 3339 instant or interval start/end, '..' open"))
+    for name, choices in spec.choice_filters.items():
+        described.append((name, "comma-separated: " + ", ".join(c.value for c in choices)))
+    if spec.has_severity:
+        described.append(("severity_min", "1..5"))
+    return [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+         "description": text}
+        for name, text in described
+    ]  # fmt: skip
+
+
+def feature_collection(request: Request, page: store.Page) -> bytes:
+    links = [{"rel": "self", "href": str(request.url), "type": "application/geo+json"}]
+    if page.next_after_id is not None:
+        next_url = request.url.include_query_params(cursor=encode_cursor(page.next_after_id))
+        links.append({"rel": "next", "href": str(next_url), "type": "application/geo+json"})
+    head = orjson.dumps(
+        {"type": "FeatureCollection", "numberReturned": page.number_returned, "links": links}
+    )
+    return head[:-1] + b',"features":' + page.features_json + b"}"
+
+
+def layer_router(spec: LayerSpec) -> APIRouter:
+    router = APIRouter(prefix=f"/{spec.name}", tags=[spec.title])
+
+    @router.get(
+        "",
+        name=f"list_{spec.name}",
+        summary=f"List {spec.title.lower()} as a GeoJSON FeatureCollection",
+        response_class=GeoJSONResponse,
+        openapi_extra={"parameters": list_parameters(spec)},
+    )
+    async def list_features(
+        request: Request, database: DatabaseDep, principal: PrincipalDep
+    ) -> Response:
+        query = parse_list_query(spec, request.query_params)
+        query.clearance = principal.clearance
+        async with database.read() as connection:
+            page = await store.list_page(connection, spec, query)
+        return GeoJSONResponse(feature_collection(request, page))
+
+    @router.post(
+        "",
+        name=f"create_{spec.name}",
+        summary=f"Create {spec.title.lower()}: a Feature, or a FeatureCollection (atomic)",
+        response_class=GeoJSONResponse,
+        status_code=201,
+        openapi_extra={"requestBody": GEOJSON_BODY},
+    )
+    async def create_features(
+        request: Request, database: DatabaseDep, principal: PrincipalDep, limits: LimitsDep
+    ) -> Response:
+        body = await read_json(request)
+        result = await service.create(database, spec, body, principal, limits)
+        outcome = result.outcome
+        if result.feature is not None:
+            created = outcome.results[0] == "created"
+            location = str(request.url_for(f"get_{spec.name}", record_id=outcome.ids[0]))
+            return GeoJSONResponse(
+                result.feature, status_code=201 if created else 200, headers={"Location": location}
+            )
+        summary = {
+            "created": outcome.count("created"),
+            "updated": outcome.count("updated"),
+            "unchanged": outcome.count("unchanged"),
+            "items": [
+                {"id": record_id, "result": outcome_result}
+                for record_id, outcome_result in zip(outcome.ids, outcome.results, strict=True)
+            ],
+        }
+        return JSONResponse(summary, status_code=200)
+
+    @router.get(
+        "/{record_id}",
+        name=f"get_{spec.name}",
+        summary=f"One of the {spec.title.lower()} as a GeoJSON Feature",
+        response_class=GeoJSONResponse,
+    )
+    async def get_feature(
+        record_id: RecordId, database: DatabaseDep, principal: PrincipalDep
+    ) -> Response:
+        async with database.read() as connection:
+            feature = await store.get_feature(connection, spec, record_id, principal.clearance)
+        return GeoJSONResponse(feature)
+
+    @router.patch(
+        "/{record_id}",
+        name=f"patch_{spec.name}",
+        summary="Change properties and/or geometry (a partial Feature)",
+        response_class=GeoJSONResponse,
+        openapi_extra={"requestBody": GEOJSON_BODY},
+    )
+    async def patch_feature(
+        record_id: RecordId,
+        request: Request,
+        database: DatabaseDep,
+        principal: PrincipalDep,
+        limits: LimitsDep,
+    ) -> Response:
+        body = await read_json(request)
+        feature = await service.patch(database, spec, record_id, body, principal, limits)
+        return GeoJSONResponse(feature)
+
+    @router.delete("/{record_id}", name=f"delete_{spec.name}", summary="Delete", status_code=204)
+    async def delete_feature(
+        record_id: RecordId, database: DatabaseDep, principal: PrincipalDep
+    ) -> Response:
+        await service.delete(database, spec, record_id, principal)
+        return Response(status_code=204)
+
+    return router

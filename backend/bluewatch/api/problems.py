@@ -1,0 +1,119 @@
+"""The one place where failures become RFC 9457 problem responses.
+
+Domain errors map to a status through ``PROBLEMS``; database errors are
+translated by SQLSTATE; anything else is a generic 500 whose detail goes to the
+log only. No response repeats the client's input, SQL or a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from bluewatch.api.responses import problem
+from bluewatch.errors import (
+    BluewatchError,
+    Conflict,
+    InvalidGeometry,
+    InvalidInput,
+    InvalidParameter,
+    MalformedBody,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEMS: dict[type[BluewatchError], tuple[int, str, str]] = {
+    InvalidParameter: (400, "invalid-parameter", "Invalid query parameter"),
+    MalformedBody: (400, "malformed-body", "Malformed request body"),
+    NotFound: (404, "not-found", "Not found"),
+    Conflict: (409, "conflict", "Conflict"),
+    PayloadTooLarge: (413, "payload-too-large", "Request body too large"),
+    UnsupportedMediaType: (415, "unsupported-media-type", "Unsupported media type"),
+    InvalidGeometry: (422, "invalid-geometry", "Invalid geometry"),
+    InvalidInput: (422, "invalid-input", "Invalid input"),
+}
+
+# SQLSTATE classes the database raises for bad data that slipped past validation.
+SQLSTATE_PROBLEMS: dict[str, tuple[int, str, str, str]] = {
+    "23505": (409, "conflict", "Conflict", "A record with the same unique key already exists."),
+    "23503": (409, "conflict", "Conflict", "The change refers to a record that does not exist."),
+    "23514": (422, "invalid-input", "Invalid input", "A value breaks a rule of the data model."),
+    "23502": (422, "invalid-input", "Invalid input", "A required value is missing."),
+    "22": (422, "invalid-input", "Invalid input", "A value is out of range or malformed."),
+    "XX": (422, "invalid-geometry", "Invalid geometry", "PostGIS could not use the geometry."),
+    "57014": (503, "timeout", "Query timed out", "The query took too long; narrow the filters."),
+    "40001": (503, "retry", "Concurrent update", "A concurrent change collided; retry."),
+    "40P01": (503, "retry", "Concurrent update", "A concurrent change collided; retry."),
+}
+
+HTTP_TITLES = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
+
+
+def domain_problem(error: BluewatchError) -> Response:
+    for cls in type(error).__mro__:
+        if cls in PROBLEMS:
+            status, slug, title = PROBLEMS[cls]
+            errors = [{"pointer": e.pointer, "message": e.message} for e in error.errors]
+            return problem(status, slug, title, error.detail, errors)
+    return internal_error()
+
+
+def internal_error() -> Response:
+    return problem(500, "internal", "Internal server error", "The server failed; it is logged.")
+
+
+def _sqlstate_problem(error: DBAPIError) -> Response:
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    entry = SQLSTATE_PROBLEMS.get(sqlstate) or SQLSTATE_PROBLEMS.get(sqlstate[:2])
+    if entry is None:
+        log.exception("database error %s", sqlstate, exc_info=error)
+        return internal_error()
+    status, slug, title, detail = entry
+    log.info("database refused a request: sqlstate %s", sqlstate)
+    return problem(status, slug, title, detail)
+
+
+def install(app: FastAPI) -> None:
+    async def on_domain_error(_: Request, error: Exception) -> Response:
+        assert isinstance(error, BluewatchError)
+        return domain_problem(error)
+
+    async def on_request_validation(_: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        errors = []
+        for detail in error.errors():
+            where = "/".join(str(part) for part in detail.get("loc", ()))
+            errors.append({"pointer": f"/{where}", "message": str(detail.get("msg", "invalid"))})
+        return problem(
+            400, "invalid-parameter", "Invalid request", "The request is malformed.", errors
+        )
+
+    async def on_http_error(_: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        title = HTTP_TITLES.get(error.status_code, "Request refused")
+        response = problem(error.status_code, f"http-{error.status_code}", title, title + ".")
+        if error.headers:
+            response.headers.update(error.headers)
+        return response
+
+    async def on_database_error(_: Request, error: Exception) -> Response:
+        assert isinstance(error, DBAPIError)
+        return _sqlstate_problem(error)
+
+    async def on_unexpected(_: Request, error: Exception) -> Response:
+        log.exception("unhandled error", exc_info=error)
+        return internal_error()
+
+    app.add_exception_handler(BluewatchError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_request_validation)
+    app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(DBAPIError, on_database_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,64 @@
+"""Domain errors. Domain code raises these; ``api.problems`` maps them to HTTP.
+
+BluewatchError            safe ``detail`` for the client, never raw input
+├── InvalidParameter      a query parameter is malformed or unknown
+├── InvalidInput          a request body fails validation (carries ``errors``)
+│   └── InvalidGeometry   a geometry breaks RFC 7946 or is not valid
+├── MalformedBody         the body is not JSON, or not the expected media type
+├── PayloadTooLarge       the body is over the configured size
+├── NotFound              absent, or above the principal's clearance
+└── Conflict              the change collides with stored state
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One reason a body was refused: a JSON pointer into the body and a message."""
+
+    pointer: str
+    message: str
+
+
+class BluewatchError(Exception):
+    """Base class. ``detail`` is written for the client and never contains its input."""
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class InvalidParameter(BluewatchError):
+    pass
+
+
+class InvalidInput(BluewatchError):
+    pass
+
+
+class InvalidGeometry(InvalidInput):
+    pass
+
+
+class MalformedBody(BluewatchError):
+    pass
+
+
+class UnsupportedMediaType(BluewatchError):
+    pass
+
+
+class PayloadTooLarge(BluewatchError):
+    pass
+
+
+class NotFound(BluewatchError):
+    pass
+
+
+class Conflict(BluewatchError):
+    pass

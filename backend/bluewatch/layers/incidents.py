@@ -1,0 +1,78 @@
+"""Incidents: point events reported in the mission area."""
+
+from __future__ import annotations
+
+import enum
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from bluewatch.layers.spec import COMMON_COLUMNS, Column, LayerProperties, LayerSpec
+
+
+class IncidentCategory(enum.StrEnum):
+    ARMED_CLASH = "armed_clash"
+    IED = "ied"
+    AMBUSH = "ambush"
+    INDIRECT_FIRE = "indirect_fire"
+    ATTACK_ON_CIVILIANS = "attack_on_civilians"
+    ABDUCTION = "abduction"
+    PROTEST = "protest"
+    CRIME = "crime"
+    CHECKPOINT = "checkpoint"
+    DRONE_SIGHTING = "drone_sighting"
+    UXO = "uxo"
+    NATURAL_HAZARD = "natural_hazard"
+    OTHER = "other"
+
+
+class IncidentStatus(enum.StrEnum):
+    REPORTED = "reported"
+    VERIFIED = "verified"
+    DISMISSED = "dismissed"
+
+
+class IncidentProperties(LayerProperties):
+    occurred_at: AwareDatetime
+    reported_at: AwareDatetime | None = None
+    category: IncidentCategory
+    severity: int = Field(ge=1, le=5)
+    fatalities: int = Field(default=0, ge=0, le=100_000)
+    injured: int = Field(default=0, ge=0, le=100_000)
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    source: str | None = Field(default=None, max_length=200)
+    # Admiralty code: reliability of the source A (reliable) … F (cannot be judged),
+    # credibility of the information 1 (confirmed) … 6 (cannot be judged).
+    source_reliability: Literal["A", "B", "C", "D", "E", "F"] | None = None
+    source_credibility: int | None = Field(default=None, ge=1, le=6)
+    geo_precision: int = Field(default=1, ge=1, le=3)
+    status: IncidentStatus = IncidentStatus.REPORTED
+
+
+INCIDENTS = LayerSpec(
+    name="incidents",
+    table="incident",
+    title="Incidents",
+    geometry_type="Point",
+    properties_model=IncidentProperties,
+    columns=(
+        Column("occurred_at", "timestamptz"),
+        Column("reported_at", "timestamptz", default_sql="now()"),
+        Column("category", "text"),
+        Column("severity", "smallint"),
+        Column("fatalities", "integer"),
+        Column("injured", "integer"),
+        Column("title", "text"),
+        Column("description", "text"),
+        Column("source", "text"),
+        Column("source_reliability", "text"),
+        Column("source_credibility", "smallint"),
+        Column("geo_precision", "smallint"),
+        Column("status", "text"),
+        *COMMON_COLUMNS,
+    ),
+    time_filter="instant",
+    choice_filters={"category": IncidentCategory, "status": IncidentStatus},
+    has_severity=True,
+)

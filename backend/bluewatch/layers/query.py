@@ -1,0 +1,264 @@
+"""List filters shared by the API, exports and OGC items: parsing and their SQL.
+
+Filters become SQL fragments with bound parameters; no value is ever written into
+the SQL text. Unknown parameters are refused, so a typo never silently widens a
+query an analyst relies on.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bluewatch.errors import InvalidParameter
+from bluewatch.layers.spec import Classification, LayerSpec
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+COMMON_PARAMETERS = frozenset({"bbox", "datetime", "limit", "cursor"})
+
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class TimeInterval:
+    """A closed interval; ``None`` is an open end. An instant has start == end."""
+
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass
+class ListQuery:
+    bbox: BBox | None = None
+    interval: TimeInterval | None = None
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    severity_min: int | None = None
+    limit: int = DEFAULT_LIMIT
+    after_id: int | None = None
+    clearance: Classification = Classification.STRICTLY_CONFIDENTIAL
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def parse_list_query(
+    spec: LayerSpec,
+    params: Mapping[str, str],
+    *,
+    max_limit: int = MAX_LIMIT,
+    allowed_extra: frozenset[str] = frozenset(),
+) -> ListQuery:
+    allowed = COMMON_PARAMETERS | spec.list_filters | allowed_extra
+    unknown = sorted(name for name in params if name not in allowed)
+    if unknown:
+        names = ", ".join(_safe_name(name) for name in unknown[:5])
+        raise InvalidParameter(
+            f"Unknown query parameter(s) for {spec.name}: {names}. "
+            f"Accepted: {', '.join(sorted(allowed))}."
+        )
+    query = ListQuery()
+    if "bbox" in params:
+        query.bbox = parse_bbox(params["bbox"])
+    if "datetime" in params:
+        if spec.time_filter == "none":
+            raise InvalidParameter(f"{spec.name} have no time dimension to filter by datetime.")
+        query.interval = parse_datetime(params["datetime"])
+    if "limit" in params:
+        query.limit = _parse_int(params["limit"], "limit", 1, max_limit)
+    if "cursor" in params:
+        query.after_id = decode_cursor(params["cursor"])
+    for name, choices in spec.choice_filters.items():
+        if name in params:
+            query.choices[name] = _parse_choices(params[name], name, choices)
+    if "severity_min" in params:
+        query.severity_min = _parse_int(params["severity_min"], "severity_min", 1, 5)
+    query.extra = {name: params[name] for name in allowed_extra if name in params}
+    return query
+
+
+def _safe_name(name: str) -> str:
+    """A parameter name fit to repeat back: short, and only harmless characters."""
+    if len(name) <= 40 and all(c.isalnum() or c in "_-." for c in name):
+        return f"'{name}'"
+    return "(an unprintable name)"
+
+
+def _parse_int(raw: str, name: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(f"'{name}' must be a whole number.") from None
+    if not low <= value <= high:
+        raise InvalidParameter(f"'{name}' must lie between {low} and {high}.")
+    return value
+
+
+def _parse_choices(raw: str, name: str, choices: type[enum.StrEnum]) -> tuple[str, ...]:
+    values = tuple(part.strip() for part in raw.split(",") if part.strip())
+    allowed = {member.value for member in choices}
+    if not values or any(value not in allowed for value in values):
+        raise InvalidParameter(
+            f"'{name}' takes a comma-separated list of: {', '.join(sorted(allowed))}."
+        )
+    return values
+
+
+def parse_bbox(raw: str) -> BBox:
+    """``minLon,minLat,maxLon,maxLat``; minLon > maxLon crosses the antimeridian."""
+    parts = raw.split(",")
+    if len(parts) != 4:
+        raise InvalidParameter("'bbox' takes four numbers: minLon,minLat,maxLon,maxLat.")
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(part) for part in parts)
+    except ValueError:
+        raise InvalidParameter("'bbox' takes four numbers: minLon,minLat,maxLon,maxLat.") from None
+    if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
+        raise InvalidParameter("'bbox' coordinates must be finite.")
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise InvalidParameter("'bbox' longitudes must lie within [-180, 180].")
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        raise InvalidParameter("'bbox' latitudes must lie within [-90, 90].")
+    if min_lat > max_lat:
+        raise InvalidParameter("'bbox' minLat must not exceed maxLat.")
+    return (min_lon, min_lat, max_lon, max_lat)
+
+
+def parse_datetime(raw: str) -> TimeInterval:
+    """An RFC 3339 instant, or ``start/end`` where either end may be ``..`` or empty."""
+    if "/" not in raw:
+        instant = _parse_instant(raw)
+        return TimeInterval(instant, instant)
+    parts = raw.split("/")
+    if len(parts) != 2:
+        raise InvalidParameter("'datetime' takes an instant or one interval 'start/end'.")
+    start = None if parts[0] in ("", "..") else _parse_instant(parts[0])
+    end = None if parts[1] in ("", "..") else _parse_instant(parts[1])
+    if start is None and end is None:
+        raise InvalidParameter("'datetime' interval needs at least one closed end.")
+    if start is not None and end is not None and end < start:
+        raise InvalidParameter("'datetime' interval ends before it starts.")
+    return TimeInterval(start, end)
+
+
+def _parse_instant(raw: str) -> datetime:
+    text = raw.strip()
+    if len(text) < 20 or text[10] not in "Tt ":
+        raise InvalidParameter(
+            "'datetime' takes RFC 3339 date-times with an offset, e.g. 2026-11-01T00:00:00Z."
+        )
+    try:
+        value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+    except ValueError:
+        raise InvalidParameter(
+            "'datetime' takes RFC 3339 date-times with an offset, e.g. 2026-11-01T00:00:00Z."
+        ) from None
+    if value.tzinfo is None:
+        raise InvalidParameter("'datetime' needs a UTC offset (Z or ±hh:mm).")
+    return value
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"after:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str) -> int:
+    try:
+        padded = raw + "=" * (-len(raw) % 4)
+        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
+        prefix, _, number = text.partition(":")
+        if prefix != "after" or not number.isdigit():
+            raise ValueError
+        return int(number)
+    except (ValueError, UnicodeError, binascii.Error):
+        raise InvalidParameter(
+            "'cursor' is not one this server issued; follow the 'next' link."
+        ) from None
+
+
+@dataclass
+class SqlFilter:
+    """WHERE fragments joined by AND, and the parameters they bind."""
+
+    clauses: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, clause: str, **params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.update(params)
+
+    @property
+    def where(self) -> str:
+        return " AND ".join(self.clauses) if self.clauses else "TRUE"
+
+
+def visible_to(alias: str, clearance: Classification) -> SqlFilter:
+    """The one clearance filter: records above ``clearance`` do not exist for the reader."""
+    sql_filter = SqlFilter()
+    sql_filter.add(
+        f"{alias}.classification <= CAST(:clearance AS classification)",
+        clearance=clearance.value,
+    )
+    return sql_filter
+
+
+def list_filter(spec: LayerSpec, query: ListQuery, alias: str = "t") -> SqlFilter:
+    sql_filter = visible_to(alias, query.clearance)
+    if query.bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = query.bbox
+        envelope = "ST_MakeEnvelope(:bbox_w, :bbox_s, :bbox_e, :bbox_n, 4326)"
+        if min_lon <= max_lon:
+            sql_filter.add(
+                f"ST_Intersects({alias}.geom, {envelope})",
+                bbox_w=min_lon,
+                bbox_s=min_lat,
+                bbox_e=max_lon,
+                bbox_n=max_lat,
+            )
+        else:  # crosses the antimeridian: two boxes
+            sql_filter.add(
+                f"(ST_Intersects({alias}.geom,"
+                f" ST_MakeEnvelope(:bbox_w, :bbox_s, 180, :bbox_n, 4326))"
+                f" OR ST_Intersects({alias}.geom,"
+                f" ST_MakeEnvelope(-180, :bbox_s, :bbox_e, :bbox_n, 4326)))",
+                bbox_w=min_lon,
+                bbox_s=min_lat,
+                bbox_e=max_lon,
+                bbox_n=max_lat,
+            )
+    if query.interval is not None:
+        _add_time_filter(spec, query.interval, alias, sql_filter)
+    for name, values in query.choices.items():
+        # ``name`` is a key of spec.choice_filters (a column name), never client text.
+        sql_filter.add(f"{alias}.{name} = ANY(:choice_{name})", **{f"choice_{name}": list(values)})
+    if query.severity_min is not None:
+        sql_filter.add(f"{alias}.severity >= :severity_min", severity_min=query.severity_min)
+    if query.after_id is not None:
+        sql_filter.add(f"{alias}.id > :after_id", after_id=query.after_id)
+    return sql_filter
+
+
+def _add_time_filter(
+    spec: LayerSpec, interval: TimeInterval, alias: str, sql_filter: SqlFilter
+) -> None:
+    if spec.time_filter == "instant":
+        if interval.start is not None:
+            sql_filter.add(f"{alias}.occurred_at >= :time_start", time_start=interval.start)
+        if interval.end is not None:
+            sql_filter.add(f"{alias}.occurred_at <= :time_end", time_end=interval.end)
+    elif spec.time_filter == "window":
+        # A route matches when its movement window (open ends unbounded) meets the interval.
+        if interval.start is not None:
+            sql_filter.add(
+                f"({alias}.active_until IS NULL OR {alias}.active_until >= :time_start)",
+                time_start=interval.start,
+            )
+        if interval.end is not None:
+            sql_filter.add(
+                f"({alias}.active_from IS NULL OR {alias}.active_from <= :time_end)",
+                time_end=interval.end,
+            )

@@ -1,0 +1,1 @@
+"""Who is asking: principals, roles and clearance."""

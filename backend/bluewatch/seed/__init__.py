@@ -1,0 +1,1 @@
+"""Loading data: the sample scenario and large synthetic sets."""
