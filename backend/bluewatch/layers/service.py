@@ -77,7 +77,9 @@ async def patch(
             "A patch is a partial GeoJSON Feature.",
             [FieldError("/", "only 'type', 'properties' and 'geometry' may be given")],
         )
-    changes = body.get("properties") or {}
+    changes = body.get("properties")
+    if changes is None:
+        changes = {}
     if not isinstance(changes, dict):
         raise InvalidInput(
             "'properties' must be an object.", [FieldError("/properties", "must be an object")]

@@ -120,27 +120,41 @@ async def check_geometry_validity(
         raise InvalidGeometry(f"{errors[0].pointer}: {errors[0].message}", errors)
 
 
+def _geometry_from(spec: LayerSpec, geojson: str) -> str:
+    """SQL turning a GeoJSON text into a stored geometry; polygon exteriors counter-clockwise."""
+    geometry = f"ST_SetSRID(ST_GeomFromGeoJSON({geojson}), 4326)"
+    # Only for polygons: ST_ForcePolygonCCW also reverses some line strings.
+    return f"ST_ForcePolygonCCW({geometry})" if spec.geometry_type == "Polygon" else geometry
+
+
 def _recordset_columns(spec: LayerSpec) -> str:
     typed = ", ".join(f"{column.name} {column.sql_type}" for column in spec.columns)
     return f"id bigint, geometry jsonb, {typed}"
 
 
-def _value(column_name: str, default_sql: str | None) -> str:
-    return f"coalesce(r.{column_name}, {default_sql})" if default_sql else f"r.{column_name}"
+def _value(column_name: str, default_sql: str | None, kept: str = "") -> str:
+    """The incoming value; when absent, the value ``kept`` (if any), then the default."""
+    if not default_sql:
+        return f"r.{column_name}"
+    keep = f"{kept}.{column_name}, " if kept else ""
+    return f"coalesce(r.{column_name}, {keep}{default_sql})"
 
 
 @cache
 def _upsert_sql(spec: LayerSpec) -> str:
     names = spec.column_names
-    values = ", ".join(_value(column.name, column.default_sql) for column in spec.columns)
+    # A property left out on re-ingest keeps its stored value instead of the default,
+    # so re-posting the same batch leaves rows unchanged.
+    values = ", ".join(_value(c.name, c.default_sql, kept="stored") for c in spec.columns)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in ("geom", *names))
     compared = ", ".join(f"t.{name}" for name in ("geom", *names))
     incoming = ", ".join(f"EXCLUDED.{name}" for name in ("geom", *names))
     return f"""
         INSERT INTO {spec.table} AS t (id, geom, {", ".join(names)}, created_by, updated_by)
-        SELECT r.id, ST_ForcePolygonCCW(ST_SetSRID(ST_GeomFromGeoJSON(r.geometry::text), 4326)),
-               {values}, :actor, :actor
+        SELECT r.id, {_geometry_from(spec, "r.geometry::text")}, {values}, :actor, :actor
         FROM jsonb_to_recordset(CAST(:records AS jsonb)) AS r({_recordset_columns(spec)})
+        LEFT JOIN {spec.table} stored
+          ON stored.external_source = r.external_source AND stored.external_id = r.external_id
         ON CONFLICT (external_source, external_id) DO UPDATE
         SET {updates}, updated_at = now(), updated_by = EXCLUDED.updated_by
         WHERE ({compared}) IS DISTINCT FROM ({incoming})
@@ -280,8 +294,8 @@ async def replace(
         f"{column.name} = {_value(column.name, column.default_sql)}" for column in spec.columns
     )
     geometry = (
-        "geom = CASE WHEN r.geometry IS NULL THEN t.geom ELSE "
-        "ST_ForcePolygonCCW(ST_SetSRID(ST_GeomFromGeoJSON(r.geometry::text), 4326)) END"
+        "geom = CASE WHEN r.geometry IS NULL THEN t.geom "
+        f"ELSE {_geometry_from(spec, 'r.geometry::text')} END"
     )
     statement = text(f"""
         UPDATE {spec.table} AS t

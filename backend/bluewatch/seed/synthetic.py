@@ -47,7 +47,7 @@ def rows(count: int, seed: int, now: datetime) -> list[str]:
     seconds_ago = rng.uniform(0, 365 * 86_400, count)
     categories = rng.integers(0, len(CATEGORIES), count)
     severities = rng.integers(1, 6, count)
-    fatalities = np.where(severities >= 3, rng.poisson(severities - 2), 0)
+    fatalities = rng.poisson(np.maximum(severities - 2, 0))
     classes = CLASSIFICATIONS[rng.choice(3, count, p=[0.5, 0.35, 0.15])]
     epoch = now.timestamp()
     lines = []

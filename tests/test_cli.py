@@ -1,0 +1,121 @@
+"""The command line as an operator runs it: real processes, a real local cluster."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from bluewatch.db.local import LocalCluster
+from bluewatch.seed import synthetic
+from tests.conftest import free_port
+
+BLUEWATCH = [sys.executable, "-m", "bluewatch"]
+
+
+@pytest.fixture
+def local_home() -> Iterator[dict[str, str]]:
+    """An environment whose local cluster lives in a scratch directory."""
+    home = Path(tempfile.mkdtemp(prefix="bluewatch-cli-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
+    env |= {"BLUEWATCH_DATA_DIR": str(home), "BLUEWATCH_LOCAL_DB_PORT": str(free_port())}
+    try:
+        yield env
+    finally:
+        LocalCluster(home=home, port=int(env["BLUEWATCH_LOCAL_DB_PORT"])).destroy()
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*BLUEWATCH, *args], env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+def test_db_up_serve_with_scenario_and_db_down(local_home: dict[str, str]) -> None:
+    up = run(local_home, "db", "up")
+    assert up.returncode == 0, up.stderr
+    url = up.stdout.strip()
+    assert url.startswith("postgresql://bluewatch:")
+    assert run(local_home, "db", "up").stdout.strip() == url  # idempotent
+
+    port = free_port()
+    server = subprocess.Popen(
+        [*BLUEWATCH, "serve", "--port", str(port)],
+        env=local_home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = _wait_for(f"http://127.0.0.1:{port}/api/v1/incidents?limit=1000")
+        assert len(body["features"]) >= 300
+        categories = {f["properties"]["category"] for f in body["features"]}
+        assert len(categories) == 13
+        camps = httpx.get(f"http://127.0.0.1:{port}/api/v1/camps").json()
+        assert len(camps["features"]) >= 5
+        routes = httpx.get(f"http://127.0.0.1:{port}/api/v1/routes").json()
+        assert {r["properties"]["status"] for r in routes["features"]} == {
+            "active", "planned", "suspended", "closed"
+        }  # fmt: skip
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert "sample scenario: camps 9 created" in output
+    assert url.split(":")[2].split("@")[0] not in output  # the password is never printed
+
+    down = run(local_home, "db", "down")
+    assert down.returncode == 0
+    assert "stopped" in down.stdout
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(url, connect_timeout=2)
+
+
+def _wait_for(url: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            response = httpx.get(url, timeout=5)
+            if response.status_code == 200:
+                body: dict[str, Any] = response.json()
+                return body
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(url)
+        time.sleep(0.5)
+
+
+def test_db_commands_refuse_when_a_url_is_configured(local_home: dict[str, str]) -> None:
+    env = local_home | {"BLUEWATCH_DATABASE_URL": "postgresql://x@127.0.0.1:1/x"}
+    result = run(env, "db", "up")
+    assert result.returncode == 2
+    assert "BLUEWATCH_DATABASE_URL is set" in result.stderr
+
+
+def test_synthetic_rows_are_reproducible() -> None:
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    assert synthetic.rows(500, 7, now) == synthetic.rows(500, 7, now)
+    assert synthetic.rows(500, 7, now) != synthetic.rows(500, 8, now)
+
+
+def test_seed_synthetic_loads_with_copy(
+    database_url: str, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
+    env["BLUEWATCH_DATABASE_URL"] = database_url
+    result = run(env, "seed", "--synthetic", "5000")
+    assert result.returncode == 0, result.stderr
+    row = db.execute(
+        "SELECT count(*), count(DISTINCT category), min(severity), max(severity) FROM incident"
+    ).fetchone()
+    assert row == (5000, 13, 1, 5)
