@@ -9,21 +9,30 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from bluewatch.app import create_app
 from bluewatch.db import migrate
 from bluewatch.db.local import LocalCluster
+from bluewatch.security import secrets
 from bluewatch.settings import Settings
 
 LAYER_TABLES = ("incident", "route", "camp")
+# Emptied before each test; api_key is not (the role keys live for the session) and
+# audit_log cannot be (it is append-only).
+PER_TEST_TABLES = (*LAYER_TABLES, "app_user", "user_session", "sign_in_attempt")
 
 
 def free_port() -> int:
@@ -57,7 +66,59 @@ def database_url(test_cluster: LocalCluster | None) -> str:
 
 
 def settings_for(url: str, **overrides: Any) -> Settings:
-    return Settings(database_url=SecretStr(url), data_dir=Path("/nonexistent"), **overrides)
+    # The shared test app allows any request rate; rate limits have their own test app.
+    values: dict[str, Any] = {"rate_limit_per_minute": 10**7, "rate_limit_burst": 10**6}
+    return Settings(
+        database_url=SecretStr(url), data_dir=Path("/nonexistent"), **(values | overrides)
+    )
+
+
+def make_key(
+    url: str,
+    role: str,
+    clearance: str,
+    *,
+    name: str = "test",
+    expires_at: datetime | None = None,
+    revoked: bool = False,
+) -> str:
+    """An API key written straight into the database; returns its token."""
+    prefix, token = secrets.new_api_key()
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(
+            """
+            INSERT INTO api_key (prefix, token_sha256, name, role, clearance, expires_at,
+                                 revoked_at)
+            VALUES (%s, %s, %s, %s, %s, %s, CASE WHEN %s THEN now() END)
+            """,
+            (prefix, secrets.digest(token), name, role, clearance, expires_at, revoked),
+        )
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass(frozen=True)
+class RoleKeys:
+    """Tokens for each role at full clearance, plus an unclassified viewer."""
+
+    admin: str
+    analyst: str
+    viewer: str
+    unclassified_viewer: str
+
+
+@pytest.fixture(scope="session")
+def role_keys(database_url: str) -> RoleKeys:
+    top = "strictly_confidential"
+    return RoleKeys(
+        admin=make_key(database_url, "admin", top, name="admin"),
+        analyst=make_key(database_url, "analyst", top, name="analyst"),
+        viewer=make_key(database_url, "viewer", top, name="viewer"),
+        unclassified_viewer=make_key(database_url, "viewer", "unclassified", name="uviewer"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -75,13 +136,20 @@ def app_client(settings: Settings) -> Iterator[TestClient]:
 def db(database_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
     """A direct connection for arranging and checking stored state; tables start empty."""
     with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(f"TRUNCATE {', '.join(LAYER_TABLES)} RESTART IDENTITY CASCADE")
+        connection.execute(f"TRUNCATE {', '.join(PER_TEST_TABLES)} RESTART IDENTITY CASCADE")
         yield connection
 
 
 @pytest.fixture
-def client(app_client: TestClient, db: psycopg.Connection[tuple[object, ...]]) -> TestClient:
-    return app_client
+def client(
+    app_client: TestClient, db: psycopg.Connection[tuple[object, ...]], role_keys: RoleKeys
+) -> Iterator[TestClient]:
+    """The shared client, authenticated as an admin with full clearance."""
+    app_client.headers.update(bearer(role_keys.admin))
+    app_client.cookies.clear()
+    yield app_client
+    app_client.headers.pop("Authorization", None)
+    app_client.cookies.clear()
 
 
 def row_counts(db: psycopg.Connection[tuple[object, ...]]) -> dict[str, int]:
@@ -91,3 +159,23 @@ def row_counts(db: psycopg.Connection[tuple[object, ...]]) -> dict[str, int]:
         assert row is not None
         counts[table] = int(str(row[0]))
     return counts
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, for real HTTP clients."""
+    port = free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -56,22 +57,33 @@ def test_db_up_serve_with_scenario_and_db_down(local_home: dict[str, str]) -> No
         stderr=subprocess.STDOUT,
         text=True,
     )
+    base = f"http://127.0.0.1:{port}"
     try:
-        body = _wait_for(f"http://127.0.0.1:{port}/api/v1/incidents?limit=1000")
-        assert len(body["features"]) >= 300
-        categories = {f["properties"]["category"] for f in body["features"]}
-        assert len(categories) == 13
-        camps = httpx.get(f"http://127.0.0.1:{port}/api/v1/camps").json()
-        assert len(camps["features"]) >= 5
-        routes = httpx.get(f"http://127.0.0.1:{port}/api/v1/routes").json()
-        assert {r["properties"]["status"] for r in routes["features"]} == {
-            "active", "planned", "suspended", "closed"
-        }  # fmt: skip
+        _wait_for(f"{base}/healthz")
+        assert server.stdout is not None
+        printed = [server.stdout.readline() for _ in range(4)]
+        sign_in = next(line for line in printed if "sign in as" in line)
+        username, password = re.findall(r"'([^']+)'", sign_in)
+        with httpx.Client(base_url=base) as browser:
+            assert browser.get("/api/v1/incidents").status_code == 401
+            signed_in = browser.post(
+                "/api/v1/session", json={"username": username, "password": password}
+            )
+            assert signed_in.status_code == 201, signed_in.text
+            body = browser.get("/api/v1/incidents?limit=1000").json()
+            assert len(body["features"]) >= 300
+            assert len({f["properties"]["category"] for f in body["features"]}) == 13
+            assert len(browser.get("/api/v1/camps").json()["features"]) >= 5
+            routes = browser.get("/api/v1/routes").json()["features"]
+            assert {r["properties"]["status"] for r in routes} == {
+                "active", "planned", "suspended", "closed"
+            }  # fmt: skip
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)
+    output = "".join(printed) + output
     assert "sample scenario: camps 9 created" in output
-    assert url.split(":")[2].split("@")[0] not in output  # the password is never printed
+    assert url.split(":")[2].split("@")[0] not in output  # the database password is not printed
 
     down = run(local_home, "db", "down")
     assert down.returncode == 0
@@ -119,3 +131,54 @@ def test_seed_synthetic_loads_with_copy(
         "SELECT count(*), count(DISTINCT category), min(severity), max(severity) FROM incident"
     ).fetchone()
     assert row == (5000, 13, 1, 5)
+
+
+def cli_env(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
+    return env | {"BLUEWATCH_DATABASE_URL": database_url}
+
+
+def test_keys_create_prints_the_token_alone_and_revoke_works(
+    database_url: str, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    env = cli_env(database_url)
+    created = run(
+        env, "keys", "create", "--name", "cli-bot", "--role", "viewer",
+        "--clearance", "unclassified", "--expires", "2099-01-01T00:00:00Z",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert created.stdout == token + "\n"
+    assert re.fullmatch(r"bwk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}", token)
+    listed = run(env, "keys", "list").stdout
+    assert "cli-bot" in listed and token not in listed and "2099-01-01" in listed
+    prefix = token[: len("bwk_") + 8]  # the secret part may itself hold '_'
+    assert run(env, "keys", "revoke", prefix).returncode == 0
+    row = db.execute(
+        "SELECT revoked_at IS NOT NULL FROM api_key WHERE prefix = %s", (prefix,)
+    ).fetchone()
+    assert row == (True,)
+
+
+def test_users_create_reads_the_password_from_stdin(
+    database_url: str, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    result = subprocess.run(
+        [*BLUEWATCH, "users", "create", "--username", "ops-lead", "--role", "admin",
+         "--clearance", "confidential", "--password-stdin"],
+        env=cli_env(database_url), input="a long enough passphrase\n", capture_output=True,
+        text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    row = db.execute(
+        "SELECT role, clearance::text, password_hash LIKE '$argon2id$%%' FROM app_user "
+        "WHERE username = 'ops-lead'"
+    ).fetchone()
+    assert row == ("admin", "confidential", True)
+    weak = subprocess.run(
+        [*BLUEWATCH, "users", "create", "--username", "weak", "--role", "viewer",
+         "--clearance", "unclassified", "--password-stdin"],
+        env=cli_env(database_url), input="short\n", capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert weak.returncode == 1 and "12 characters" in weak.stderr

@@ -6,14 +6,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.responses import HTMLResponse, Response
 
 from bluewatch import __version__
-from bluewatch.api import health, problems
+from bluewatch.api import admin, health, problems, session
 from bluewatch.api.body import BodyLimit
 from bluewatch.api.layers import layer_router
-from bluewatch.api.responses import JSONResponse
+from bluewatch.api.middleware import RequestHeaders
+from bluewatch.api.policy import PUBLIC, VIEWER, require_policies
+from bluewatch.api.responses import PROBLEM_RESPONSES, JSONResponse
 from bluewatch.db.engine import Database
 from bluewatch.layers import LAYERS
+from bluewatch.security.throttle import RateLimiter
 from bluewatch.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -43,14 +49,50 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Geospatial early warning for UN peacekeeping missions",
         lifespan=lifespan,
         default_response_class=JSONResponse,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "Last-Event-ID"],
+        )
+    app.add_middleware(RequestHeaders)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     for spec in LAYERS.values():
         api.include_router(layer_router(spec))
+    api.include_router(session.router)
+    api.include_router(admin.router)
     app.include_router(api)
     app.include_router(health.router)
+    _add_docs(app, settings)
+    require_policies(app)
     return app
+
+
+def _add_docs(app: FastAPI, settings: Settings) -> None:
+    docs_policy = PUBLIC if settings.public_docs else VIEWER
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[docs_policy.depends()])
+    async def openapi() -> Response:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=[docs_policy.depends()])
+    async def docs() -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title="Bluewatch API")
+        # Swagger UI comes from a CDN: this page alone may load scripts from there.
+        page.headers["content-security-policy"] = (
+            "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; "
+            "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: "
+            "https://fastapi.tiangolo.com; frame-ancestors 'none'"
+        )
+        return page

@@ -5,12 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import TypeVar
 
 from pydantic import SecretStr
 
+from bluewatch.classification import Classification
+from bluewatch.db.engine import Database
 from bluewatch.db.local import LocalCluster, LocalClusterError
+from bluewatch.errors import BluewatchError
+from bluewatch.security.principal import Role
 from bluewatch.settings import Settings
+
+T = TypeVar("T")
 
 
 def local_cluster(settings: Settings) -> LocalCluster:
@@ -72,6 +80,61 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run one async use case against the configured (or local) database."""
+
+    async def run() -> T:
+        database = Database(database_url(settings), settings)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from bluewatch.security import admin_cli
+
+    if args.action == "create":
+        token = _with_database(
+            settings,
+            lambda db: admin_cli.create_key(
+                db, args.name, Role(args.role), Classification(args.clearance), args.expires
+            ),
+        )
+        print(token)
+    elif args.action == "list":
+        for key in _with_database(settings, admin_cli.list_keys):
+            state = "revoked" if key["revoked_at"] else "active"
+            expires = key["expires_at"].isoformat() if key["expires_at"] else "never"
+            print(
+                f"{key['id']}\t{key['prefix']}\t{key['name']}\t{key['role']}\t"
+                f"{key['clearance']}\texpires {expires}\t{state}"
+            )
+    else:
+        record = _with_database(settings, lambda db: admin_cli.revoke_key(db, args.key))
+        print(f"revoked {record['prefix']} ({record['name']})")
+    return 0
+
+
+def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
+    from bluewatch.security import admin_cli
+
+    if not args.password_stdin:
+        print("give the password on standard input with --password-stdin", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\n")
+    record = _with_database(
+        settings,
+        lambda db: admin_cli.create_user(
+            db, args.username, password, Role(args.role), Classification(args.clearance)
+        ),
+    )
+    print(f"created user {record['username']} ({record['role']}, {record['clearance']})")
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -88,7 +151,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         if report is not None:
             print(scenario.describe(report))
     configured = settings.model_copy(update={"database_url": SecretStr(url)})
-    print(f"Bluewatch at http://{args.host}:{args.port}/api/v1/incidents")
+    from bluewatch.security import admin_cli
+
+    local = settings.database_url is None
+    sign_in = _with_database(
+        configured, lambda db: admin_cli.ensure_first_admin(db, settings, local)
+    )
+    print(f"Bluewatch at http://{args.host}:{args.port}/")
+    if sign_in:
+        print(f"  {sign_in}")
     uvicorn.run(
         create_app(configured),
         host=args.host,
@@ -98,6 +169,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     return 0
+
+
+def _aware_datetime(raw: str) -> datetime:
+    value = datetime.fromisoformat(raw)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a UTC offset, e.g. 2027-01-01T00:00:00Z")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,6 +195,29 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--random-seed", type=int, default=20261122)
     seed.set_defaults(handler=cmd_seed)
 
+    keys = commands.add_parser("keys", help="API keys for machines and scripts")
+    key_actions = keys.add_subparsers(dest="action", required=True)
+    create_key = key_actions.add_parser("create", help="print a new key's token (shown once)")
+    create_key.add_argument("--name", required=True)
+    create_key.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create_key.add_argument("--clearance", required=True, choices=[c.value for c in Classification])
+    create_key.add_argument("--expires", type=_aware_datetime, help="ISO 8601 with offset")
+    key_actions.add_parser("list", help="list keys (never their tokens)")
+    revoke = key_actions.add_parser("revoke", help="revoke a key by id or prefix")
+    revoke.add_argument("key")
+    keys.set_defaults(handler=cmd_keys)
+
+    users = commands.add_parser("users", help="people who sign in")
+    user_actions = users.add_subparsers(dest="action", required=True)
+    create_user = user_actions.add_parser("create", help="create a user")
+    create_user.add_argument("--username", required=True)
+    create_user.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create_user.add_argument(
+        "--clearance", required=True, choices=[c.value for c in Classification]
+    )
+    create_user.add_argument("--password-stdin", action="store_true", required=True)
+    users.set_defaults(handler=cmd_users)
+
     serve = commands.add_parser("serve", help="migrate, seed an empty database and serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -130,6 +231,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     handler: Callable[[Settings, argparse.Namespace], int] = args.handler
     try:
         sys.exit(handler(Settings(), args))
-    except LocalClusterError as error:
+    except (LocalClusterError, BluewatchError) as error:
         print(f"bluewatch: {error}", file=sys.stderr)
         sys.exit(1)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -21,6 +23,15 @@ class FieldError:
 
     pointer: str
     message: str
+
+
+def validation_errors(error: ValidationError, pointer: str) -> list[FieldError]:
+    """Pydantic errors as JSON pointers and messages, never with the offending input."""
+    found = []
+    for detail in error.errors(include_input=False, include_url=False):
+        path = "/".join(str(part) for part in detail["loc"])
+        found.append(FieldError(f"{pointer}/{path}" if path else pointer or "/", detail["msg"]))
+    return found
 
 
 class BluewatchError(Exception):
@@ -62,3 +73,17 @@ class NotFound(BluewatchError):
 
 class Conflict(BluewatchError):
     pass
+
+
+class Unauthorized(BluewatchError):
+    pass
+
+
+class Forbidden(BluewatchError):
+    pass
+
+
+class TooManyRequests(BluewatchError):
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

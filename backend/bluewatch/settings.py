@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bluewatch.geo import GeometryLimits
@@ -36,6 +36,21 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = Field(
         default="127.0.0.1", description="proxies trusted for X-Forwarded-* headers"
     )
+
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 7, description="one shift")
+    sign_in_failures_per_account: int = Field(default=5, ge=1)
+    sign_in_failures_per_address: int = Field(default=20, ge=1)
+    rate_limit_per_minute: int = Field(default=1200, ge=1)
+    rate_limit_burst: int = Field(default=300, ge=1)
+    cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS")
+    public_docs: bool = Field(default=False, description="serve /docs and /openapi.json openly")
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _no_wildcard(cls, origins: list[str]) -> list[str]:
+        if "*" in origins:
+            raise ValueError("CORS origins must be listed; '*' is refused (cookies are sent)")
+        return origins
 
     def geometry_limits(self) -> GeometryLimits:
         return GeometryLimits(

@@ -255,3 +255,15 @@ def test_patch_corpus(client: TestClient, db: psycopg.Connection[tuple[object, .
         assert 400 <= response.status_code < 500, body
         assert response.headers["content-type"] == "application/problem+json"
     assert client.get(url).json() == created
+
+
+def test_nul_characters_are_refused_not_500(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    body = orjson.dumps(incident(title="Clash\u0000near Goma"))
+    assert_problem(client.post("/api/v1/incidents", content=body, headers=GEOJSON), 400)
+    sign_in = client.post("/api/v1/session", json={"username": "a\u0000b", "password": "x"})
+    assert_problem(sign_in, 400)
+    audit = client.get("/api/v1/audit", params={"action": "a\u0000b"})
+    assert 400 <= audit.status_code < 500
+    assert row_counts(db)["incident"] == 0

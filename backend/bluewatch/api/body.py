@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bluewatch.api.responses import problem
-from bluewatch.errors import MalformedBody, PayloadTooLarge, UnsupportedMediaType
+from bluewatch.errors import (
+    InvalidInput,
+    MalformedBody,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    validation_errors,
+)
 
 JSON_MEDIA_TYPES = {"application/json", "application/geo+json"}
 
@@ -58,8 +65,44 @@ async def read_json(request: Request) -> Any:
         )
     raw = await request.body()
     try:
-        return orjson.loads(raw)
+        parsed = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise MalformedBody(
             "The body is not valid JSON (NaN, Infinity and out-of-range numbers are not JSON)."
         ) from None
+    if b"\\u0000" in raw and _holds_nul(parsed):
+        raise MalformedBody("Text may not contain NUL characters (\\u0000).")
+    return parsed
+
+
+def _holds_nul(value: Any) -> bool:
+    """PostgreSQL text cannot store NUL; only walked when the raw body mentions one."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+async def read_model(request: Request, model: type[Model]) -> Model:
+    """A JSON body validated by ``model``; errors point into the body, input is not echoed."""
+    raw = await read_json(request)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        raise InvalidInput("The body is not valid.", validation_errors(error, "")) from None
+
+
+def json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI ``requestBody`` for a route that reads its body with ``read_model``."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }

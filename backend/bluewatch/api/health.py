@@ -8,10 +8,11 @@ from sqlalchemy.exc import DBAPIError
 from starlette.responses import Response
 
 from bluewatch.api.deps import DatabaseDep, SettingsDep
-from bluewatch.api.responses import JSONResponse, problem
+from bluewatch.api.policy import PUBLIC
+from bluewatch.api.responses import PROBLEM_RESPONSES, JSONResponse, problem
 from bluewatch.db.migrate import head_revision
 
-router = APIRouter(tags=["Health"])
+router = APIRouter(tags=["Health"], dependencies=[PUBLIC.depends()], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/healthz", summary="The process is up")

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from bluewatch.api.body import read_json
-from bluewatch.api.deps import DatabaseDep, LimitsDep, PrincipalDep
+from bluewatch.api.deps import DatabaseDep, LimitsDep
+from bluewatch.api.policy import ADMIN, Policy, ViewerDep
 from bluewatch.api.responses import GeoJSONResponse, JSONResponse
 from bluewatch.layers import service, store
 from bluewatch.layers.query import MAX_LIMIT, encode_cursor, parse_list_query
 from bluewatch.layers.spec import LayerSpec
+from bluewatch.security.principal import Actor
 
 RecordId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the record's id")]
 
@@ -24,6 +26,64 @@ GEOJSON_BODY = {
         "application/json": {"schema": {"type": "object", "required": ["type"]}},
     },
 }
+
+
+def _position() -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3}
+
+
+def geometry_schema(spec: LayerSpec) -> dict[str, Any]:
+    depth = {"Point": 0, "LineString": 1, "Polygon": 2}[spec.geometry_type]
+    coordinates = _position()
+    for _ in range(depth):
+        coordinates = {"type": "array", "items": coordinates}
+    return {
+        "type": "object",
+        "required": ["type", "coordinates"],
+        "properties": {"type": {"enum": [spec.geometry_type]}, "coordinates": coordinates},
+    }
+
+
+def feature_schema(spec: LayerSpec) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["type", "id", "geometry", "properties"],
+        "properties": {
+            "type": {"enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": geometry_schema(spec),
+            "properties": {"type": "object"},
+        },
+    }
+
+
+def collection_schema(spec: LayerSpec) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["type", "features", "numberReturned", "links"],
+        "properties": {
+            "type": {"enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": feature_schema(spec)},
+            "numberReturned": {"type": "integer", "minimum": 0},
+            "links": {"type": "array", "items": {"type": "object"}},
+        },
+    }
+
+
+BATCH_SUMMARY_SCHEMA = {
+    "type": "object",
+    "required": ["created", "updated", "unchanged", "items"],
+    "properties": {
+        "created": {"type": "integer"},
+        "updated": {"type": "integer"},
+        "unchanged": {"type": "integer"},
+        "items": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def geojson_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/geo+json": {"schema": schema}}}
 
 
 def list_parameters(spec: LayerSpec) -> list[dict[str, Any]]:
@@ -59,19 +119,21 @@ def feature_collection(request: Request, page: store.Page) -> bytes:
 
 def layer_router(spec: LayerSpec) -> APIRouter:
     router = APIRouter(prefix=f"/{spec.name}", tags=[spec.title])
+    # Defaults, not annotations: the policy differs per layer (camps need admin).
+    writer = Depends(Policy(spec.write_role))
+    deleter = Depends(ADMIN)
 
     @router.get(
         "",
         name=f"list_{spec.name}",
         summary=f"List {spec.title.lower()} as a GeoJSON FeatureCollection",
         response_class=GeoJSONResponse,
+        responses={200: geojson_response("a page of features", collection_schema(spec))},
         openapi_extra={"parameters": list_parameters(spec)},
     )
-    async def list_features(
-        request: Request, database: DatabaseDep, principal: PrincipalDep
-    ) -> Response:
+    async def list_features(request: Request, database: DatabaseDep, actor: ViewerDep) -> Response:
         query = parse_list_query(spec, request.query_params)
-        query.clearance = principal.clearance
+        query.clearance = actor.principal.clearance
         async with database.read() as connection:
             page = await store.list_page(connection, spec, query)
         return GeoJSONResponse(feature_collection(request, page))
@@ -82,13 +144,23 @@ def layer_router(spec: LayerSpec) -> APIRouter:
         summary=f"Create {spec.title.lower()}: a Feature, or a FeatureCollection (atomic)",
         response_class=GeoJSONResponse,
         status_code=201,
+        responses={
+            201: geojson_response("the stored Feature", feature_schema(spec)),
+            200: {
+                "description": "a batch's summary, or a re-ingested Feature",
+                "content": {
+                    "application/json": {"schema": BATCH_SUMMARY_SCHEMA},
+                    "application/geo+json": {"schema": feature_schema(spec)},
+                },
+            },
+        },
         openapi_extra={"requestBody": GEOJSON_BODY},
     )
     async def create_features(
-        request: Request, database: DatabaseDep, principal: PrincipalDep, limits: LimitsDep
+        request: Request, database: DatabaseDep, limits: LimitsDep, actor: Actor = writer
     ) -> Response:
         body = await read_json(request)
-        result = await service.create(database, spec, body, principal, limits)
+        result = await service.create(database, spec, body, actor, limits)
         outcome = result.outcome
         if result.feature is not None:
             created = outcome.results[0] == "created"
@@ -112,12 +184,12 @@ def layer_router(spec: LayerSpec) -> APIRouter:
         name=f"get_{spec.name}",
         summary=f"One of the {spec.title.lower()} as a GeoJSON Feature",
         response_class=GeoJSONResponse,
+        responses={200: geojson_response("the Feature", feature_schema(spec))},
     )
-    async def get_feature(
-        record_id: RecordId, database: DatabaseDep, principal: PrincipalDep
-    ) -> Response:
+    async def get_feature(record_id: RecordId, database: DatabaseDep, actor: ViewerDep) -> Response:
+        clearance = actor.principal.clearance
         async with database.read() as connection:
-            feature = await store.get_feature(connection, spec, record_id, principal.clearance)
+            feature = await store.get_feature(connection, spec, record_id, clearance)
         return GeoJSONResponse(feature)
 
     @router.patch(
@@ -125,24 +197,25 @@ def layer_router(spec: LayerSpec) -> APIRouter:
         name=f"patch_{spec.name}",
         summary="Change properties and/or geometry (a partial Feature)",
         response_class=GeoJSONResponse,
+        responses={200: geojson_response("the changed Feature", feature_schema(spec))},
         openapi_extra={"requestBody": GEOJSON_BODY},
     )
     async def patch_feature(
         record_id: RecordId,
         request: Request,
         database: DatabaseDep,
-        principal: PrincipalDep,
         limits: LimitsDep,
+        actor: Actor = writer,
     ) -> Response:
         body = await read_json(request)
-        feature = await service.patch(database, spec, record_id, body, principal, limits)
+        feature = await service.patch(database, spec, record_id, body, actor, limits)
         return GeoJSONResponse(feature)
 
     @router.delete("/{record_id}", name=f"delete_{spec.name}", summary="Delete", status_code=204)
     async def delete_feature(
-        record_id: RecordId, database: DatabaseDep, principal: PrincipalDep
+        record_id: RecordId, database: DatabaseDep, actor: Actor = deleter
     ) -> Response:
-        await service.delete(database, spec, record_id, principal)
+        await service.delete(database, spec, record_id, actor)
         return Response(status_code=204)
 
     return router

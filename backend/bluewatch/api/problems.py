@@ -11,7 +11,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -19,12 +19,15 @@ from bluewatch.api.responses import problem
 from bluewatch.errors import (
     BluewatchError,
     Conflict,
+    Forbidden,
     InvalidGeometry,
     InvalidInput,
     InvalidParameter,
     MalformedBody,
     NotFound,
     PayloadTooLarge,
+    TooManyRequests,
+    Unauthorized,
     UnsupportedMediaType,
 )
 
@@ -33,12 +36,15 @@ log = logging.getLogger(__name__)
 PROBLEMS: dict[type[BluewatchError], tuple[int, str, str]] = {
     InvalidParameter: (400, "invalid-parameter", "Invalid query parameter"),
     MalformedBody: (400, "malformed-body", "Malformed request body"),
+    Unauthorized: (401, "unauthorized", "Authentication required"),
+    Forbidden: (403, "forbidden", "Not allowed"),
     NotFound: (404, "not-found", "Not found"),
     Conflict: (409, "conflict", "Conflict"),
     PayloadTooLarge: (413, "payload-too-large", "Request body too large"),
     UnsupportedMediaType: (415, "unsupported-media-type", "Unsupported media type"),
     InvalidGeometry: (422, "invalid-geometry", "Invalid geometry"),
     InvalidInput: (422, "invalid-input", "Invalid input"),
+    TooManyRequests: (429, "too-many-requests", "Too many requests"),
 }
 
 # SQLSTATE classes the database raises for bad data that slipped past validation.
@@ -49,6 +55,7 @@ SQLSTATE_PROBLEMS: dict[str, tuple[int, str, str, str]] = {
     "23502": (422, "invalid-input", "Invalid input", "A required value is missing."),
     "22": (422, "invalid-input", "Invalid input", "A value is out of range or malformed."),
     "XX": (422, "invalid-geometry", "Invalid geometry", "PostGIS could not use the geometry."),
+    "42501": (403, "forbidden", "Not allowed", "The database refused this change."),
     "57014": (503, "timeout", "Query timed out", "The query took too long; narrow the filters."),
     "40001": (503, "retry", "Concurrent update", "A concurrent change collided; retry."),
     "40P01": (503, "retry", "Concurrent update", "A concurrent change collided; retry."),
@@ -62,7 +69,12 @@ def domain_problem(error: BluewatchError) -> Response:
         if cls in PROBLEMS:
             status, slug, title = PROBLEMS[cls]
             errors = [{"pointer": e.pointer, "message": e.message} for e in error.errors]
-            return problem(status, slug, title, error.detail, errors)
+            response = problem(status, slug, title, error.detail, errors)
+            if isinstance(error, TooManyRequests):
+                response.headers["Retry-After"] = str(error.retry_after)
+            if isinstance(error, Unauthorized):
+                response.headers["WWW-Authenticate"] = 'Bearer realm="bluewatch"'
+            return response
     return internal_error()
 
 
@@ -72,6 +84,9 @@ def internal_error() -> Response:
 
 def _sqlstate_problem(error: DBAPIError) -> Response:
     sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    if not sqlstate and isinstance(error, DataError):
+        # Refused by the driver before reaching the server (e.g. a NUL in text).
+        return problem(422, "invalid-input", "Invalid input", "A value cannot be stored as given.")
     entry = SQLSTATE_PROBLEMS.get(sqlstate) or SQLSTATE_PROBLEMS.get(sqlstate[:2])
     if entry is None:
         log.exception("database error %s", sqlstate, exc_info=error)

@@ -7,6 +7,7 @@ import enum
 from pydantic import Field
 
 from bluewatch.layers.spec import COMMON_COLUMNS, Column, LayerProperties, LayerSpec
+from bluewatch.security.principal import Role
 
 
 class CampKind(enum.StrEnum):
@@ -39,4 +40,5 @@ CAMPS = LayerSpec(
     ),
     time_filter="none",
     choice_filters={"kind": CampKind},
+    write_role=Role.ADMIN,
 )

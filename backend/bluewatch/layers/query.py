@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bluewatch.classification import Classification
 from bluewatch.errors import InvalidParameter
-from bluewatch.layers.spec import Classification, LayerSpec
+from bluewatch.layers.spec import LayerSpec
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000

@@ -6,20 +6,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bluewatch.errors import FieldError, InvalidInput
+from bluewatch.errors import FieldError, InvalidInput, validation_errors
 from bluewatch.geo import FeatureInput
 from bluewatch.layers.spec import READ_ONLY_PROPERTIES, LayerProperties, LayerSpec
 
 MAX_REPORTED_ERRORS = 50
-
-
-def validation_errors(error: ValidationError, pointer: str) -> list[FieldError]:
-    """Pydantic errors as JSON pointers and messages, never with the offending input."""
-    found = []
-    for detail in error.errors(include_input=False, include_url=False):
-        path = "/".join(str(part) for part in detail["loc"])
-        found.append(FieldError(f"{pointer}/{path}" if path else pointer, detail["msg"]))
-    return found
 
 
 def validate_properties(

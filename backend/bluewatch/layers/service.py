@@ -1,17 +1,24 @@
-"""Layer use cases: create (single or atomic batch), patch, delete. No HTTP here."""
+"""Layer use cases: create (single or atomic batch), patch, delete. No HTTP here.
+
+Each change and its audit entry commit in one transaction.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
 from bluewatch.errors import FieldError, InvalidInput
 from bluewatch.geo import GeometryLimits, parse_features, parse_geometry
 from bluewatch.layers import store
 from bluewatch.layers.records import records_from_features, validate_properties
-from bluewatch.layers.spec import READ_ONLY_PROPERTIES, Classification, LayerSpec
-from bluewatch.security.principal import Principal
+from bluewatch.layers.spec import READ_ONLY_PROPERTIES, LayerSpec
+from bluewatch.security import audit
+from bluewatch.security.principal import Actor, Principal
+
+PATCH_MEMBERS = frozenset({"type", "id", "properties", "geometry", "bbox"})
 
 
 @dataclass
@@ -22,57 +29,63 @@ class CreateResult:
 
 def _check_classification(
     records: list[dict[str, Any]], principal: Principal, pointers: list[str]
-) -> None:
-    """Nobody writes a record above their own clearance."""
+) -> Classification:
+    """Nobody writes above their own clearance. Returns the highest level written."""
+    levels = [Classification(record["classification"]) for record in records]
     errors = [
         FieldError(f"{pointer}/properties/classification", "is above your clearance")
-        for pointer, record in zip(pointers, records, strict=True)
-        if not principal.may_see(Classification(record["classification"]))
+        for pointer, level in zip(pointers, levels, strict=True)
+        if not principal.may_see(level)
     ]
     if errors:
         raise InvalidInput("You cannot write records above your clearance.", errors)
+    return max(levels, key=lambda level: level.rank)
 
 
 async def create(
-    database: Database,
-    spec: LayerSpec,
-    body: object,
-    principal: Principal,
-    limits: GeometryLimits,
+    database: Database, spec: LayerSpec, body: object, actor: Actor, limits: GeometryLimits
 ) -> CreateResult:
     """All features are stored, or none: one transaction for the whole batch."""
     features = parse_features(body, spec.geometry_type, limits)
     records = records_from_features(spec, features)
-    _check_classification(records, principal, [f.pointer for f in features])
+    highest = _check_classification(records, actor.principal, [f.pointer for f in features])
     async with database.transaction() as connection:
         await store.check_geometry_validity(
             connection,
             spec,
             [(f"{f.pointer}/geometry", f.geometry) for f in features if f.geometry is not None],
         )
-        outcome = await store.upsert(connection, spec, records, principal)
+        outcome = await store.upsert(connection, spec, records, actor.principal)
         feature = None
         if isinstance(body, dict) and body.get("type") == "Feature":
-            feature = await store.get_feature(connection, spec, outcome.ids[0], principal.clearance)
+            feature = await store.get_feature(
+                connection, spec, outcome.ids[0], actor.principal.clearance
+            )
+        await audit.record(
+            connection,
+            actor,
+            f"{spec.name}.create",
+            object_type=spec.table,
+            object_id=outcome.ids[0] if len(outcome.ids) == 1 else None,
+            classification=highest,
+            details={
+                result: outcome.count(result) for result in ("created", "updated", "unchanged")
+            }
+            | {"ids": outcome.ids},
+        )
     return CreateResult(outcome=outcome, feature=feature)
 
 
-async def patch(
-    database: Database,
-    spec: LayerSpec,
-    record_id: int,
-    body: object,
-    principal: Principal,
-    limits: GeometryLimits,
-) -> bytes:
-    """Apply a partial Feature: ``{"properties": {...}}`` and/or ``{"geometry": ...}``."""
+def _patch_parts(
+    body: object, spec: LayerSpec, limits: GeometryLimits
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The property changes and the new geometry (or None) of a partial Feature."""
     if not isinstance(body, dict) or not ({"properties", "geometry"} & body.keys()):
         raise InvalidInput(
             "A patch is an object with 'properties' and/or 'geometry'.",
             [FieldError("/", "needs 'properties' or 'geometry'")],
         )
-    unknown = body.keys() - {"type", "id", "properties", "geometry", "bbox"}
-    if unknown or body.get("type", "Feature") != "Feature" or "crs" in body:
+    if body.keys() - PATCH_MEMBERS or body.get("type", "Feature") != "Feature":
         raise InvalidInput(
             "A patch is a partial GeoJSON Feature.",
             [FieldError("/", "only 'type', 'properties' and 'geometry' may be given")],
@@ -87,18 +100,49 @@ async def patch(
     geometry = None
     if "geometry" in body:
         geometry = parse_geometry(body["geometry"], spec.geometry_type, "/geometry", limits)
+    return changes, geometry
+
+
+async def patch(
+    database: Database,
+    spec: LayerSpec,
+    record_id: int,
+    body: object,
+    actor: Actor,
+    limits: GeometryLimits,
+) -> bytes:
+    """Apply a partial Feature: ``{"properties": {...}}`` and/or ``{"geometry": ...}``."""
+    changes, geometry = _patch_parts(body, spec, limits)
+    clearance = actor.principal.clearance
     async with database.transaction() as connection:
-        current = await store.current_properties(connection, spec, record_id, principal.clearance)
+        current = await store.current_properties(connection, spec, record_id, clearance)
         merged = {**current, **{k: v for k, v in changes.items() if k not in READ_ONLY_PROPERTIES}}
         record = validate_properties(spec, merged, "").model_dump(mode="json")
-        _check_classification([record], principal, [""])
+        level = _check_classification([record], actor.principal, [""])
         if geometry is not None:
             await store.check_geometry_validity(connection, spec, [("/geometry", geometry)])
         record["geometry"] = geometry
-        await store.replace(connection, spec, record_id, record, principal)
-        return await store.get_feature(connection, spec, record_id, principal.clearance)
+        await store.replace(connection, spec, record_id, record, actor.principal)
+        await audit.record(
+            connection,
+            actor,
+            f"{spec.name}.update",
+            object_type=spec.table,
+            object_id=record_id,
+            classification=level,
+            details={"properties": sorted(changes), "geometry": geometry is not None},
+        )
+        return await store.get_feature(connection, spec, record_id, clearance)
 
 
-async def delete(database: Database, spec: LayerSpec, record_id: int, principal: Principal) -> None:
+async def delete(database: Database, spec: LayerSpec, record_id: int, actor: Actor) -> None:
     async with database.transaction() as connection:
-        await store.delete(connection, spec, record_id, principal.clearance)
+        level = await store.delete(connection, spec, record_id, actor.principal.clearance)
+        await audit.record(
+            connection,
+            actor,
+            f"{spec.name}.delete",
+            object_type=spec.table,
+            object_id=record_id,
+            classification=level,
+        )

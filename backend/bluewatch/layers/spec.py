@@ -9,20 +9,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bluewatch.classification import Classification
 from bluewatch.geo import GeometryType
-
-
-class Classification(enum.StrEnum):
-    """UN information sensitivity levels, lowest first (ST/SGB/2007/6)."""
-
-    UNCLASSIFIED = "unclassified"
-    CONFIDENTIAL = "confidential"
-    STRICTLY_CONFIDENTIAL = "strictly_confidential"
-
-    @property
-    def rank(self) -> int:
-        return list(Classification).index(self)
-
+from bluewatch.security.principal import Role
 
 READ_ONLY_PROPERTIES = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
 
@@ -70,6 +59,7 @@ class LayerSpec:
     # and ``severity_min`` where the layer has a severity.
     choice_filters: Mapping[str, type[enum.StrEnum]] = field(default_factory=dict)
     has_severity: bool = False
+    write_role: Role = Role.ANALYST  # create and patch; deleting always needs admin
 
     @property
     def list_filters(self) -> frozenset[str]:

@@ -16,9 +16,10 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bluewatch.classification import Classification
 from bluewatch.errors import FieldError, InvalidGeometry, NotFound
 from bluewatch.layers.query import ListQuery, list_filter, visible_to
-from bluewatch.layers.spec import Classification, LayerSpec
+from bluewatch.layers.spec import LayerSpec
 from bluewatch.security.principal import Principal
 
 AUDIT_COLUMNS = ("created_at", "updated_at", "created_by", "updated_by")
@@ -311,11 +312,14 @@ async def replace(
 
 async def delete(
     connection: AsyncConnection, spec: LayerSpec, record_id: int, clearance: Classification
-) -> None:
+) -> Classification:
+    """Delete a visible record; returns the classification it had."""
     sql_filter = visible_to("t", clearance)
     statement = text(
-        f"DELETE FROM {spec.table} t WHERE t.id = :id AND {sql_filter.where} RETURNING t.id"
+        f"DELETE FROM {spec.table} t WHERE t.id = :id AND {sql_filter.where}"
+        " RETURNING t.classification"
     )
     row = (await connection.execute(statement, {**sql_filter.params, "id": record_id})).first()
     if row is None:
         raise NotFound(f"No such {spec.table} (id {record_id}).")
+    return Classification(row.classification)

@@ -13,13 +13,14 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 
+from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
 from bluewatch.layers import CAMPS, INCIDENTS, ROUTES, service
-from bluewatch.layers.spec import Classification, LayerSpec
-from bluewatch.security.principal import Principal, Role
+from bluewatch.layers.spec import LayerSpec
+from bluewatch.security.principal import Actor, Principal, Role
 from bluewatch.settings import Settings
 
-SEED_PRINCIPAL = Principal("scenario-loader", Role.ADMIN, Classification.STRICTLY_CONFIDENTIAL)
+SEED_ACTOR = Actor(Principal("scenario-loader", Role.ADMIN, Classification.STRICTLY_CONFIDENTIAL))
 Report = dict[str, dict[str, int]]
 
 
@@ -50,7 +51,7 @@ async def load_into(database: Database, settings: Settings) -> Report:
     # Camps and routes first, so incidents meet them when the rules evaluate.
     for spec in (CAMPS, ROUTES, INCIDENTS):
         body = scenario_layer(settings.sample_data_dir, spec, now)
-        result = await service.create(database, spec, body, SEED_PRINCIPAL, limits)
+        result = await service.create(database, spec, body, SEED_ACTOR, limits)
         report[spec.name] = {
             outcome: result.outcome.count(outcome)
             for outcome in ("created", "updated", "unchanged")

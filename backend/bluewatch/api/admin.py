@@ -1,0 +1,208 @@
+"""Administration: API keys, users and the audit log (admin role)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from bluewatch.api.body import json_body, read_model
+from bluewatch.api.deps import DatabaseDep
+from bluewatch.api.policy import AdminDep
+from bluewatch.api.responses import JSONResponse
+from bluewatch.classification import Classification
+from bluewatch.errors import InvalidParameter
+from bluewatch.layers.query import decode_cursor, encode_cursor, parse_datetime
+from bluewatch.security import audit, keys, users
+from bluewatch.security.principal import Role
+
+router = APIRouter(tags=["Administration"])
+ItemId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+USERNAME = r"^[A-Za-z0-9._@-]{1,100}$"
+
+
+class NewKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    role: Role
+    clearance: Classification
+    expires_at: AwareDatetime | None = None
+
+
+class NewUser(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(pattern=USERNAME)
+    password: str = Field(min_length=12, max_length=1000)
+    role: Role
+    clearance: Classification
+
+
+class UserChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role | None = None
+    clearance: Classification | None = None
+    password: str | None = Field(default=None, min_length=12, max_length=1000)
+    disabled: bool | None = None
+
+
+@router.get("/keys", summary="API keys (never their tokens)")
+async def list_keys(database: DatabaseDep, actor: AdminDep) -> Response:
+    async with database.read() as connection:
+        return JSONResponse({"items": await keys.listing(connection)})
+
+
+@router.post(
+    "/keys",
+    summary="Create an API key; its token is shown once",
+    status_code=201,
+    openapi_extra=json_body(NewKey),
+)
+async def create_key(request: Request, database: DatabaseDep, actor: AdminDep) -> Response:
+    wanted = await read_model(request, NewKey)
+    keys.check_grantable(actor.principal, wanted.role, wanted.clearance)
+    async with database.transaction() as connection:
+        record, token = await keys.create(
+            connection,
+            name=wanted.name,
+            role=wanted.role,
+            clearance=wanted.clearance,
+            expires_at=wanted.expires_at,
+            created_by=actor.principal.name,
+        )
+        grant = {"role": wanted.role.value, "clearance": wanted.clearance.value}
+        await audit.record(
+            connection,
+            actor,
+            "keys.create",
+            object_type="api_key",
+            object_id=record["id"],
+            details={"prefix": record["prefix"], **grant},
+        )
+    return JSONResponse(record | {"token": token}, status_code=201)
+
+
+@router.delete("/keys/{key_id}", summary="Revoke an API key", status_code=204)
+async def revoke_key(key_id: ItemId, database: DatabaseDep, actor: AdminDep) -> Response:
+    async with database.transaction() as connection:
+        record = await keys.revoke(connection, str(key_id))
+        await audit.record(
+            connection,
+            actor,
+            "keys.revoke",
+            object_type="api_key",
+            object_id=key_id,
+            details={"prefix": record["prefix"]},
+        )
+    return Response(status_code=204)
+
+
+@router.get("/users", summary="Users")
+async def list_users(database: DatabaseDep, actor: AdminDep) -> Response:
+    async with database.read() as connection:
+        return JSONResponse({"items": await users.listing(connection)})
+
+
+@router.post("/users", summary="Create a user", status_code=201, openapi_extra=json_body(NewUser))
+async def create_user(request: Request, database: DatabaseDep, actor: AdminDep) -> Response:
+    wanted = await read_model(request, NewUser)
+    keys.check_grantable(actor.principal, wanted.role, wanted.clearance)
+    async with database.transaction() as connection:
+        record = await users.create(
+            connection,
+            username=wanted.username,
+            password=wanted.password,
+            role=wanted.role,
+            clearance=wanted.clearance,
+        )
+        grant = {"role": wanted.role.value, "clearance": wanted.clearance.value}
+        await audit.record(
+            connection,
+            actor,
+            "users.create",
+            object_type="app_user",
+            object_id=record["id"],
+            details={"username": wanted.username, **grant},
+        )
+    return JSONResponse(record, status_code=201)
+
+
+@router.patch(
+    "/users/{user_id}",
+    summary="Change a user's role, clearance, password or state",
+    openapi_extra=json_body(UserChange),
+)
+async def change_user(
+    user_id: ItemId, request: Request, database: DatabaseDep, actor: AdminDep
+) -> Response:
+    wanted = await read_model(request, UserChange)
+    changes = wanted.model_dump(exclude_none=True)
+    keys.check_grantable(
+        actor.principal, wanted.role or Role.VIEWER, wanted.clearance or Classification.UNCLASSIFIED
+    )
+    async with database.transaction() as connection:
+        record = await users.update(connection, user_id, changes)
+        await audit.record(
+            connection,
+            actor,
+            "users.update",
+            object_type="app_user",
+            object_id=user_id,
+            details={"changed": sorted(changes)},
+        )
+    return JSONResponse(record)
+
+
+@router.delete("/users/{user_id}", summary="Delete a user and end their sessions", status_code=204)
+async def delete_user(user_id: ItemId, database: DatabaseDep, actor: AdminDep) -> Response:
+    async with database.transaction() as connection:
+        await users.delete(connection, user_id)
+        await audit.record(
+            connection, actor, "users.delete", object_type="app_user", object_id=user_id
+        )
+    return Response(status_code=204)
+
+
+@router.get(
+    "/audit",
+    summary="The audit log, newest first",
+    openapi_extra={
+        "parameters": [
+            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            for name in ("since", "action", "actor", "limit", "cursor")
+        ]
+    },
+)
+async def read_audit(request: Request, database: DatabaseDep, actor: AdminDep) -> Response:
+    params = request.query_params
+    unknown = set(params) - {"since", "action", "actor", "limit", "cursor"}
+    if unknown:
+        raise InvalidParameter("Accepted: since, action, actor, limit, cursor.")
+    since = _instant(params.get("since"))
+    limit = int(params["limit"]) if params.get("limit", "").isdigit() else 100
+    if not 1 <= limit <= 1000 or ("limit" in params and not params["limit"].isdigit()):
+        raise InvalidParameter("'limit' must lie between 1 and 1000.")
+    before = decode_cursor(params["cursor"]) if "cursor" in params else None
+    async with database.read() as connection:
+        items = await audit.entries(
+            connection,
+            since=since,
+            action=params.get("action"),
+            actor=params.get("actor"),
+            before_id=before,
+            limit=limit,
+        )
+    body: dict[str, Any] = {"items": items, "links": []}
+    if len(items) == limit:
+        next_url = request.url.include_query_params(cursor=encode_cursor(items[-1]["id"]))
+        body["links"].append({"rel": "next", "href": str(next_url)})
+    return JSONResponse(body)
+
+
+def _instant(raw: str | None) -> datetime | None:
+    return None if raw is None else parse_datetime(raw).start

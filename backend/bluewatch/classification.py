@@ -1,0 +1,22 @@
+"""UN information sensitivity levels (ST/SGB/2007/6), lowest first."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Classification(enum.StrEnum):
+    UNCLASSIFIED = "unclassified"
+    CONFIDENTIAL = "confidential"
+    STRICTLY_CONFIDENTIAL = "strictly_confidential"
+
+    @property
+    def rank(self) -> int:
+        return list(Classification).index(self)
+
+    @property
+    def marking(self) -> str:
+        """The marking as printed on documents: "UN CONFIDENTIAL"."""
+        return "UNCLASSIFIED" if self is Classification.UNCLASSIFIED else (
+            "UN " + self.value.replace("_", " ").upper()
+        )  # fmt: skip

@@ -1,0 +1,90 @@
+"""What ``bluewatch keys`` and ``bluewatch users`` do, over the same functions as the API."""
+
+from __future__ import annotations
+
+import secrets as random
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bluewatch.classification import Classification
+from bluewatch.db.engine import Database
+from bluewatch.security import audit, keys, users
+from bluewatch.security.principal import SYSTEM, Actor, Role
+from bluewatch.settings import Settings
+
+CLI_ACTOR = Actor(SYSTEM, request_id="cli")
+FIRST_ADMIN = "admin"
+
+
+async def create_key(
+    database: Database, name: str, role: Role, clearance: Classification, expires: datetime | None
+) -> str:
+    async with database.transaction() as connection:
+        record, token = await keys.create(
+            connection,
+            name=name,
+            role=role,
+            clearance=clearance,
+            expires_at=expires,
+            created_by="cli",
+        )
+        await audit.record(
+            connection, CLI_ACTOR, "keys.create", object_type="api_key", object_id=record["id"]
+        )
+    return token
+
+
+async def list_keys(database: Database) -> list[dict[str, Any]]:
+    async with database.read() as connection:
+        return await keys.listing(connection)
+
+
+async def revoke_key(database: Database, key: str) -> dict[str, Any]:
+    async with database.transaction() as connection:
+        record = await keys.revoke(connection, key)
+        await audit.record(
+            connection, CLI_ACTOR, "keys.revoke", object_type="api_key", object_id=record["id"]
+        )
+    return record
+
+
+async def create_user(
+    database: Database, username: str, password: str, role: Role, clearance: Classification
+) -> dict[str, Any]:
+    async with database.transaction() as connection:
+        record = await users.create(
+            connection, username=username, password=password, role=role, clearance=clearance
+        )
+        await audit.record(
+            connection, CLI_ACTOR, "users.create", object_type="app_user", object_id=record["id"]
+        )
+    return record
+
+
+async def ensure_first_admin(database: Database, settings: Settings, local: bool) -> str | None:
+    """A sign-in line for the run command: creates the first admin on an empty user table.
+
+    With the local cluster the password is kept in ``.data/admin-password`` (0600) so
+    the run command can print it every time; otherwise it is printed once, at creation.
+    """
+    password_file = settings.resolved_data_dir / "admin-password"
+    async with database.read() as connection:
+        existing = await users.count(connection)
+    if existing == 0:
+        password = random.token_urlsafe(12)
+        await create_user(
+            database, FIRST_ADMIN, password, Role.ADMIN, Classification.STRICTLY_CONFIDENTIAL
+        )
+        if local:
+            _keep(password_file, password)
+        return f"sign in as '{FIRST_ADMIN}' with password '{password}'"
+    if local and password_file.exists():
+        return f"sign in as '{FIRST_ADMIN}' with password '{password_file.read_text().strip()}'"
+    return None
+
+
+def _keep(path: Path, secret: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(secret + "\n")

@@ -1,0 +1,89 @@
+"""The audit log: who did what, to which object, at which classification, and the result.
+
+Entries never hold secrets, tokens or geometry. A write and its entry commit in the
+same transaction; denials and failed sign-ins are written on their own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bluewatch.classification import Classification
+from bluewatch.db.engine import Database
+from bluewatch.security.principal import Actor
+
+Result = Literal["success", "denied", "failed"]
+
+INSERT = text("""
+    INSERT INTO audit_log
+        (actor, role, action, object_type, object_id, classification, result,
+         request_id, address, details)
+    VALUES (:actor, :role, :action, :object_type, :object_id,
+            CAST(:classification AS classification), :result, :request_id, :address,
+            CAST(:details AS jsonb))
+""")
+
+
+async def record(
+    connection: AsyncConnection,
+    actor: Actor,
+    action: str,
+    *,
+    result: Result = "success",
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    classification: Classification | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    await connection.execute(
+        INSERT,
+        {
+            "actor": actor.principal.name,
+            "role": actor.principal.role.value,
+            "action": action,
+            "object_type": object_type,
+            "object_id": None if object_id is None else str(object_id),
+            "classification": classification.value if classification else None,
+            "result": result,
+            "request_id": actor.request_id,
+            "address": actor.address,
+            "details": orjson.dumps(details or {}).decode(),
+        },
+    )
+
+
+async def record_alone(database: Database, actor: Actor, action: str, **fields: Any) -> None:
+    """An entry in its own transaction: for outcomes whose own transaction rolls back."""
+    async with database.transaction() as connection:
+        await record(connection, actor, action, **fields)
+
+
+async def entries(
+    connection: AsyncConnection,
+    *,
+    since: datetime | None,
+    action: str | None,
+    actor: str | None,
+    before_id: int | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    rows = await connection.execute(
+        text("""
+            SELECT id, at, actor, role, action, object_type, object_id, classification,
+                   result, request_id, address, details
+            FROM audit_log
+            WHERE (CAST(:since AS timestamptz) IS NULL OR at >= :since)
+              AND (CAST(:action AS text) IS NULL OR action = :action)
+              AND (CAST(:actor AS text) IS NULL OR actor = :actor)
+              AND (CAST(:before_id AS bigint) IS NULL OR id < :before_id)
+            ORDER BY id DESC
+            LIMIT :limit
+        """),
+        {"since": since, "action": action, "actor": actor, "before_id": before_id, "limit": limit},
+    )
+    return [dict(row._mapping) for row in rows]

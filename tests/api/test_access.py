@@ -1,0 +1,82 @@
+"""The role matrix: every route the app serves, for anonymous, viewer, analyst and admin.
+
+The table below is the contract. A route the app serves that is missing here fails
+the first test, so a new route cannot ship without a decided policy.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bluewatch.api.policy import route_policy, routes
+from tests.conftest import RoleKeys, bearer
+
+PUBLIC, VIEWER, ANALYST, ADMIN = "public", "viewer", "analyst", "admin"
+RANK = {VIEWER: 0, ANALYST: 1, ADMIN: 2}
+
+EXPECTED: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/openapi.json"): VIEWER,
+    ("GET", "/docs"): VIEWER,
+    ("POST", "/api/v1/session"): PUBLIC,
+    ("GET", "/api/v1/session"): VIEWER,
+    ("DELETE", "/api/v1/session"): VIEWER,
+    ("GET", "/api/v1/keys"): ADMIN,
+    ("POST", "/api/v1/keys"): ADMIN,
+    ("DELETE", "/api/v1/keys/{key_id}"): ADMIN,
+    ("GET", "/api/v1/users"): ADMIN,
+    ("POST", "/api/v1/users"): ADMIN,
+    ("PATCH", "/api/v1/users/{user_id}"): ADMIN,
+    ("DELETE", "/api/v1/users/{user_id}"): ADMIN,
+    ("GET", "/api/v1/audit"): ADMIN,
+}
+for layer, writer in (("incidents", ANALYST), ("routes", ANALYST), ("camps", ADMIN)):
+    EXPECTED |= {
+        ("GET", f"/api/v1/{layer}"): VIEWER,
+        ("POST", f"/api/v1/{layer}"): writer,
+        ("GET", f"/api/v1/{layer}/{{record_id}}"): VIEWER,
+        ("PATCH", f"/api/v1/{layer}/{{record_id}}"): writer,
+        ("DELETE", f"/api/v1/{layer}/{{record_id}}"): ADMIN,
+    }
+
+
+def served(client: TestClient) -> set[tuple[str, str]]:
+    found = set()
+    for route in routes(client.app):  # type: ignore[arg-type]
+        for method in route.methods or ():
+            if method != "HEAD":
+                found.add((method, str(route.path)))
+    return found
+
+
+def test_every_served_route_has_a_decided_policy(client: TestClient) -> None:
+    assert served(client) == set(EXPECTED)
+    for route in routes(client.app):  # type: ignore[arg-type]
+        assert route_policy(route) is not None, route.path
+
+
+@pytest.mark.parametrize("who", ["anonymous", VIEWER, ANALYST, ADMIN])
+@pytest.mark.parametrize(("method", "path"), sorted(EXPECTED))
+def test_role_matrix(
+    client: TestClient, role_keys: RoleKeys, who: str, method: str, path: str
+) -> None:
+    client.headers.pop("Authorization", None)
+    headers = {} if who == "anonymous" else bearer(getattr(role_keys, who))
+    url = re.sub(r"\{[a-z_]+\}", "999999", path)  # no such record: nothing is harmed
+    body: dict[str, object] | None = {} if method in ("POST", "PATCH") else None
+    response = client.request(method, url, headers=headers, json=body)
+    needed = EXPECTED[(method, path)]
+    if needed == PUBLIC:
+        assert response.status_code not in (401, 403), response.text
+    elif who == "anonymous":
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+    elif RANK[who] < RANK[needed]:
+        assert response.status_code == 403, response.text
+    else:
+        assert response.status_code not in (401, 403), response.text
+    assert response.status_code < 500
