@@ -21,6 +21,7 @@ import psycopg
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from psycopg.types.json import Jsonb
 from pydantic import SecretStr
 
 from bluewatch.app import create_app
@@ -32,7 +33,15 @@ from bluewatch.settings import Settings
 LAYER_TABLES = ("incident", "route", "camp")
 # Emptied before each test; api_key is not (the role keys live for the session) and
 # audit_log cannot be (it is append-only).
-PER_TEST_TABLES = (*LAYER_TABLES, "app_user", "user_session", "sign_in_attempt")
+PER_TEST_TABLES = (
+    *LAYER_TABLES,
+    "alert",
+    "event",
+    "rule",
+    "app_user",
+    "user_session",
+    "sign_in_attempt",
+)
 
 
 def free_port() -> int:
@@ -63,6 +72,13 @@ def database_url(test_cluster: LocalCluster | None) -> str:
         url = test_cluster.create_database("bluewatch_test")
     migrate.upgrade(settings_for(url), url)
     return url
+
+
+@pytest.fixture(scope="session")
+def default_rules(database_url: str) -> list[tuple[object, ...]]:
+    """The rules the migrations seed, restored before each test."""
+    with psycopg.connect(database_url) as connection:
+        return connection.execute("SELECT id, name, kind, enabled, params FROM rule").fetchall()
 
 
 def settings_for(url: str, **overrides: Any) -> Settings:
@@ -133,10 +149,19 @@ def app_client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-    """A direct connection for arranging and checking stored state; tables start empty."""
+def db(
+    database_url: str, default_rules: list[tuple[object, ...]]
+) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    """A direct connection for arranging and checking stored state; tables start empty
+    but for the default rules."""
     with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute(f"TRUNCATE {', '.join(PER_TEST_TABLES)} RESTART IDENTITY CASCADE")
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO rule (id, name, kind, enabled, params) VALUES (%s, %s, %s, %s, %s)",
+                [(*row[:4], Jsonb(row[4])) for row in default_rules],
+            )
+        connection.execute("SELECT setval(pg_get_serial_sequence('rule', 'id'), 100)")
         yield connection
 
 

@@ -59,6 +59,11 @@ def collection(*features: dict[str, Any]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": list(features)}
 
 
+def stored(response_body: dict[str, Any]) -> dict[str, Any]:
+    """A POST or PATCH answer as GET returns it: without the raised ``alerts``."""
+    return {key: value for key, value in response_body.items() if key != "alerts"}
+
+
 FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
     "incidents": incident,
     "routes": route,

@@ -58,12 +58,8 @@ def test_reingest_updates_and_never_duplicates(
         "/api/v1/incidents", json=collection(*[keyed(n) for n in range(4)]), headers=GEOJSON
     )
     assert first.status_code == 200
-    assert first.json() | {"items": None} == {
-        "created": 4,
-        "updated": 0,
-        "unchanged": 0,
-        "items": None,
-    }
+    counts = {key: first.json()[key] for key in ("created", "updated", "unchanged")}
+    assert counts == {"created": 4, "updated": 0, "unchanged": 0}
     first_ids = [item["id"] for item in first.json()["items"]]
 
     again = [keyed(n) for n in range(4)] + [keyed(10)]

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from geojson_pydantic import Feature, FeatureCollection, LineString, Point, Polygon
 
-from tests.factories import FACTORIES, GEOJSON, camp, incident, route, square
+from tests.factories import FACTORIES, GEOJSON, camp, incident, route, square, stored
 
 FEATURE_MODELS: dict[str, Any] = {
     "incidents": Feature[Point, dict[str, Any]],
@@ -39,13 +39,13 @@ def test_create_get_list_patch_delete(client: TestClient, layer: str) -> None:
     assert feature.geometry is not None
     assert created.json()["geometry"]["coordinates"] == posted["geometry"]["coordinates"]
     for key, value in posted["properties"].items():
-        stored = feature.properties[key] if feature.properties else None
-        assert stored == value or _same_instant(stored, value), key
+        kept = feature.properties[key] if feature.properties else None
+        assert kept == value or _same_instant(kept, value), key
     assert feature.properties and feature.properties["classification"] == "confidential"
 
     fetched = client.get(f"/api/v1/{layer}/{feature.id}")
     assert fetched.status_code == 200
-    assert fetched.json() == created.json()
+    assert fetched.json() == stored(created.json())
 
     listed = client.get(f"/api/v1/{layer}")
     page = COLLECTION_MODELS[layer].model_validate(listed.json())
@@ -61,7 +61,7 @@ def test_create_get_list_patch_delete(client: TestClient, layer: str) -> None:
     assert patched.status_code == 200, patched.text
     assert patched.json()["properties"]["classification"] == "unclassified"
     assert patched.json()["geometry"] == created.json()["geometry"]
-    assert client.get(f"/api/v1/{layer}/{feature.id}").json() == patched.json()
+    assert client.get(f"/api/v1/{layer}/{feature.id}").json() == stored(patched.json())
 
     deleted = client.delete(f"/api/v1/{layer}/{feature.id}")
     assert deleted.status_code == 204
@@ -103,7 +103,7 @@ def test_patch_is_validated_against_the_whole_record(client: TestClient) -> None
     )
     assert refused.status_code == 422
     assert "active_until" in refused.json()["errors"][0]["message"]
-    assert client.get(f"/api/v1/routes/{created['id']}").json() == created
+    assert client.get(f"/api/v1/routes/{created['id']}").json() == stored(created)
 
 
 def test_polygon_exteriors_are_stored_counter_clockwise(client: TestClient) -> None:

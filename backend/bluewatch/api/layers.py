@@ -78,6 +78,7 @@ BATCH_SUMMARY_SCHEMA = {
         "updated": {"type": "integer"},
         "unchanged": {"type": "integer"},
         "items": {"type": "array", "items": {"type": "object"}},
+        "alerts": {"type": "array", "items": {"type": "object"}},
     },
 }
 
@@ -115,6 +116,11 @@ def feature_collection(request: Request, page: store.Page) -> bytes:
         {"type": "FeatureCollection", "numberReturned": page.number_returned, "links": links}
     )
     return head[:-1] + b',"features":' + page.features_json + b"}"
+
+
+def with_alerts(document: bytes, alerts_json: bytes) -> bytes:
+    """Add the raised alerts as an ``alerts`` member (a foreign member on a Feature)."""
+    return document[:-1] + b',"alerts":' + alerts_json + b"}"
 
 
 def layer_router(spec: LayerSpec) -> APIRouter:
@@ -162,22 +168,27 @@ def layer_router(spec: LayerSpec) -> APIRouter:
         body = await read_json(request)
         result = await service.create(database, spec, body, actor, limits)
         outcome = result.outcome
+        alerts_json = b"[" + b",".join(result.alerts) + b"]"
         if result.feature is not None:
             created = outcome.results[0] == "created"
             location = str(request.url_for(f"get_{spec.name}", record_id=outcome.ids[0]))
             return GeoJSONResponse(
-                result.feature, status_code=201 if created else 200, headers={"Location": location}
+                with_alerts(result.feature, alerts_json),
+                status_code=201 if created else 200,
+                headers={"Location": location},
             )
-        summary = {
-            "created": outcome.count("created"),
-            "updated": outcome.count("updated"),
-            "unchanged": outcome.count("unchanged"),
-            "items": [
-                {"id": record_id, "result": outcome_result}
-                for record_id, outcome_result in zip(outcome.ids, outcome.results, strict=True)
-            ],
-        }
-        return JSONResponse(summary, status_code=200)
+        summary = orjson.dumps(
+            {
+                "created": outcome.count("created"),
+                "updated": outcome.count("updated"),
+                "unchanged": outcome.count("unchanged"),
+                "items": [
+                    {"id": record_id, "result": outcome_result}
+                    for record_id, outcome_result in zip(outcome.ids, outcome.results, strict=True)
+                ],
+            }
+        )
+        return JSONResponse(with_alerts(summary, alerts_json), status_code=200)
 
     @router.get(
         "/{record_id}",
@@ -208,8 +219,8 @@ def layer_router(spec: LayerSpec) -> APIRouter:
         actor: Actor = writer,
     ) -> Response:
         body = await read_json(request)
-        feature = await service.patch(database, spec, record_id, body, actor, limits)
-        return GeoJSONResponse(feature)
+        result = await service.patch(database, spec, record_id, body, actor, limits)
+        return GeoJSONResponse(with_alerts(result.feature, b"[" + b",".join(result.alerts) + b"]"))
 
     @router.delete("/{record_id}", name=f"delete_{spec.name}", summary="Delete", status_code=204)
     async def delete_feature(

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Double,
     Enum,
     ForeignKey,
     Identity,
@@ -23,7 +24,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSON, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bluewatch.classification import Classification
@@ -104,6 +105,12 @@ class Incident(_Record, Base):
         Index("ix_incident_geom", "geom", postgresql_using="gist"),
         Index("ix_incident_geog", text("(geom::geography)"), postgresql_using="gist"),
         Index("ix_incident_occurred_at", "occurred_at"),
+        Index(
+            "ix_incident_geog_occurred_at",
+            text("(geom::geography)"),
+            "occurred_at",
+            postgresql_using="gist",
+        ),
     )
 
 
@@ -233,3 +240,83 @@ class AuditLog(Base):
     details: Mapped[dict[str, object]] = mapped_column(JSONB, server_default=text("'{}'"))
 
     __table_args__ = (CheckConstraint("result IN ('success', 'denied', 'failed')", name="result"),)
+
+
+alert_level_type = Enum("watch", "warning", "critical", name="alert_level", create_type=False)
+
+
+class Rule(Base):
+    __tablename__ = "rule"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    params: Mapped[dict[str, object]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (CheckConstraint("kind IN ('proximity', 'cluster')", name="kind"),)
+
+
+class Alert(Base):
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    rule_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("rule.id", name="fk_alert_rule"))
+    rule_kind: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(alert_level_type)
+    status: Mapped[str] = mapped_column(Text, server_default="open")
+    incident_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("incident.id", ondelete="SET NULL", name="fk_alert_incident")
+    )
+    incident_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), server_default="{}")
+    target_type: Mapped[str | None] = mapped_column(Text)
+    target_id: Mapped[int | None] = mapped_column(BigInteger)
+    target_name: Mapped[str | None] = mapped_column(Text)
+    distance_m: Mapped[float | None] = mapped_column(Double)
+    classification: Mapped[Classification] = mapped_column(classification_type)
+    headline: Mapped[str] = mapped_column(Text)
+    geom: Mapped[str] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=False), nullable=False
+    )
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(Text)
+    acknowledge_note: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(Text)
+    resolve_note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'acknowledged', 'resolved')", name="status"),
+        CheckConstraint("target_type IN ('camp', 'route')", name="target_type"),
+        Index(
+            "uq_alert_proximity",
+            "rule_id",
+            "incident_id",
+            "target_type",
+            "target_id",
+            unique=True,
+            postgresql_where=text("rule_kind = 'proximity'"),
+        ),
+        Index("ix_alert_geom", "geom", postgresql_using="gist"),
+        Index("ix_alert_status_level", "status", "level"),
+    )
+
+
+class Event(Base):
+    """The append-only log that the SSE stream and webhooks read."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    type: Mapped[str] = mapped_column(Text)
+    alert_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    classification: Mapped[Classification] = mapped_column(classification_type)
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp(), index=True
+    )
+    data: Mapped[dict[str, object]] = mapped_column(JSON)

@@ -1,12 +1,15 @@
 """Layer use cases: create (single or atomic batch), patch, delete. No HTTP here.
 
-Each change and its audit entry commit in one transaction.
+Each change, the rule evaluation it triggers (alerts and their events) and its
+audit entry commit in one transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
@@ -15,16 +18,40 @@ from bluewatch.geo import GeometryLimits, parse_features, parse_geometry
 from bluewatch.layers import store
 from bluewatch.layers.records import records_from_features, validate_properties
 from bluewatch.layers.spec import READ_ONLY_PROPERTIES, LayerSpec
+from bluewatch.rules import alerts, engine
 from bluewatch.security import audit
 from bluewatch.security.principal import Actor, Principal
 
 PATCH_MEMBERS = frozenset({"type", "id", "properties", "geometry", "bbox"})
 
 
+# Which rule target a layer's records are; incidents are what the rules evaluate.
+RULE_TARGETS = {"camps": "camp", "routes": "route"}
+
+
 @dataclass
 class CreateResult:
     outcome: store.WriteOutcome
     feature: bytes | None  # the stored Feature when one Feature (not a collection) was posted
+    alerts: list[bytes]  # alerts raised or escalated, as GeoJSON Features
+
+
+@dataclass
+class PatchResult:
+    feature: bytes
+    alerts: list[bytes]
+
+
+async def _evaluate(
+    connection: AsyncConnection, spec: LayerSpec, ids: list[int], actor: Actor
+) -> list[bytes]:
+    """Run the rules over changed records; the alerts the actor may see, as Features."""
+    if spec.name == "incidents":
+        changes = await engine.evaluate_incidents(connection, ids)
+    else:
+        changes = await engine.evaluate_targets(connection, RULE_TARGETS[spec.name], ids)
+    alert_ids = list(dict.fromkeys(change.alert_id for change in changes))
+    return await alerts.features(connection, alert_ids, actor.principal.clearance)
 
 
 def _check_classification(
@@ -56,6 +83,12 @@ async def create(
             [(f"{f.pointer}/geometry", f.geometry) for f in features if f.geometry is not None],
         )
         outcome = await store.upsert(connection, spec, records, actor.principal)
+        changed = [
+            record_id
+            for record_id, result in zip(outcome.ids, outcome.results, strict=True)
+            if result != "unchanged"
+        ]
+        raised = await _evaluate(connection, spec, changed, actor)
         feature = None
         if isinstance(body, dict) and body.get("type") == "Feature":
             feature = await store.get_feature(
@@ -71,9 +104,9 @@ async def create(
             details={
                 result: outcome.count(result) for result in ("created", "updated", "unchanged")
             }
-            | {"ids": outcome.ids},
+            | {"ids": outcome.ids, "alerts": len(raised)},
         )
-    return CreateResult(outcome=outcome, feature=feature)
+    return CreateResult(outcome=outcome, feature=feature, alerts=raised)
 
 
 def _patch_parts(
@@ -110,7 +143,7 @@ async def patch(
     body: object,
     actor: Actor,
     limits: GeometryLimits,
-) -> bytes:
+) -> PatchResult:
     """Apply a partial Feature: ``{"properties": {...}}`` and/or ``{"geometry": ...}``."""
     changes, geometry = _patch_parts(body, spec, limits)
     clearance = actor.principal.clearance
@@ -123,6 +156,7 @@ async def patch(
             await store.check_geometry_validity(connection, spec, [("/geometry", geometry)])
         record["geometry"] = geometry
         await store.replace(connection, spec, record_id, record, actor.principal)
+        raised = await _evaluate(connection, spec, [record_id], actor)
         await audit.record(
             connection,
             actor,
@@ -130,9 +164,14 @@ async def patch(
             object_type=spec.table,
             object_id=record_id,
             classification=level,
-            details={"properties": sorted(changes), "geometry": geometry is not None},
+            details={
+                "properties": sorted(changes),
+                "geometry": geometry is not None,
+                "alerts": len(raised),
+            },
         )
-        return await store.get_feature(connection, spec, record_id, clearance)
+        feature = await store.get_feature(connection, spec, record_id, clearance)
+    return PatchResult(feature=feature, alerts=raised)
 
 
 async def delete(database: Database, spec: LayerSpec, record_id: int, actor: Actor) -> None:

@@ -1,0 +1,135 @@
+"""The append-only event log, and reading it without ever skipping a late commit.
+
+Event ids come from a sequence, and sequence values commit out of order: a
+transaction may take id 5, another take id 6 and commit first. A reader that saw
+6 and then resumes "after 6" would miss 5. So readers only read up to a *safe
+horizon*: ids up to the sequence's last value L sampled at a moment when the
+newest transaction id not yet handed out was X are final once every transaction
+below X has ended (the snapshot's xmin has reached X). Writers take their
+transaction id before their event ids (``pg_current_xact_id()``), so every id up
+to L belongs to a transaction below X.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bluewatch.classification import Classification
+from bluewatch.rules.alerts import ALERT_FEATURE
+
+CHANNEL = "bluewatch_events"
+
+APPEND = text(f"""
+    INSERT INTO event (type, alert_id, classification, data)
+    SELECT change.type, a.id, a.classification, {ALERT_FEATURE}
+    FROM unnest(CAST(:alert_ids AS bigint[]), CAST(:types AS text[]))
+         WITH ORDINALITY AS change(alert_id, type, ord)
+    JOIN alert a ON a.id = change.alert_id
+    ORDER BY change.ord
+    RETURNING id
+""")
+
+
+@dataclass(frozen=True)
+class AlertChange:
+    alert_id: int
+    type: str  # alert.created | alert.updated | alert.acknowledged | alert.resolved
+
+
+async def append(connection: AsyncConnection, changes: Sequence[AlertChange]) -> list[int]:
+    """Write one event per change in the caller's transaction; returns the event ids."""
+    if not changes:
+        return []
+    # The transaction id must exist before the event ids are taken (see module doc).
+    await connection.execute(text("SELECT pg_current_xact_id()"))
+    ids = list(
+        (
+            await connection.execute(
+                APPEND,
+                {
+                    "alert_ids": [change.alert_id for change in changes],
+                    "types": [change.type for change in changes],
+                },
+            )
+        ).scalars()
+    )
+    await connection.execute(
+        text("SELECT pg_notify(:channel, :last_id)"), {"channel": CHANNEL, "last_id": str(max(ids))}
+    )
+    return ids
+
+
+@dataclass
+class Horizon:
+    """Tracks the highest event id that no later commit can precede."""
+
+    safe_id: int = 0
+    _pending: deque[tuple[int, int]] = field(default_factory=deque)  # (xmax, last id)
+
+    async def advance(self, connection: AsyncConnection) -> int:
+        row = (
+            await connection.execute(
+                text("""
+                    SELECT pg_snapshot_xmin(snapshot)::text::numeric AS xmin,
+                           pg_snapshot_xmax(snapshot)::text::numeric AS xmax,
+                           (SELECT CASE WHEN is_called THEN last_value ELSE 0 END
+                              FROM event_id_seq) AS last_id
+                    FROM pg_current_snapshot() AS snapshot
+                """)
+            )
+        ).one()
+        self._pending.append((int(row.xmax), int(row.last_id)))
+        while self._pending and self._pending[0][0] <= int(row.xmin):
+            self.safe_id = max(self.safe_id, self._pending.popleft()[1])
+        return self.safe_id
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    id: int
+    type: str
+    classification: Classification
+    envelope: str  # {"id", "type", "timestamp", "data"} as JSON text
+
+
+async def read(
+    connection: AsyncConnection,
+    after_id: int,
+    up_to_id: int,
+    clearance: Classification = Classification.STRICTLY_CONFIDENTIAL,
+    limit: int = 1000,
+) -> list[StoredEvent]:
+    rows = await connection.execute(
+        text("""
+            SELECT id, type, classification,
+                   json_build_object('id', id, 'type', type, 'timestamp', occurred_at,
+                                     'data', data)::text AS envelope
+            FROM event
+            WHERE id > :after AND id <= :up_to
+              AND classification <= CAST(:clearance AS classification)
+            ORDER BY id
+            LIMIT :limit
+        """),
+        {"after": after_id, "up_to": up_to_id, "clearance": clearance.value, "limit": limit},
+    )
+    return [
+        StoredEvent(row.id, row.type, Classification(row.classification), row.envelope)
+        for row in rows
+    ]
+
+
+async def oldest_retained(connection: AsyncConnection) -> int | None:
+    return (await connection.execute(text("SELECT min(id) FROM event"))).scalar()
+
+
+async def purge(connection: AsyncConnection, retention_days: float) -> int:
+    result = await connection.execute(
+        text("DELETE FROM event WHERE occurred_at < now() - make_interval(secs => :seconds)"),
+        {"seconds": retention_days * 86_400},
+    )
+    return result.rowcount or 0

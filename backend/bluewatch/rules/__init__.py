@@ -1,0 +1,1 @@
+"""Early-warning rules: proximity to camps and routes, and surges (clusters)."""

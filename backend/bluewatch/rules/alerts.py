@@ -1,0 +1,200 @@
+"""Alerts: their GeoJSON (built in SQL), lists, and acknowledge / resolve."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bluewatch.classification import Classification
+from bluewatch.errors import Conflict, InvalidParameter, NotFound
+from bluewatch.layers.query import SqlFilter, decode_cursor, parse_datetime, visible_to
+from bluewatch.rules.params import AlertLevel
+
+ALERT_FEATURE = """json_build_object(
+    'type', 'Feature', 'id', a.id,
+    'geometry', ST_AsGeoJSON(a.geom, 7)::json,
+    'properties', json_build_object(
+        'level', a.level, 'status', a.status, 'headline', a.headline,
+        'rule_id', a.rule_id, 'rule_kind', a.rule_kind,
+        'incident_id', a.incident_id, 'incident_ids', a.incident_ids,
+        'member_count', cardinality(a.incident_ids),
+        'target', CASE WHEN a.target_type IS NULL THEN NULL ELSE
+            json_build_object('type', a.target_type, 'id', a.target_id, 'name', a.target_name) END,
+        'distance_m', round(a.distance_m::numeric, 1),
+        'classification', a.classification, 'version', a.version,
+        'created_at', a.created_at, 'updated_at', a.updated_at,
+        'acknowledged_at', a.acknowledged_at, 'acknowledged_by', a.acknowledged_by,
+        'acknowledge_note', a.acknowledge_note,
+        'resolved_at', a.resolved_at, 'resolved_by', a.resolved_by,
+        'resolve_note', a.resolve_note))"""
+
+STATUSES = ("open", "acknowledged", "resolved")
+FILTERS = frozenset({"status", "level", "rule", "target", "since", "limit", "cursor"})
+
+
+@dataclass
+class AlertQuery:
+    sql_filter: SqlFilter
+    limit: int = 100
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_alert_query(params: Mapping[str, str], clearance: Classification) -> AlertQuery:
+    unknown = set(params) - FILTERS
+    if unknown:
+        raise InvalidParameter(f"Accepted filters: {', '.join(sorted(FILTERS))}.")
+    sql_filter = visible_to("a", clearance)
+    if "status" in params:
+        sql_filter.add("a.status = ANY(:statuses)", statuses=_choices(params["status"], STATUSES))
+    if "level" in params:
+        levels = _choices(params["level"], tuple(level.value for level in AlertLevel))
+        sql_filter.add("a.level::text = ANY(:levels)", levels=levels)
+    if "rule" in params:
+        sql_filter.add("a.rule_id = :rule_id", rule_id=_positive(params["rule"], "rule"))
+    if "target" in params:
+        kind, _, number = params["target"].partition(":")
+        if kind not in ("camp", "route"):
+            raise InvalidParameter("'target' is camp:<id> or route:<id>.")
+        sql_filter.add(
+            "a.target_type = :target_type AND a.target_id = :target_id",
+            target_type=kind,
+            target_id=_positive(number, "target"),
+        )
+    if "since" in params:
+        since = parse_datetime(params["since"]).start
+        if since is None:
+            raise InvalidParameter("'since' is an RFC 3339 date-time.")
+        sql_filter.add("a.updated_at >= :since", since=since)
+    if "cursor" in params:
+        sql_filter.add("a.id < :before_id", before_id=decode_cursor(params["cursor"]))
+    limit = _positive(params.get("limit", "100"), "limit")
+    if limit > 10_000:
+        raise InvalidParameter("'limit' must lie between 1 and 10000.")
+    return AlertQuery(sql_filter=sql_filter, limit=limit)
+
+
+def _choices(raw: str, allowed: tuple[str, ...]) -> list[str]:
+    values = [part.strip() for part in raw.split(",") if part.strip()]
+    if not values or any(value not in allowed for value in values):
+        raise InvalidParameter(f"Choose from: {', '.join(allowed)}.")
+    return values
+
+
+def _positive(raw: str, name: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 2**63 - 1:
+        raise InvalidParameter(f"'{name}' must be a positive whole number.")
+    return int(raw)
+
+
+@dataclass
+class AlertPage:
+    features_json: bytes
+    number_returned: int
+    next_before_id: int | None
+
+
+async def list_page(connection: AsyncConnection, query: AlertQuery) -> AlertPage:
+    """Newest first: the alert panel's order."""
+    statement = text(f"""
+        WITH page AS (
+            SELECT a.id, {ALERT_FEATURE} AS feature FROM alert a
+            WHERE {query.sql_filter.where}
+            ORDER BY a.id DESC LIMIT :fetch
+        ), kept AS (SELECT id, feature FROM page ORDER BY id DESC LIMIT :limit)
+        SELECT (SELECT count(*) FROM page) AS fetched, count(*) AS returned, min(id) AS last_id,
+               coalesce(string_agg(feature::text, ',' ORDER BY id DESC), '') AS features
+        FROM kept
+    """)
+    params = {**query.sql_filter.params, "fetch": query.limit + 1, "limit": query.limit}
+    row = (await connection.execute(statement, params)).one()
+    return AlertPage(
+        features_json=b"[" + row.features.encode() + b"]",
+        number_returned=row.returned,
+        next_before_id=row.last_id if row.fetched > row.returned else None,
+    )
+
+
+async def features(
+    connection: AsyncConnection, alert_ids: list[int], clearance: Classification
+) -> list[bytes]:
+    sql_filter = visible_to("a", clearance)
+    rows = await connection.execute(
+        text(f"""
+            SELECT {ALERT_FEATURE}::text AS feature
+            FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS wanted(id, ord)
+            JOIN alert a ON a.id = wanted.id
+            WHERE {sql_filter.where}
+            ORDER BY wanted.ord
+        """),
+        {**sql_filter.params, "ids": alert_ids},
+    )
+    return [row.feature.encode() for row in rows]
+
+
+async def get_feature(
+    connection: AsyncConnection, alert_id: int, clearance: Classification
+) -> bytes:
+    found = await features(connection, [alert_id], clearance)
+    if not found:
+        raise NotFound(f"No such alert (id {alert_id}).")
+    return found[0]
+
+
+@dataclass(frozen=True)
+class Transition:
+    event: str
+    to_status: str
+    from_statuses: tuple[str, ...]
+    at: str  # column prefix: acknowledged / resolved
+    note: str
+
+
+ACKNOWLEDGE = Transition(
+    "alert.acknowledged", "acknowledged", ("open",), "acknowledged", "acknowledge_note"
+)
+RESOLVE = Transition(
+    "alert.resolved", "resolved", ("open", "acknowledged"), "resolved", "resolve_note"
+)
+
+
+async def transition(
+    connection: AsyncConnection,
+    alert_id: int,
+    change: Transition,
+    actor_name: str,
+    note: str | None,
+    clearance: Classification,
+) -> Classification:
+    """Move an alert to a new status, recording who and when; returns its classification."""
+    sql_filter = visible_to("a", clearance)
+    row = (
+        await connection.execute(
+            text(f"""
+                SELECT a.status, a.classification FROM alert a
+                WHERE a.id = :id AND {sql_filter.where} FOR UPDATE
+            """),
+            {**sql_filter.params, "id": alert_id},
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"No such alert (id {alert_id}).")
+    if row.status not in change.from_statuses:
+        raise Conflict(f"The alert is {row.status}; it cannot become {change.to_status}.")
+    await connection.execute(
+        text(f"""
+            UPDATE alert SET status = :status, {change.at}_at = now(), {change.at}_by = :who,
+                   {change.note} = :note, version = version + 1, updated_at = now()
+            WHERE id = :id
+        """),
+        {"status": change.to_status, "who": actor_name, "note": note, "id": alert_id},
+    )
+    return Classification(row.classification)
+
+
+async def latest_change(connection: AsyncConnection) -> datetime | None:
+    return (await connection.execute(text("SELECT max(updated_at) FROM alert"))).scalar()

@@ -1,0 +1,129 @@
+"""Surges: at least ``min_count`` incidents (the new one included) within ``radius_m``
+of a new incident and within ``window_hours`` of its time.
+
+One statement per rule evaluates a whole batch. Each qualifying incident joins the
+nearest unresolved cluster alert of the rule whose centre lies within the radius
+and that changed within the window; the rest are grouped (DBSCAN over their
+positions, one alert per group). Membership is exact (geodesic); only the grouping
+of new alerts approximates the radius in degrees.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bluewatch.events.log import AlertChange
+from bluewatch.rules.params import ClusterParams
+from bluewatch.rules.store import Rule
+
+METRES_PER_DEGREE = 111_320.0
+
+HEADLINE = (
+    "format('Surge: %s incidents within %s km in %s h', {count}, "
+    "to_char(:radius_m / 1000.0, 'FM99990.#'), to_char(:window_seconds / 3600.0, 'FM99990.#'))"
+)
+
+# The alert's members with the new ones (an UPDATE's SET may not use a LATERAL join).
+GROWN = (
+    "(SELECT array_agg(DISTINCT member ORDER BY member)"
+    " FROM unnest(a.incident_ids || merged.member_ids) AS member)"
+)
+
+INCIDENT_FILTERS = """
+    {alias}.status <> 'dismissed'
+    AND {alias}.severity >= :severity_min
+    AND (cardinality(CAST(:categories AS text[])) = 0 OR {alias}.category = ANY(:categories))
+"""
+
+STATEMENT = text(f"""
+    WITH seeds AS (
+        SELECT i.id, i.geom, i.occurred_at FROM incident i
+        WHERE (CAST(:incident_ids AS bigint[]) IS NULL OR i.id = ANY(:incident_ids))
+          AND i.occurred_at >= now() - make_interval(secs => :max_age_seconds)
+          AND {INCIDENT_FILTERS.format(alias="i")}
+    ), members AS (
+        SELECT s.id AS seed_id, s.geom AS seed_geom,
+               array_agg(m.id ORDER BY m.id) AS member_ids,
+               max(m.classification) AS classification
+        FROM seeds s
+        JOIN incident m
+          ON ST_DWithin(m.geom::geography, s.geom::geography, :radius_m)
+         AND m.occurred_at BETWEEN s.occurred_at - make_interval(secs => :window_seconds)
+                               AND s.occurred_at + make_interval(secs => :window_seconds)
+        WHERE {INCIDENT_FILTERS.format(alias="m")}
+        GROUP BY s.id, s.geom
+        HAVING count(*) >= :min_count
+    ), assigned AS (
+        SELECT members.*, existing.id AS alert_id
+        FROM members
+        LEFT JOIN LATERAL (
+            SELECT a.id FROM alert a
+            WHERE a.rule_id = :rule_id AND a.status <> 'resolved'
+              AND a.updated_at >= now() - make_interval(secs => :window_seconds)
+              AND ST_DWithin(a.geom::geography, members.seed_geom::geography, :radius_m)
+            ORDER BY a.geom::geography <-> members.seed_geom::geography
+            LIMIT 1
+        ) existing ON true
+    ), merged AS (
+        SELECT alert_id, array_agg(DISTINCT member) AS member_ids,
+               max(classification) AS classification
+        FROM assigned, unnest(member_ids) AS member
+        WHERE alert_id IS NOT NULL
+        GROUP BY alert_id
+    ), updated AS (
+        UPDATE alert a
+        SET incident_ids = {GROWN},
+            classification = GREATEST(a.classification, merged.classification),
+            headline = {HEADLINE.format(count=f"cardinality({GROWN})")},
+            version = a.version + 1, updated_at = now()
+        FROM merged
+        WHERE a.id = merged.alert_id AND NOT (merged.member_ids <@ a.incident_ids)
+        RETURNING a.id
+    ), grouped AS (
+        SELECT assigned.*,
+               ST_ClusterDBSCAN(seed_geom, eps => :radius_m / {METRES_PER_DEGREE}, minpoints => 1)
+                   OVER () AS group_id
+        FROM assigned WHERE alert_id IS NULL
+    ), groups AS (
+        SELECT group_id, array_agg(DISTINCT member ORDER BY member) AS member_ids,
+               max(classification) AS classification
+        FROM grouped, unnest(member_ids) AS member
+        GROUP BY group_id
+    ), created AS (
+        INSERT INTO alert (rule_id, rule_kind, level, incident_ids, classification, headline, geom)
+        SELECT :rule_id, 'cluster', CAST(:level AS alert_level), groups.member_ids,
+               groups.classification, {HEADLINE.format(count="cardinality(groups.member_ids)")},
+               (SELECT ST_Centroid(ST_Collect(i.geom)) FROM incident i
+                 WHERE i.id = ANY(groups.member_ids))
+        FROM groups
+        RETURNING id
+    )
+    SELECT id, true AS created FROM created
+    UNION ALL
+    SELECT id, false AS created FROM updated
+""")
+
+
+async def evaluate(
+    connection: AsyncConnection, rule: Rule, incident_ids: list[int] | None
+) -> list[AlertChange]:
+    params = rule.params
+    assert isinstance(params, ClusterParams)
+    rows = await connection.execute(
+        STATEMENT,
+        {
+            "rule_id": rule.id,
+            "incident_ids": incident_ids,
+            "radius_m": params.radius_m,
+            "window_seconds": params.window_hours * 3600,
+            "max_age_seconds": params.max_age_hours * 3600,
+            "min_count": params.min_count,
+            "severity_min": params.severity_min,
+            "categories": [category.value for category in params.categories],
+            "level": params.level.value,
+        },
+    )
+    return [
+        AlertChange(row.id, "alert.created" if row.created else "alert.updated") for row in rows
+    ]

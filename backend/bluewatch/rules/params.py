@@ -1,0 +1,71 @@
+"""Rule parameters, validated per kind. Stored as JSON in ``rule.params``."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+from bluewatch.layers.incidents import IncidentCategory
+
+
+class AlertLevel(enum.StrEnum):
+    """Lowest first, as the ``alert_level`` enum in PostgreSQL."""
+
+    WATCH = "watch"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class Band(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: AlertLevel
+    distance_m: float = Field(gt=0, le=500_000)
+
+
+class _Filters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    categories: list[IncidentCategory] = Field(default_factory=list)  # empty: all
+    severity_min: int = Field(default=1, ge=1, le=5)
+    max_age_hours: float = Field(default=72, gt=0, le=24 * 365)
+
+
+class ProximityParams(_Filters):
+    kind: Literal["proximity"] = "proximity"
+    target: Literal["camp", "route"]
+    bands: list[Band] = Field(min_length=1, max_length=10)
+    lead_hours: float = Field(default=24, ge=0, le=24 * 30)
+
+    @field_validator("bands")
+    @classmethod
+    def _distinct_distances(cls, bands: list[Band]) -> list[Band]:
+        distances = [band.distance_m for band in bands]
+        if len(set(distances)) != len(distances):
+            raise ValueError("each band needs its own distance")
+        return sorted(bands, key=lambda band: band.distance_m)
+
+    @property
+    def reach_m(self) -> float:
+        return max(band.distance_m for band in self.bands)
+
+
+class ClusterParams(_Filters):
+    kind: Literal["cluster"] = "cluster"
+    min_count: int = Field(default=3, ge=2, le=1000)
+    radius_m: float = Field(default=10_000, gt=0, le=200_000)
+    window_hours: float = Field(default=24, gt=0, le=24 * 30)
+    level: AlertLevel = AlertLevel.WARNING
+
+
+RuleParams = Annotated[ProximityParams | ClusterParams, Field(discriminator="kind")]
+RULE_PARAMS: TypeAdapter[ProximityParams | ClusterParams] = TypeAdapter(RuleParams)
+
+
+def parse_params(kind: str, raw: object) -> ProximityParams | ClusterParams:
+    """Validate stored or posted params for ``kind``; the kind is not taken from the params."""
+    if not isinstance(raw, dict):
+        raw = {}
+    return RULE_PARAMS.validate_python({**raw, "kind": kind})
