@@ -36,7 +36,6 @@ LAYER_TABLES = ("incident", "route", "camp")
 PER_TEST_TABLES = (
     *LAYER_TABLES,
     "alert",
-    "event",
     "rule",
     "app_user",
     "user_session",
@@ -83,7 +82,12 @@ def default_rules(database_url: str) -> list[tuple[object, ...]]:
 
 def settings_for(url: str, **overrides: Any) -> Settings:
     # The shared test app allows any request rate; rate limits have their own test app.
-    values: dict[str, Any] = {"rate_limit_per_minute": 10**7, "rate_limit_burst": 10**6}
+    values: dict[str, Any] = {
+        "rate_limit_per_minute": 10**7,
+        "rate_limit_burst": 10**6,
+        "sse_heartbeat_seconds": 1.0,
+        "event_poll_seconds": 0.2,
+    }
     return Settings(
         database_url=SecretStr(url), data_dir=Path("/nonexistent"), **(values | overrides)
     )
@@ -156,6 +160,8 @@ def db(
     but for the default rules."""
     with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute(f"TRUNCATE {', '.join(PER_TEST_TABLES)} RESTART IDENTITY CASCADE")
+        # Event ids keep rising across tests, as in production: live hubs remember them.
+        connection.execute("TRUNCATE event")
         with connection.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO rule (id, name, kind, enabled, params) VALUES (%s, %s, %s, %s, %s)",

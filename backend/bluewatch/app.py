@@ -11,13 +11,14 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse, Response
 
 from bluewatch import __version__
-from bluewatch.api import admin, health, problems, session
+from bluewatch.api import admin, alerts, health, problems, rules, session
 from bluewatch.api.body import BodyLimit
 from bluewatch.api.layers import layer_router
 from bluewatch.api.middleware import RequestHeaders
 from bluewatch.api.policy import PUBLIC, VIEWER, require_policies
 from bluewatch.api.responses import PROBLEM_RESPONSES, JSONResponse
 from bluewatch.db.engine import Database
+from bluewatch.events.hub import EventHub
 from bluewatch.layers import LAYERS
 from bluewatch.security.throttle import RateLimiter
 from bluewatch.settings import Settings
@@ -38,9 +39,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(database_url, settings)
         app.state.database = database
+        hub = EventHub(database_url, database, poll_seconds=settings.event_poll_seconds)
+        app.state.event_hub = hub
+        await hub.start()
         try:
             yield
         finally:
+            await hub.stop()
             await database.dispose()
 
     app = FastAPI(
@@ -70,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     for spec in LAYERS.values():
         api.include_router(layer_router(spec))
+    api.include_router(alerts.router)
+    api.include_router(rules.router)
     api.include_router(session.router)
     api.include_router(admin.router)
     app.include_router(api)

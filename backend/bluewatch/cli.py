@@ -167,6 +167,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level="info",
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        # Alert streams never end by themselves; their clients resume with Last-Event-ID.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
     return 0
 

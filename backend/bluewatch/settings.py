@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS")
     public_docs: bool = Field(default=False, description="serve /docs and /openapi.json openly")
 
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    shutdown_grace_seconds: int = Field(default=5, ge=0, description="then open streams close")
+    event_poll_seconds: float = Field(default=1.0, gt=0, description="hub poll without NOTIFY")
+    event_retention_days: float = Field(default=7.0, gt=0)
+    cap_sender: str = Field(default="bluewatch@mission.un.example", pattern=r"^[^\s,<&]+$")
+
     @field_validator("cors_origins")
     @classmethod
     def _no_wildcard(cls, origins: list[str]) -> list[str]:

@@ -107,15 +107,18 @@ def list_parameters(spec: LayerSpec) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def feature_collection(request: Request, page: store.Page) -> bytes:
+def feature_collection(
+    request: Request, features_json: bytes, number_returned: int, next_cursor: str | None
+) -> bytes:
+    """A FeatureCollection around features already serialised by PostGIS."""
     links = [{"rel": "self", "href": str(request.url), "type": "application/geo+json"}]
-    if page.next_after_id is not None:
-        next_url = request.url.include_query_params(cursor=encode_cursor(page.next_after_id))
+    if next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=next_cursor)
         links.append({"rel": "next", "href": str(next_url), "type": "application/geo+json"})
     head = orjson.dumps(
-        {"type": "FeatureCollection", "numberReturned": page.number_returned, "links": links}
+        {"type": "FeatureCollection", "numberReturned": number_returned, "links": links}
     )
-    return head[:-1] + b',"features":' + page.features_json + b"}"
+    return head[:-1] + b',"features":' + features_json + b"}"
 
 
 def with_alerts(document: bytes, alerts_json: bytes) -> bytes:
@@ -142,7 +145,10 @@ def layer_router(spec: LayerSpec) -> APIRouter:
         query.clearance = actor.principal.clearance
         async with database.read() as connection:
             page = await store.list_page(connection, spec, query)
-        return GeoJSONResponse(feature_collection(request, page))
+        next_cursor = None if page.next_after_id is None else encode_cursor(page.next_after_id)
+        return GeoJSONResponse(
+            feature_collection(request, page.features_json, page.number_returned, next_cursor)
+        )
 
     @router.post(
         "",

@@ -69,7 +69,8 @@ class Horizon:
     """Tracks the highest event id that no later commit can precede."""
 
     safe_id: int = 0
-    _pending: deque[tuple[int, int]] = field(default_factory=deque)  # (xmax, last id)
+    # (xmax, last id) samples; dropping the oldest only delays, as later ones cover them.
+    _pending: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=1000))
 
     async def advance(self, connection: AsyncConnection) -> int:
         row = (

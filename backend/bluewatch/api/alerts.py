@@ -1,0 +1,156 @@
+"""Alerts: list, read, acknowledge, resolve; the live stream; CAP 1.2 and its Atom feed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response, StreamingResponse
+
+from bluewatch import cap
+from bluewatch.api.body import read_model
+from bluewatch.api.deps import DatabaseDep, SettingsDep
+from bluewatch.api.layers import feature_collection
+from bluewatch.api.policy import AnalystDep, ViewerDep
+from bluewatch.api.responses import GeoJSONResponse
+from bluewatch.errors import InvalidParameter
+from bluewatch.events import log, sse
+from bluewatch.layers.query import encode_cursor
+from bluewatch.rules import alerts
+from bluewatch.security import audit
+
+router = APIRouter(prefix="/alerts", tags=["Alerts"])
+AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.get(
+    "",
+    summary="Alerts as a GeoJSON FeatureCollection, newest first",
+    response_class=GeoJSONResponse,
+)
+async def list_alerts(request: Request, database: DatabaseDep, actor: ViewerDep) -> Response:
+    query = alerts.parse_alert_query(request.query_params, actor.principal.clearance)
+    async with database.read() as connection:
+        page = await alerts.list_page(connection, query)
+    next_cursor = None if page.next_before_id is None else encode_cursor(page.next_before_id)
+    return GeoJSONResponse(
+        feature_collection(request, page.features_json, page.number_returned, next_cursor)
+    )
+
+
+@router.get(
+    "/stream",
+    summary="Server-Sent Events: alert.created, .updated, .acknowledged, .resolved",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream_alerts(
+    request: Request, database: DatabaseDep, settings: SettingsDep, actor: ViewerDep
+) -> Response:
+    raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+    if raw is not None and not raw.strip().isdigit():
+        raise InvalidParameter("Last-Event-ID must be an event id.")
+    last_event_id = int(raw) if raw is not None else None
+    events = sse.stream(
+        request.app.state.event_hub,
+        database,
+        actor.principal.clearance,
+        last_event_id,
+        settings.sse_heartbeat_seconds,
+    )
+    return StreamingResponse(
+        events,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get(
+    "/cap.atom",
+    summary="Atom feed of recent alerts, each linking to its CAP message",
+    responses={200: {"content": {"application/atom+xml": {}}}},
+)
+async def cap_feed(
+    request: Request, database: DatabaseDep, settings: SettingsDep, actor: ViewerDep
+) -> Response:
+    async with database.read() as connection:
+        messages = await cap.recent_messages(connection, actor.principal.clearance, 50)
+    feed = cap.atom_feed(
+        messages,
+        settings.cap_sender,
+        str(request.url_for("cap_feed")),
+        lambda alert_id: str(request.url_for("alert_cap", alert_id=alert_id)),
+    )
+    return Response(feed, media_type="application/atom+xml")
+
+
+@router.get("/{alert_id}", summary="One alert as a GeoJSON Feature", response_class=GeoJSONResponse)
+async def get_alert(alert_id: AlertId, database: DatabaseDep, actor: ViewerDep) -> Response:
+    async with database.read() as connection:
+        feature = await alerts.get_feature(connection, alert_id, actor.principal.clearance)
+    return GeoJSONResponse(feature)
+
+
+@router.get(
+    "/{alert_id}/cap",
+    summary="The alert as a CAP 1.2 message",
+    name="alert_cap",
+    responses={200: {"content": {"application/cap+xml": {}}}},
+)
+async def alert_cap(
+    alert_id: AlertId, database: DatabaseDep, settings: SettingsDep, actor: ViewerDep
+) -> Response:
+    async with database.read() as connection:
+        message = await cap.message_for(connection, alert_id, actor.principal.clearance)
+    return Response(cap.render(message, settings.cap_sender), media_type="application/cap+xml")
+
+
+async def _transition(
+    request: Request,
+    database: DatabaseDep,
+    alert_id: int,
+    change: alerts.Transition,
+    actor: ViewerDep,
+) -> Response:
+    note = (await read_model(request, Note)).note if await request.body() else None
+    clearance = actor.principal.clearance
+    async with database.transaction() as connection:
+        level = await alerts.transition(
+            connection, alert_id, change, actor.principal.name, note, clearance
+        )
+        await log.append(connection, [log.AlertChange(alert_id, change.event)])
+        await audit.record(
+            connection,
+            actor,
+            change.event,
+            object_type="alert",
+            object_id=alert_id,
+            classification=level,
+        )
+        feature = await alerts.get_feature(connection, alert_id, clearance)
+    return GeoJSONResponse(feature)
+
+
+@router.post(
+    "/{alert_id}/ack", summary="Acknowledge (optional note)", response_class=GeoJSONResponse
+)
+async def acknowledge(
+    alert_id: AlertId, request: Request, database: DatabaseDep, actor: AnalystDep
+) -> Response:
+    return await _transition(request, database, alert_id, alerts.ACKNOWLEDGE, actor)
+
+
+@router.post(
+    "/{alert_id}/resolve", summary="Resolve (optional note)", response_class=GeoJSONResponse
+)
+async def resolve(
+    alert_id: AlertId, request: Request, database: DatabaseDep, actor: AnalystDep
+) -> Response:
+    return await _transition(request, database, alert_id, alerts.RESOLVE, actor)

@@ -1,0 +1,114 @@
+"""Fan-out of committed events to this process's open streams.
+
+Each API process runs one hub. It LISTENs on the event channel (notifications
+carry ids only), and on every notification or poll reads the log up to the safe
+horizon and hands each event to the streams allowed to see it. A dropped listener
+connection is reopened, and the hub catches up from the table, so nothing depends
+on a notification arriving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+import psycopg
+
+from bluewatch.classification import Classification
+from bluewatch.db.engine import Database
+from bluewatch.events import log
+
+logger = logging.getLogger(__name__)
+
+OVERFLOW = None  # put in a full subscriber's queue: the stream ends, the client resumes
+
+
+@dataclass(eq=False)
+class Subscription:
+    clearance: Classification
+    start_id: int  # the hub had delivered up to here when the stream subscribed
+    queue: asyncio.Queue[log.StoredEvent | None] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=10_000)
+    )
+    overflowed: bool = False
+
+    def offer(self, event: log.StoredEvent) -> None:
+        if self.overflowed or event.classification.rank > self.clearance.rank:
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            self.queue.get_nowait()
+            self.queue.put_nowait(OVERFLOW)
+
+
+class EventHub:
+    def __init__(self, plain_url: str, database: Database, poll_seconds: float = 1.0) -> None:
+        self._url = plain_url
+        self._database = database
+        self._poll_seconds = poll_seconds
+        self._horizon = log.Horizon()
+        self._subscribers: set[Subscription] = set()
+        self._task: asyncio.Task[None] | None = None
+        self.delivered_id = 0
+
+    async def start(self) -> None:
+        async with self._database.read() as connection:
+            # Wait for a first safe horizon, so live streams start at "now".
+            for _ in range(100):
+                self.delivered_id = await self._horizon.advance(connection)
+                if self.delivered_id or not await log.oldest_retained(connection):
+                    break
+                await asyncio.sleep(0.05)
+        self._task = asyncio.create_task(self._run(), name="bluewatch-event-hub")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def subscribe(self, clearance: Classification) -> Subscription:
+        subscription = Subscription(clearance=clearance, start_id=self.delivered_id)
+        self._subscribers.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscribers.discard(subscription)
+
+    async def _run(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self._url, autocommit=True
+                ) as listener:
+                    await listener.execute(f"LISTEN {log.CHANNEL}")
+                    backoff = 0.5
+                    while True:
+                        await self.pump()  # also the catch-up after a reconnect
+                        async for _ in listener.notifies(timeout=self._poll_seconds, stop_after=1):
+                            pass
+            except asyncio.CancelledError:
+                raise
+            except (psycopg.Error, OSError):
+                logger.warning("event listener lost; reconnecting in %.1fs", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def pump(self) -> None:
+        """Deliver everything committed up to the safe horizon."""
+        async with self._database.read() as connection:
+            safe_id = await self._horizon.advance(connection)
+            while self.delivered_id < safe_id:
+                events = await log.read(connection, self.delivered_id, safe_id)
+                if not events:
+                    self.delivered_id = safe_id
+                    break
+                for event in events:
+                    for subscription in list(self._subscribers):
+                        subscription.offer(event)
+                self.delivered_id = events[-1].id

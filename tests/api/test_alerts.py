@@ -1,0 +1,286 @@
+"""Surges, consistency of writes and alerts, the alert lifecycle and CAP versions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from lxml import etree
+
+from tests.cap_schema import cap_problems
+from tests.conftest import RoleKeys, bearer
+from tests.factories import GEOJSON, camp, collection, incident, square
+
+BENI = (29.4731, 0.4911)
+CAP = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
+
+
+def near_beni(step: int, hours_ago: float = 1, **properties: Any) -> dict[str, Any]:
+    return incident(BENI[0] + step * 0.01, BENI[1], hours_ago=hours_ago, **properties)
+
+
+def alerts(client: TestClient, **params: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = client.get("/api/v1/alerts", params=params).json()["features"]
+    return found
+
+
+def events(db: psycopg.Connection[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    return db.execute("SELECT type, alert_id FROM event ORDER BY id").fetchall()
+
+
+@pytest.fixture
+def surge_only(db: psycopg.Connection[tuple[object, ...]]) -> Iterator[None]:
+    db.execute("UPDATE rule SET enabled = (kind = 'cluster')")
+    yield
+
+
+def test_three_incidents_raise_one_surge_and_a_fourth_updates_it(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]], surge_only: None
+) -> None:
+    first = client.post(
+        "/api/v1/incidents", json=collection(*[near_beni(i) for i in range(3)]), headers=GEOJSON
+    )
+    [surge] = first.json()["alerts"]
+    assert surge["properties"]["rule_kind"] == "cluster"
+    assert surge["properties"]["member_count"] == 3
+    assert surge["properties"]["level"] == "warning"
+    assert events(db) == [("alert.created", surge["id"])]
+
+    fourth = client.post("/api/v1/incidents", json=near_beni(3), headers=GEOJSON).json()
+    [updated] = fourth["alerts"]
+    assert updated["id"] == surge["id"]
+    assert updated["properties"]["member_count"] == 4
+    assert fourth["id"] in updated["properties"]["incident_ids"]
+    assert len(alerts(client)) == 1
+    assert events(db)[-1] == ("alert.updated", surge["id"])
+
+
+def test_two_incidents_raise_no_surge(client: TestClient, surge_only: None) -> None:
+    response = client.post(
+        "/api/v1/incidents", json=collection(near_beni(0), near_beni(1)), headers=GEOJSON
+    )
+    assert response.json()["alerts"] == []
+    assert alerts(client) == []
+
+
+def test_incidents_spread_beyond_the_window_raise_no_surge(
+    client: TestClient, surge_only: None
+) -> None:
+    spread = [near_beni(0, hours_ago=1), near_beni(1, hours_ago=30), near_beni(2, hours_ago=60)]
+    client.post("/api/v1/incidents", json=collection(*spread), headers=GEOJSON)
+    assert alerts(client) == []
+
+
+def test_incidents_beyond_the_radius_raise_no_surge(client: TestClient, surge_only: None) -> None:
+    far_apart = [incident(BENI[0] + i * 0.2, BENI[1]) for i in range(3)]  # ~22 km apart
+    client.post("/api/v1/incidents", json=collection(*far_apart), headers=GEOJSON)
+    assert alerts(client) == []
+
+
+def test_two_separate_surges_in_one_batch_raise_two_alerts(
+    client: TestClient, surge_only: None
+) -> None:
+    bunia = (30.25, 1.5667)
+    batch = [near_beni(i) for i in range(3)] + [
+        incident(bunia[0] + i * 0.01, bunia[1]) for i in range(3)
+    ]
+    response = client.post("/api/v1/incidents", json=collection(*batch), headers=GEOJSON)
+    assert sorted(a["properties"]["member_count"] for a in response.json()["alerts"]) == [3, 3]
+
+
+def test_a_batch_whose_evaluation_fails_stores_nothing(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    client.post("/api/v1/camps", json=camp(square(*BENI)), headers=GEOJSON)
+    db.execute("""
+        CREATE FUNCTION fail_alerts() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'rule evaluation failed'; END $$
+    """)
+    db.execute("CREATE TRIGGER fail_alerts BEFORE INSERT ON alert EXECUTE FUNCTION fail_alerts()")
+    try:
+        response = client.post(
+            "/api/v1/incidents", json=collection(near_beni(0), near_beni(1)), headers=GEOJSON
+        )
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/problem+json"
+    finally:
+        db.execute("DROP TRIGGER fail_alerts ON alert")
+        db.execute("DROP FUNCTION fail_alerts()")
+    assert db.execute("SELECT count(*) FROM incident").fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM event").fetchone() == (0,)
+
+
+def test_reposting_the_same_batch_raises_no_new_alerts(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    client.post("/api/v1/camps", json=camp(square(*BENI)), headers=GEOJSON)
+    batch = collection(
+        *[near_beni(i, external_source="sitrep", external_id=f"B{i}") for i in range(4)]
+    )
+    first = client.post("/api/v1/incidents", json=batch, headers=GEOJSON).json()
+    assert first["alerts"]
+    before = (alerts(client), events(db))
+    again = client.post("/api/v1/incidents", json=batch, headers=GEOJSON).json()
+    assert again["alerts"] == [] and again["unchanged"] == 4
+    assert (alerts(client), events(db)) == before
+
+
+def test_moving_a_camp_re_evaluates_and_escalates(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    db.execute("UPDATE rule SET enabled = false WHERE kind = 'cluster'")
+    threat = client.post("/api/v1/incidents", json=incident(*BENI), headers=GEOJSON).json()
+    assert threat["alerts"] == []  # no camp yet
+    far = square(BENI[0] + 0.06, BENI[1])  # about 6-7 km east
+    created = client.post("/api/v1/camps", json=camp(far), headers=GEOJSON).json()
+    [watch] = created["alerts"]
+    assert watch["properties"]["level"] == "watch"
+    moved = client.patch(
+        f"/api/v1/camps/{created['id']}",
+        json={"geometry": {"type": "Polygon", "coordinates": [square(BENI[0] + 0.01, BENI[1])]}},
+        headers=GEOJSON,
+    ).json()
+    [escalated] = moved["alerts"]
+    assert escalated["id"] == watch["id"]
+    assert escalated["properties"]["level"] == "critical"
+    assert events(db) == [("alert.created", watch["id"]), ("alert.updated", watch["id"])]
+
+
+def test_editing_a_rule_re_evaluates_recent_incidents(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    client.post("/api/v1/camps", json=camp(square(*BENI)), headers=GEOJSON)
+    client.post("/api/v1/incidents", json=incident(BENI[0] + 0.15, BENI[1]), headers=GEOJSON)
+    assert alerts(client) == []  # ~16 km: beyond every camp band
+    rules = client.get("/api/v1/rules").json()["items"]
+    camp_rule = next(r for r in rules if r["params"].get("target") == "camp")
+    params = camp_rule["params"] | {"bands": [{"level": "watch", "distance_m": 20_000}]}
+    changed = client.patch(f"/api/v1/rules/{camp_rule['id']}", json={"params": params})
+    assert changed.status_code == 200, changed.text
+    [raised] = alerts(client)
+    assert raised["properties"]["level"] == "watch"
+    bad = client.patch(
+        f"/api/v1/rules/{camp_rule['id']}", json={"params": {"target": "camp", "bands": []}}
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["pointer"].startswith("/params")
+
+
+def test_rules_api_creates_and_validates(client: TestClient) -> None:
+    created = client.post(
+        "/api/v1/rules",
+        json={
+            "name": "IEDs near routes",
+            "kind": "proximity",
+            "params": {
+                "target": "route",
+                "bands": [{"level": "critical", "distance_m": 3000}],
+                "categories": ["ied"],
+            },
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["params"]["lead_hours"] == 24
+    unknown = client.post(
+        "/api/v1/rules", json={"name": "x", "kind": "cluster", "params": {"min_count": 1}}
+    )
+    assert unknown.status_code == 422
+
+
+def test_acknowledge_and_resolve_record_who_when_and_why(
+    client: TestClient, role_keys: RoleKeys, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    client.post("/api/v1/camps", json=camp(square(*BENI)), headers=GEOJSON)
+    [raised] = client.post("/api/v1/incidents", json=incident(*BENI), headers=GEOJSON).json()[
+        "alerts"
+    ]
+    analyst = bearer(role_keys.analyst)
+    acked = client.post(
+        f"/api/v1/alerts/{raised['id']}/ack", json={"note": "QRF informed"}, headers=analyst
+    )
+    assert acked.status_code == 200, acked.text
+    properties = acked.json()["properties"]
+    assert properties["status"] == "acknowledged"
+    assert (properties["acknowledged_by"], properties["acknowledge_note"]) == (
+        "key:analyst",
+        "QRF informed",
+    )
+    assert client.post(f"/api/v1/alerts/{raised['id']}/ack", headers=analyst).status_code == 409
+    resolved = client.post(f"/api/v1/alerts/{raised['id']}/resolve", headers=analyst)
+    assert resolved.json()["properties"]["status"] == "resolved"
+    assert [e[0] for e in events(db)] == ["alert.created", "alert.acknowledged", "alert.resolved"]
+    assert alerts(client, status="resolved")[0]["id"] == raised["id"]
+    assert alerts(client, status="open") == []
+
+
+def test_cap_messages_follow_the_alert_through_its_versions(client: TestClient) -> None:
+    far = square(BENI[0] + 0.06, BENI[1])
+    created = client.post("/api/v1/camps", json=camp(far, name="Mavivi"), headers=GEOJSON).json()
+    client.post("/api/v1/incidents", json=incident(*BENI), headers=GEOJSON)
+    [alert] = alerts(client, rule="1")
+    first = etree.fromstring(client.get(f"/api/v1/alerts/{alert['id']}/cap").content)
+    assert first.findtext("cap:msgType", namespaces=CAP) == "Alert"
+    assert first.findtext("cap:info/cap:urgency", namespaces=CAP) == "Future"
+    assert first.findtext("cap:restriction", namespaces=CAP) == "UN CONFIDENTIAL"
+
+    client.patch(
+        f"/api/v1/camps/{created['id']}",
+        json={"geometry": {"type": "Polygon", "coordinates": [square(BENI[0] + 0.01, BENI[1])]}},
+        headers=GEOJSON,
+    )
+    update = client.get(f"/api/v1/alerts/{alert['id']}/cap").content
+    assert cap_problems(update) == []
+    updated = etree.fromstring(update)
+    assert updated.findtext("cap:msgType", namespaces=CAP) == "Update"
+    assert updated.findtext("cap:info/cap:severity", namespaces=CAP) == "Extreme"
+    first_ref = ",".join(
+        first.findtext(f"cap:{tag}", namespaces=CAP) or ""
+        for tag in ("sender", "identifier", "sent")
+    )
+    assert updated.findtext("cap:references", namespaces=CAP) == first_ref
+    polygon = updated.findtext("cap:info/cap:area/cap:polygon", namespaces=CAP) or ""
+    lat, lon = (float(v) for v in polygon.split()[0].split(","))
+    assert abs(lat - BENI[1]) < 0.01 and abs(lon - BENI[0]) < 0.05  # lat,lon order
+
+    client.post(f"/api/v1/alerts/{alert['id']}/resolve", json={"note": "patrol cleared it"})
+    cancel = client.get(f"/api/v1/alerts/{alert['id']}/cap").content
+    assert cap_problems(cancel) == []
+    assert etree.fromstring(cancel).findtext("cap:msgType", namespaces=CAP) == "Cancel"
+
+    feed = etree.fromstring(client.get("/api/v1/alerts/cap.atom").content)
+    atom = {"a": "http://www.w3.org/2005/Atom"}
+    link = feed.find("a:entry/a:link", atom)
+    assert link is not None and link.get("href", "").endswith(f"/alerts/{alert['id']}/cap")
+
+
+def test_alert_filters_and_clearance(client: TestClient, role_keys: RoleKeys) -> None:
+    client.post(
+        "/api/v1/camps",
+        json=camp(square(*BENI), classification="unclassified"),
+        headers=GEOJSON,
+    )
+    client.post(
+        "/api/v1/incidents",
+        json=collection(
+            incident(*BENI, classification="unclassified"),
+            incident(BENI[0] + 0.03, BENI[1], classification="strictly_confidential"),
+        ),
+        headers=GEOJSON,
+    )
+    proximity = [a for a in alerts(client) if a["properties"]["rule_kind"] == "proximity"]
+    assert {a["properties"]["level"] for a in proximity} == {"critical", "warning"}
+    assert [a["properties"]["level"] for a in alerts(client, level="critical")] == ["critical"]
+    assert alerts(client, target="camp:1") and not alerts(client, target="camp:2")
+    viewer = client.get("/api/v1/alerts", headers=bearer(role_keys.unclassified_viewer)).json()
+    assert {f["properties"]["classification"] for f in viewer["features"]} == {"unclassified"}
+    hidden = next(a for a in proximity if a["properties"]["classification"] != "unclassified")
+    assert (
+        client.get(
+            f"/api/v1/alerts/{hidden['id']}/cap", headers=bearer(role_keys.unclassified_viewer)
+        ).status_code
+        == 404
+    )
+    assert client.get("/api/v1/alerts", params={"target": "tank:1"}).status_code == 400

@@ -1,0 +1,224 @@
+"""The event log's safe horizon and the SSE stream, over real HTTP and real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from bluewatch.db.engine import Database
+from bluewatch.events import log
+from tests.conftest import RoleKeys, bearer, free_port, settings_for
+from tests.factories import GEOJSON, camp, incident, square
+from tests.sse_client import SSEListener
+
+GOMA = (29.2228, -1.6792)
+STREAM = "/api/v1/alerts/stream"
+
+
+@pytest.fixture
+def goma_camp(client: TestClient) -> int:
+    response = client.post(
+        "/api/v1/camps",
+        json=camp(square(*GOMA), name="Goma HQ", classification="unclassified"),
+        headers=GEOJSON,
+    )
+    camp_id: int = response.json()["id"]
+    return camp_id
+
+
+def threaten(client: TestClient, step: int = 0, classification: str = "unclassified") -> int:
+    """Post an incident next to the Goma camp; returns the critical alert's id."""
+    body = incident(GOMA[0] + step * 0.001, GOMA[1], classification=classification)
+    response = client.post("/api/v1/incidents", json=body, headers=GEOJSON)
+    critical = [a for a in response.json()["alerts"] if a["properties"]["level"] == "critical"]
+    alert_id: int = critical[0]["id"]
+    return alert_id
+
+
+Listen = Callable[..., SSEListener]
+
+
+@pytest.fixture
+def listen(live_server: str, role_keys: RoleKeys) -> Iterator[Listen]:
+    opened: list[SSEListener] = []
+
+    class Listener(SSEListener):
+        def __init__(
+            self,
+            key: str | None = None,
+            last_event_id: int | None = None,
+            base: str = live_server,
+        ) -> None:
+            super().__init__(base + STREAM, bearer(key or role_keys.viewer), last_event_id)
+            opened.append(self)
+
+    yield Listener
+    for listener in opened:
+        listener.close()
+
+
+def test_horizon_never_passes_an_uncommitted_lower_id(
+    database_url: str, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    insert = (
+        "INSERT INTO event (type, alert_id, classification, data) "
+        "VALUES ('alert.updated', 1, 'unclassified', '{}') RETURNING id"
+    )
+
+    async def safe_id(horizon: log.Horizon) -> int:
+        database = Database(database_url, settings_for(database_url))
+        try:
+            async with database.read() as connection:
+                return await horizon.advance(connection)
+        finally:
+            await database.dispose()
+
+    horizon = log.Horizon()
+    start = asyncio.run(safe_id(horizon))
+    with psycopg.connect(database_url) as slow, psycopg.connect(database_url) as fast:
+        slow.execute("SELECT pg_current_xact_id()")
+        low = slow.execute(insert).fetchone()
+        fast.execute("SELECT pg_current_xact_id()")
+        high = fast.execute(insert).fetchone()
+        fast.commit()
+        assert low is not None and high is not None and int(str(low[0])) < int(str(high[0]))
+        # The higher id is committed, the lower is not: the horizon must not move past it.
+        assert asyncio.run(safe_id(horizon)) < int(str(low[0]))
+        slow.commit()
+    assert asyncio.run(safe_id(horizon)) >= int(str(high[0])) > start
+
+
+def test_a_stream_receives_an_alert_posted_by_another_client(
+    client: TestClient, goma_camp: int, listen: Listen
+) -> None:
+    listener = listen()
+    assert listener.status_code == 200
+    assert listener.content_type.startswith("text/event-stream")
+    alert_id = threaten(client)
+    message = listener.next()
+    assert message.type == "alert.created"
+    assert set(message.data) == {"id", "type", "timestamp", "data"}
+    assert message.data["id"] == message.id
+    assert message.data["data"]["id"] == alert_id
+    assert message.data["data"]["properties"]["level"] == "critical"
+
+
+def test_reconnecting_replays_what_was_missed_exactly_once_even_a_late_commit(
+    client: TestClient,
+    database_url: str,
+    goma_camp: int,
+    listen: Listen,
+) -> None:
+    first = listen()
+    alert_id = threaten(client, 0)
+    seen = first.next()
+    first.close()
+    watching = listen()  # stays connected through the late commit
+
+    with psycopg.connect(database_url) as late:
+        late.execute("SELECT pg_current_xact_id()")
+        row = late.execute(
+            "INSERT INTO event (type, alert_id, classification, data) "
+            "SELECT 'alert.updated', a.id, a.classification, json_build_object('id', a.id) "
+            "FROM alert a WHERE a.id = %s RETURNING id",
+            (alert_id,),
+        ).fetchone()
+        assert row is not None
+        late_id = int(str(row[0]))
+        newer_alert = threaten(client, 1)  # commits with a higher event id
+        time.sleep(0.5)
+        assert watching.drain(wait=0.5) == []  # held back behind the open transaction
+        late.commit()
+
+    live = watching.drain(wait=1.5)
+    assert [m.id for m in live] == sorted(m.id for m in live)
+    assert late_id in [m.id for m in live]
+
+    resumed = listen(last_event_id=seen.id)
+    replayed = resumed.drain(wait=1.5)
+    ids = [m.id for m in replayed]
+    assert ids == sorted(set(ids)), "each missed event exactly once, in order"
+    assert late_id in ids and late_id < max(ids)
+    assert any(m.data["data"]["id"] == newer_alert for m in replayed)
+    assert seen.id not in ids
+
+
+def test_last_event_id_as_a_query_parameter(
+    client: TestClient, goma_camp: int, listen: Listen, live_server: str,
+    role_keys: RoleKeys,
+) -> None:  # fmt: skip
+    threaten(client, 0)
+    threaten(client, 1)
+    events = client.get("/api/v1/alerts").json()["features"]
+    assert len(events) >= 2
+    listener = SSEListener(f"{live_server}{STREAM}?last_event_id=0", bearer(role_keys.viewer))
+    try:
+        replayed = listener.drain(wait=1.0)
+        assert len([m for m in replayed if m.type == "alert.created"]) >= 2
+    finally:
+        listener.close()
+    bad = httpx.get(f"{live_server}{STREAM}?last_event_id=x", headers=bearer(role_keys.viewer))
+    assert bad.status_code == 400
+
+
+def test_a_viewer_never_receives_an_alert_above_clearance(
+    client: TestClient, goma_camp: int, listen: Listen, role_keys: RoleKeys
+) -> None:
+    restricted = listen(role_keys.unclassified_viewer)
+    threaten(client, 0, classification="strictly_confidential")
+    visible = threaten(client, 1, classification="unclassified")
+    received = restricted.drain(wait=1.5)
+    assert [m.data["data"]["id"] for m in received if m.type == "alert.created"] == [visible]
+    assert all(m.data["data"]["properties"]["classification"] == "unclassified" for m in received)
+    replay = listen(role_keys.unclassified_viewer, last_event_id=0).drain(wait=1.0)
+    assert all(m.data["data"]["properties"]["classification"] == "unclassified" for m in replay)
+
+
+def test_heartbeats_keep_the_stream_alive(listen: Listen, client: TestClient) -> None:
+    listener = listen()
+    assert listener.comments.get(timeout=5) == ": heartbeat"
+
+
+def test_an_alert_raised_through_one_process_reaches_a_stream_on_another(
+    client: TestClient, database_url: str, goma_camp: int, listen: Listen
+) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
+    env |= {
+        "BLUEWATCH_DATABASE_URL": database_url,
+        "BLUEWATCH_EVENT_POLL_SECONDS": "0.2",
+        "BLUEWATCH_SSE_HEARTBEAT_SECONDS": "1",
+    }
+    other = subprocess.Popen(
+        [sys.executable, "-m", "bluewatch", "serve", "--no-seed", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the second API process did not start"
+            time.sleep(0.3)
+        listener = listen(base=base)
+        alert_id = threaten(client)  # through the in-process app, not the subprocess
+        message = listener.next()
+        assert message.data["data"]["id"] == alert_id
+    finally:
+        other.terminate()  # with the stream still open: shutdown must not hang on it
+        assert other.wait(timeout=30) is not None

@@ -1,0 +1,69 @@
+"""A minimal Server-Sent Events client over real HTTP, reading in a background thread."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    type: str
+    data: dict[str, Any]
+
+
+class SSEListener:
+    def __init__(self, url: str, headers: dict[str, str], last_event_id: int | None = None):
+        wanted = dict(headers)
+        if last_event_id is not None:
+            wanted["Last-Event-ID"] = str(last_event_id)
+        self.messages: queue.Queue[Message] = queue.Queue()
+        self.comments: queue.Queue[str] = queue.Queue()
+        self._client = httpx.Client(timeout=httpx.Timeout(10.0, read=None))
+        self._response = self._client.send(
+            self._client.build_request("GET", url, headers=wanted), stream=True
+        )
+        self.status_code = self._response.status_code
+        self.content_type = self._response.headers.get("content-type", "")
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        fields: dict[str, str] = {}
+        try:
+            for line in self._response.iter_lines():
+                if not line:
+                    if "data" in fields and "id" in fields:
+                        data = json.loads(fields["data"])
+                        self.messages.put(Message(int(fields["id"]), fields["event"], data))
+                    fields = {}
+                elif line.startswith(":"):
+                    self.comments.put(line)
+                else:
+                    key, _, value = line.partition(":")
+                    fields[key] = value.removeprefix(" ")
+        except (httpx.HTTPError, RuntimeError):
+            return
+
+    def next(self, timeout: float = 10.0) -> Message:
+        return self.messages.get(timeout=timeout)
+
+    def drain(self, wait: float = 1.0) -> list[Message]:
+        """Everything that arrives within ``wait`` seconds of quiet."""
+        found = []
+        while True:
+            try:
+                found.append(self.messages.get(timeout=wait))
+            except queue.Empty:
+                return found
+
+    def close(self) -> None:
+        self._response.close()
+        self._client.close()
+        self._thread.join(timeout=5)
