@@ -119,6 +119,11 @@ def upgrade() -> None:
         WHERE rule_kind = 'proximity'
     """)
     op.execute("CREATE INDEX ix_alert_geom ON alert USING gist (geom)")
+    # The surge rule looks for an unresolved cluster alert near each qualifying incident.
+    op.execute(
+        "CREATE INDEX ix_alert_cluster_geog ON alert USING gist ((geom::geography)) "
+        "WHERE rule_kind = 'cluster'"
+    )
     op.execute("CREATE INDEX ix_alert_status_level ON alert (status, level)")
     op.execute("""
         CREATE TABLE event (

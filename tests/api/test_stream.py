@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -16,9 +18,9 @@ from fastapi.testclient import TestClient
 
 from bluewatch.db.engine import Database
 from bluewatch.events import log
+from bluewatch.events.client import Message, SSEListener
 from tests.conftest import RoleKeys, bearer, free_port, settings_for
 from tests.factories import GEOJSON, camp, incident, square
-from tests.sse_client import SSEListener
 
 GOMA = (29.2228, -1.6792)
 STREAM = "/api/v1/alerts/stream"
@@ -139,12 +141,16 @@ def test_reconnecting_replays_what_was_missed_exactly_once_even_a_late_commit(
         assert watching.drain(wait=0.5) == []  # held back behind the open transaction
         late.commit()
 
-    live = watching.drain(wait=1.5)
+    def has_both(messages: list[Message]) -> bool:
+        ids = {m.id for m in messages}
+        return late_id in ids and any(m.data["data"]["id"] == newer_alert for m in messages)
+
+    live = watching.until(has_both)
     assert [m.id for m in live] == sorted(m.id for m in live)
-    assert late_id in [m.id for m in live]
 
     resumed = listen(last_event_id=seen.id)
-    replayed = resumed.drain(wait=1.5)
+    replayed = resumed.until(has_both)
+    replayed += resumed.drain(wait=1.0)
     ids = [m.id for m in replayed]
     assert ids == sorted(set(ids)), "each missed event exactly once, in order"
     assert late_id in ids and late_id < max(ids)
@@ -162,8 +168,8 @@ def test_last_event_id_as_a_query_parameter(
     assert len(events) >= 2
     listener = SSEListener(f"{live_server}{STREAM}?last_event_id=0", bearer(role_keys.viewer))
     try:
-        replayed = listener.drain(wait=1.0)
-        assert len([m for m in replayed if m.type == "alert.created"]) >= 2
+        replayed = listener.until(lambda ms: len([m for m in ms if m.type == "alert.created"]) >= 2)
+        assert len({m.id for m in replayed}) == len(replayed)
     finally:
         listener.close()
     bad = httpx.get(f"{live_server}{STREAM}?last_event_id=x", headers=bearer(role_keys.viewer))
@@ -176,10 +182,14 @@ def test_a_viewer_never_receives_an_alert_above_clearance(
     restricted = listen(role_keys.unclassified_viewer)
     threaten(client, 0, classification="strictly_confidential")
     visible = threaten(client, 1, classification="unclassified")
-    received = restricted.drain(wait=1.5)
+    received = restricted.until(
+        lambda ms: any(m.data["data"]["id"] == visible for m in ms)
+    ) + restricted.drain(wait=1.0)
     assert [m.data["data"]["id"] for m in received if m.type == "alert.created"] == [visible]
     assert all(m.data["data"]["properties"]["classification"] == "unclassified" for m in received)
-    replay = listen(role_keys.unclassified_viewer, last_event_id=0).drain(wait=1.0)
+    replayer = listen(role_keys.unclassified_viewer, last_event_id=0)
+    replay = replayer.until(lambda ms: any(m.data["data"]["id"] == visible for m in ms))
+    replay += replayer.drain(wait=1.0)
     assert all(m.data["data"]["properties"]["classification"] == "unclassified" for m in replay)
 
 
@@ -222,3 +232,64 @@ def test_an_alert_raised_through_one_process_reaches_a_stream_on_another(
     finally:
         other.terminate()  # with the stream still open: shutdown must not hang on it
         assert other.wait(timeout=30) is not None
+
+
+def test_horizon_loses_nothing_under_concurrent_writers(
+    database_url: str, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    """Writers commit out of order for a few seconds; a horizon reader gets every event.
+
+    This caught an earlier horizon that trusted the snapshot's xmax, which is the newest
+    *completed* xid + 1, not a bound on the xids already handed out.
+    """
+    stop = time.monotonic() + 3
+    written: list[int] = []
+    guard = threading.Lock()
+
+    def writer(seed: int) -> None:
+        pause = random.Random(seed)
+        with psycopg.connect(database_url) as connection:
+            while time.monotonic() < stop:
+                connection.execute("SELECT pg_current_xact_id()")
+                time.sleep(pause.random() * 0.01)
+                rows = connection.execute(
+                    "INSERT INTO event (type, alert_id, classification, data) "
+                    "SELECT 'alert.updated', 1, 'unclassified', '{}' "
+                    "FROM generate_series(1, 3) RETURNING id"
+                ).fetchall()
+                time.sleep(pause.random() * 0.02)
+                connection.commit()
+                with guard:
+                    written.extend(int(str(row[0])) for row in rows)
+
+    async def read_all(start: int) -> list[int]:
+        database = Database(database_url, settings_for(database_url))
+        horizon, delivered, seen = log.Horizon(), start, []
+        try:
+            while time.monotonic() < stop + 1.5:
+                async with database.read() as connection:
+                    safe = await horizon.advance(connection)
+                    while delivered < safe:
+                        events = await log.read(connection, delivered, safe)
+                        if not events:
+                            delivered = safe
+                            break
+                        seen += [event.id for event in events]
+                        delivered = events[-1].id
+                await asyncio.sleep(0.005)
+        finally:
+            await database.dispose()
+        return seen
+
+    row = db.execute("SELECT coalesce(max(id), 0) FROM event").fetchone()
+    assert row is not None
+    writers = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for thread in writers:
+        thread.start()
+    seen = asyncio.run(read_all(int(str(row[0]))))
+    for thread in writers:
+        thread.join()
+    assert len(written) > 100
+    assert sorted(seen) == seen, "in id order"
+    assert set(written) - set(seen) == set(), "nothing lost"
+    assert len(seen) == len(set(seen)), "nothing twice"

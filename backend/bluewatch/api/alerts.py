@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
 from bluewatch import cap
@@ -58,17 +59,15 @@ async def stream_alerts(
     if raw is not None and not raw.strip().isdigit():
         raise InvalidParameter("Last-Event-ID must be an event id.")
     last_event_id = int(raw) if raw is not None else None
-    events = sse.stream(
-        request.app.state.event_hub,
-        database,
-        actor.principal.clearance,
-        last_event_id,
-        settings.sse_heartbeat_seconds,
-    )
+    hub = request.app.state.event_hub
+    subscription = hub.subscribe(actor.principal.clearance)
+    events = sse.stream(hub, subscription, database, last_event_id, settings.sse_heartbeat_seconds)
     return StreamingResponse(
         events,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        # Also when the body never runs (the client left at once).
+        background=BackgroundTask(hub.unsubscribe, subscription),
     )
 
 

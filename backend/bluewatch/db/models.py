@@ -303,6 +303,12 @@ class Alert(Base):
             postgresql_where=text("rule_kind = 'proximity'"),
         ),
         Index("ix_alert_geom", "geom", postgresql_using="gist"),
+        Index(
+            "ix_alert_cluster_geog",
+            text("(geom::geography)"),
+            postgresql_using="gist",
+            postgresql_where=text("rule_kind = 'cluster'"),
+        ),
         Index("ix_alert_status_level", "status", "level"),
     )
 

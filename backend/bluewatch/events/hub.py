@@ -22,6 +22,7 @@ from bluewatch.events import log
 
 logger = logging.getLogger(__name__)
 
+PENDING_POLL_SECONDS = 0.02
 OVERFLOW = None  # put in a full subscriber's queue: the stream ends, the client resumes
 
 
@@ -56,13 +57,13 @@ class EventHub:
         self.delivered_id = 0
 
     async def start(self) -> None:
-        async with self._database.read() as connection:
-            # Wait for a first safe horizon, so live streams start at "now".
-            for _ in range(100):
+        # Wait for a first safe horizon, so live streams start at "now".
+        for _ in range(200):
+            async with self._database.read() as connection:
                 self.delivered_id = await self._horizon.advance(connection)
                 if self.delivered_id or not await log.oldest_retained(connection):
                     break
-                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.02)
         self._task = asyncio.create_task(self._run(), name="bluewatch-event-hub")
 
     async def stop(self) -> None:
@@ -90,7 +91,10 @@ class EventHub:
                     backoff = 0.5
                     while True:
                         await self.pump()  # also the catch-up after a reconnect
-                        async for _ in listener.notifies(timeout=self._poll_seconds, stop_after=1):
+                        # While commits are still settling, look again soon.
+                        wait = PENDING_POLL_SECONDS if self._horizon.waiting else None
+                        timeout = wait or self._poll_seconds
+                        async for _ in listener.notifies(timeout=timeout, stop_after=1):
                             pass
             except asyncio.CancelledError:
                 raise

@@ -3,11 +3,14 @@
 Event ids come from a sequence, and sequence values commit out of order: a
 transaction may take id 5, another take id 6 and commit first. A reader that saw
 6 and then resumes "after 6" would miss 5. So readers only read up to a *safe
-horizon*: ids up to the sequence's last value L sampled at a moment when the
-newest transaction id not yet handed out was X are final once every transaction
-below X has ended (the snapshot's xmin has reached X). Writers take their
-transaction id before their event ids (``pg_current_xact_id()``), so every id up
-to L belongs to a transaction below X.
+horizon*. Writers take their transaction id before their event ids
+(``pg_current_xact_id()``). A reader samples the sequence's last value L, then
+takes a transaction id X of its own: every writer of an id up to L holds an xid
+below X. Once the snapshot's xmin has passed X, all of those writers have ended
+and the ids up to L are final.
+
+(A snapshot's xmax is *not* such a bound: it is the newest completed xid + 1, and
+running transactions may already hold larger xids. A stress test caught that.)
 """
 
 from __future__ import annotations
@@ -69,24 +72,34 @@ class Horizon:
     """Tracks the highest event id that no later commit can precede."""
 
     safe_id: int = 0
-    # (xmax, last id) samples; dropping the oldest only delays, as later ones cover them.
+    # (reader xid, last id) samples; dropping the oldest only delays, as later ones
+    # cover them.
     _pending: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=1000))
 
+    @property
+    def waiting(self) -> bool:
+        """Samples wait for writers to end: advance again soon."""
+        return bool(self._pending) and self._pending[-1][1] > self.safe_id
+
     async def advance(self, connection: AsyncConnection) -> int:
+        """Sample, and release what earlier samples made safe. The caller's transaction
+        gets an xid here, so it must end (roll back) before the next call."""
+        last_id = (
+            await connection.execute(
+                text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM event_id_seq")
+            )
+        ).scalar_one()
         row = (
             await connection.execute(
                 text("""
-                    SELECT pg_snapshot_xmin(snapshot)::text::numeric AS xmin,
-                           pg_snapshot_xmax(snapshot)::text::numeric AS xmax,
-                           (SELECT CASE WHEN is_called THEN last_value ELSE 0 END
-                              FROM event_id_seq) AS last_id
-                    FROM pg_current_snapshot() AS snapshot
+                    SELECT pg_current_xact_id()::text::numeric AS reader_xid,
+                           pg_snapshot_xmin(pg_current_snapshot())::text::numeric AS xmin
                 """)
             )
         ).one()
-        self._pending.append((int(row.xmax), int(row.last_id)))
-        while self._pending and self._pending[0][0] <= int(row.xmin):
+        while self._pending and self._pending[0][0] < int(row.xmin):
             self.safe_id = max(self.safe_id, self._pending.popleft()[1])
+        self._pending.append((int(row.reader_xid), int(last_id)))
         return self.safe_id
 
 

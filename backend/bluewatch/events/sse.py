@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
 from bluewatch.events import log
-from bluewatch.events.hub import EventHub
+from bluewatch.events.hub import EventHub, Subscription
 
 RETRY_MS = 2000
 
@@ -19,13 +18,18 @@ def message(event: log.StoredEvent) -> bytes:
 
 async def stream(
     hub: EventHub,
+    subscription: Subscription,
     database: Database,
-    clearance: Classification,
     last_event_id: int | None,
     heartbeat_seconds: float,
 ) -> AsyncIterator[bytes]:
-    """Replay what followed ``last_event_id``, then stream live, never an event twice."""
-    subscription = hub.subscribe(clearance)
+    """Replay what followed ``last_event_id``, then stream live, never an event twice.
+
+    The caller subscribes *before* the response starts: once the client has the
+    headers, every later commit must reach it, and the body only runs when the event
+    loop gets to it.
+    """
+    clearance = subscription.clearance
     try:
         yield f"retry: {RETRY_MS}\n\n".encode()
         cursor = subscription.start_id

@@ -59,7 +59,7 @@ STATEMENT = text(f"""
         FROM members
         LEFT JOIN LATERAL (
             SELECT a.id FROM alert a
-            WHERE a.rule_id = :rule_id AND a.status <> 'resolved'
+            WHERE a.rule_kind = 'cluster' AND a.rule_id = :rule_id AND a.status <> 'resolved'
               AND a.updated_at >= now() - make_interval(secs => :window_seconds)
               AND ST_DWithin(a.geom::geography, members.seed_geom::geography, :radius_m)
             ORDER BY a.geom::geography <-> members.seed_geom::geography

@@ -70,3 +70,45 @@ def load(url: str, count: int, *, seed: int) -> int:
                 copy.write("".join(lines[start : start + CHUNK]))
         cursor.execute("ANALYZE incident")
     return count
+
+
+def camp_rows(count: int, seed: int) -> list[str]:
+    """``count`` square camp perimeters (300-800 m across) near the hotspots, as COPY lines."""
+    rng = np.random.default_rng(seed + 1)
+    lines = []
+    for index in range(count):
+        lon, lat = HOTSPOTS[index % len(HOTSPOTS)] + rng.normal(0.0, 0.15, 2)
+        half = rng.uniform(0.0015, 0.004)
+        ring = [(lon - half, lat - half), (lon + half, lat - half), (lon + half, lat + half),
+                (lon - half, lat + half), (lon - half, lat - half)]  # fmt: skip
+        wkt = ", ".join(f"{x:.6f} {y:.6f}" for x, y in ring)
+        lines.append(
+            f"SRID=4326;POLYGON(({wkt}))\tSynthetic camp {index}\tcompany_base\tconfidential\n"
+        )
+    return lines
+
+
+def route_rows(count: int, seed: int) -> list[str]:
+    """``count`` convoy routes: random walks of 10 legs between hotspots, as COPY lines."""
+    rng = np.random.default_rng(seed + 2)
+    statuses = ["active", "active", "planned", "suspended", "closed"]
+    lines = []
+    for index in range(count):
+        start = HOTSPOTS[rng.integers(0, len(HOTSPOTS))]
+        steps = np.cumsum(rng.normal(0.0, 0.05, (10, 2)), axis=0) + start
+        wkt = ", ".join(f"{x:.6f} {y:.6f}" for x, y in [start, *steps])
+        status = statuses[index % len(statuses)]
+        lines.append(
+            f"SRID=4326;LINESTRING({wkt})\tSynthetic route {index}\t{status}\tconfidential\n"
+        )
+    return lines
+
+
+def load_targets(url: str, camps: int, routes: int, *, seed: int) -> None:
+    """Synthetic camps and routes (no rule evaluation: they frame the benchmarks)."""
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        with cursor.copy("COPY camp (geom, name, kind, classification) FROM STDIN") as copy:
+            copy.write("".join(camp_rows(camps, seed)))
+        with cursor.copy("COPY route (geom, name, status, classification) FROM STDIN") as copy:
+            copy.write("".join(route_rows(routes, seed)))
+        cursor.execute("ANALYZE camp; ANALYZE route")

@@ -1,10 +1,12 @@
-"""A minimal Server-Sent Events client over real HTTP, reading in a background thread."""
+"""A small Server-Sent Events consumer (a background thread), for tests and benchmarks."""
 
 from __future__ import annotations
 
 import json
 import queue
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ class Message:
     id: int
     type: str
     data: dict[str, Any]
+    received: float  # time.time() when the message arrived
 
 
 class SSEListener:
@@ -41,7 +44,8 @@ class SSEListener:
                 if not line:
                     if "data" in fields and "id" in fields:
                         data = json.loads(fields["data"])
-                        self.messages.put(Message(int(fields["id"]), fields["event"], data))
+                        message = Message(int(fields["id"]), fields["event"], data, time.time())
+                        self.messages.put(message)
                     fields = {}
                 elif line.startswith(":"):
                     self.comments.put(line)
@@ -53,6 +57,20 @@ class SSEListener:
 
     def next(self, timeout: float = 10.0) -> Message:
         return self.messages.get(timeout=timeout)
+
+    def until(self, done: Callable[[list[Message]], bool], timeout: float = 15.0) -> list[Message]:
+        """Messages until ``done(messages)`` holds; raises TimeoutError if it never does."""
+        found: list[Message] = []
+        deadline = time.monotonic() + timeout
+        while not done(found):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"stream condition not met; got {[m.id for m in found]}")
+            try:
+                found.append(self.messages.get(timeout=remaining))
+            except queue.Empty:
+                continue
+        return found
 
     def drain(self, wait: float = 1.0) -> list[Message]:
         """Everything that arrives within ``wait`` seconds of quiet."""

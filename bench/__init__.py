@@ -1,0 +1,1 @@
+"""Bluewatch benchmarks: each workload beside its baseline, in the same run."""

@@ -1,0 +1,55 @@
+"""``python -m bench [--quick] [--runs N] [--only rules,ingest,stream]``.
+
+Builds the synthetic data set, runs each workload beside its baseline in the same
+run, and prints a table (also written to bench/out/latest.md). Figures are medians
+over the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import harness, ingest, rules, stream
+
+WORKLOADS = ("rules", "ingest", "stream")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="10k incidents: a smoke run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", default=",".join(WORKLOADS))
+    args = parser.parse_args()
+    chosen = set(args.only.split(","))
+    incidents = 10_000 if args.quick else 1_000_000
+    report = harness.Report()
+    with harness.world(incidents, camps=100, routes=200) as world:
+        if "rules" in chosen:
+            batch, sample = (2_000, 200) if args.quick else (10_000, 500)
+            asyncio.run(rules.measure(world, report, batch, sample, args.runs))
+        if chosen & {"ingest", "stream"}:
+            with harness.api_process(world.url) as base:
+                if "ingest" in chosen:
+                    batches = 5 if args.quick else 20
+                    ingest.measure(world, base, report, batches, 1_000, args.runs)
+                if "stream" in chosen:
+                    seconds = 3 if args.quick else 10
+                    stream.measure(world, base, report, 100, seconds, args.runs)
+    header = (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+        f"{os.cpu_count()} cores, {incidents:,} incidents, runs={args.runs}"
+    )
+    table = report.table()
+    print(f"\n{header}\n\n{table}")
+    out = Path(__file__).parent / "out"
+    out.mkdir(exist_ok=True)
+    (out / "latest.md").write_text(f"{header}\n\n{table}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""The bench's world: a database with the synthetic data set, an API process, statistics."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from bluewatch.db import migrate
+from bluewatch.db.local import LocalCluster
+from bluewatch.security import secrets
+from bluewatch.seed import synthetic
+from bluewatch.settings import Settings
+
+SEED = 20261122
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    workload: str
+    figure: str
+    value: float
+    unit: str
+    baseline: str = ""
+    baseline_value: float | None = None
+    target: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.baseline_value:
+            return None
+        return self.value / self.baseline_value
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        print(f"  {row.workload}: {row.figure} = {row.value:,.1f} {row.unit}", flush=True)
+
+    def table(self) -> str:
+        lines = [
+            "| workload | figure | value | baseline | baseline value | ratio | target |",
+            "|---|---|---:|---|---:|---:|---|",
+        ]
+        for row in self.rows:
+            base = "" if row.baseline_value is None else f"{row.baseline_value:,.1f} {row.unit}"
+            ratio = "" if row.ratio is None else f"{row.ratio:.2f}×"
+            lines.append(
+                f"| {row.workload} | {row.figure} | {row.value:,.1f} {row.unit} | "
+                f"{row.baseline} | {base} | {ratio} | {row.target} |"
+            )
+        return "\n".join(lines)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+@dataclass
+class World:
+    url: str
+    settings: Settings
+    incidents: int
+    admin_token: str
+
+
+@contextmanager
+def world(incidents: int, camps: int, routes: int) -> Iterator[World]:
+    """A migrated database holding the synthetic set (BLUEWATCH_BENCH_DATABASE_URL or a
+    throwaway local cluster)."""
+    cluster = None
+    url = os.environ.get("BLUEWATCH_BENCH_DATABASE_URL")
+    if url is None:
+        home = Path(tempfile.mkdtemp(prefix="bluewatch-bench-"))
+        cluster = LocalCluster(home=home, port=_free_port())
+        cluster.up()
+        url = cluster.create_database("bluewatch_bench")
+    settings = Settings(database_url=None, data_dir=Path("/nonexistent"))
+    try:
+        started = time.perf_counter()
+        migrate.upgrade(settings, url)
+        synthetic.load_targets(url, camps, routes, seed=SEED)
+        synthetic.load(url, incidents, seed=SEED)
+        print(f"data set: {incidents:,} incidents, {camps} camps, {routes} routes "
+              f"({time.perf_counter() - started:.1f}s)", flush=True)  # fmt: skip
+        yield World(url, settings, incidents, admin_key(url))
+    finally:
+        if cluster is not None:
+            cluster.destroy()
+
+
+def admin_key(url: str) -> str:
+    prefix, token = secrets.new_api_key()
+    with psycopg.connect(url) as connection:
+        connection.execute(
+            "INSERT INTO api_key (prefix, token_sha256, name, role, clearance) "
+            "VALUES (%s, %s, 'bench', 'admin', 'strictly_confidential')",
+            (prefix, secrets.digest(token)),
+        )
+    return token
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def api_process(url: str) -> Iterator[str]:
+    """``bluewatch serve`` in its own process, as deployed; yields its base URL."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
+    env |= {
+        "BLUEWATCH_DATABASE_URL": url,
+        "BLUEWATCH_RATE_LIMIT_PER_MINUTE": "100000000",
+        "BLUEWATCH_RATE_LIMIT_BURST": "1000000",
+        "BLUEWATCH_EVENT_POLL_SECONDS": "0.5",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bluewatch", "serve", "--no-seed", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the API process did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
