@@ -35,6 +35,7 @@ LAYER_TABLES = ("incident", "route", "camp")
 # audit_log cannot be (it is append-only).
 PER_TEST_TABLES = (
     *LAYER_TABLES,
+    "webhook",
     "alert",
     "rule",
     "app_user",
@@ -87,6 +88,10 @@ def settings_for(url: str, **overrides: Any) -> Settings:
         "rate_limit_burst": 10**6,
         "sse_heartbeat_seconds": 1.0,
         "event_poll_seconds": 0.2,
+        # Webhook tests start the delivery workers they need themselves.
+        "webhook_workers_in_api": 0,
+        "webhook_retry_schedule": [0, 0.5, 0.5, 0.5, 0.5, 0.5],
+        "webhook_allow_cidrs": ["127.0.0.0/8"],
     }
     return Settings(
         database_url=SecretStr(url), data_dir=Path("/nonexistent"), **(values | overrides)

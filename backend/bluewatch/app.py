@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse, Response
 
 from bluewatch import __version__
-from bluewatch.api import admin, alerts, health, problems, rules, session
+from bluewatch.api import admin, alerts, health, problems, rules, session, webhooks
 from bluewatch.api.body import BodyLimit
 from bluewatch.api.layers import layer_router
 from bluewatch.api.middleware import RequestHeaders
@@ -22,6 +23,8 @@ from bluewatch.events.hub import EventHub
 from bluewatch.layers import LAYERS
 from bluewatch.security.throttle import RateLimiter
 from bluewatch.settings import Settings
+from bluewatch.webhooks.metrics import WebhookMetrics
+from bluewatch.webhooks.worker import DeliveryWorker
 
 API_PREFIX = "/api/v1"
 
@@ -42,9 +45,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub = EventHub(database_url, database, poll_seconds=settings.event_poll_seconds)
         app.state.event_hub = hub
         await hub.start()
+        workers = [
+            asyncio.create_task(
+                DeliveryWorker(database, database_url, settings, app.state.webhook_metrics).run()
+            )
+            for _ in range(settings.webhook_workers_in_api)
+        ]
         try:
             yield
         finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
             await hub.stop()
             await database.dispose()
 
@@ -60,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.state.webhook_metrics = WebhookMetrics()
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -77,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(layer_router(spec))
     api.include_router(alerts.router)
     api.include_router(rules.router)
+    api.include_router(webhooks.router)
     api.include_router(session.router)
     api.include_router(admin.router)
     app.include_router(api)

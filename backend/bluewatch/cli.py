@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -180,6 +181,27 @@ def _aware_datetime(raw: str) -> datetime:
     return value
 
 
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from bluewatch.webhooks.metrics import WebhookMetrics
+    from bluewatch.webhooks.worker import DeliveryWorker
+
+    url = database_url(settings)
+
+    async def run() -> None:
+        database = Database(url, settings)
+        metrics = WebhookMetrics()
+        loops = [DeliveryWorker(database, url, settings, metrics) for _ in range(args.workers)]
+        try:
+            await asyncio.gather(*(loop.run() for loop in loops))
+        finally:
+            await database.dispose()
+
+    print(f"delivering webhooks with {args.workers} worker(s)", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bluewatch", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -219,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create_user.add_argument("--password-stdin", action="store_true", required=True)
     users.set_defaults(handler=cmd_users)
+
+    worker = commands.add_parser("worker", help="deliver webhooks (besides the API's own)")
+    worker.add_argument("--workers", type=int, default=2, help="concurrent delivery loops")
+    worker.set_defaults(handler=cmd_worker)
 
     serve = commands.add_parser("serve", help="migrate, seed an empty database and serve")
     serve.add_argument("--host", default="127.0.0.1")

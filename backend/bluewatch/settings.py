@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bluewatch.geo import GeometryLimits
 
@@ -49,6 +51,43 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = Field(default=5, ge=0, description="then open streams close")
     event_poll_seconds: float = Field(default=1.0, gt=0, description="hub poll without NOTIFY")
     event_retention_days: float = Field(default=7.0, gt=0)
+    webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0],
+        description="seconds before each attempt, comma-separated",
+    )
+    webhook_jitter: float = Field(default=0.1, ge=0, le=1, description="± share of each delay")
+    webhook_allow_cidrs: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="networks webhooks may reach despite the SSRF guard"
+    )
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0)
+    webhook_max_response_bytes: int = Field(default=65_536, ge=0)
+    webhook_lease_seconds: float = Field(default=60.0, gt=0)
+    webhook_disable_after_hours: float = Field(default=120.0, gt=0)
+    webhook_rotation_overlap_hours: float = Field(default=24.0, ge=0)
+    webhook_workers_in_api: int = Field(default=1, ge=0, le=16)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+
+    @field_validator("webhook_retry_schedule", "webhook_allow_cidrs", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule(cls, schedule: list[float]) -> list[float]:
+        if not schedule or any(delay < 0 for delay in schedule):
+            raise ValueError("the retry schedule needs at least one delay, none negative")
+        return schedule
+
+    @field_validator("webhook_allow_cidrs")
+    @classmethod
+    def _networks(cls, cidrs: list[str]) -> list[str]:
+        for cidr in cidrs:
+            ipaddress.ip_network(cidr, strict=False)
+        return cidrs
+
     cap_sender: str = Field(default="bluewatch@mission.un.example", pattern=r"^[^\s,<&]+$")
 
     @field_validator("cors_origins")

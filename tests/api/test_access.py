@@ -45,6 +45,16 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/rules"): ADMIN,
     ("POST", "/api/v1/rules"): ADMIN,
     ("PATCH", "/api/v1/rules/{rule_id}"): ADMIN,
+    ("GET", "/metrics"): VIEWER,
+    ("GET", "/api/v1/webhooks"): ADMIN,
+    ("POST", "/api/v1/webhooks"): ADMIN,
+    ("GET", "/api/v1/webhooks/{webhook_id}"): ADMIN,
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): ADMIN,
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): ADMIN,
+    ("POST", "/api/v1/webhooks/{webhook_id}/rotate"): ADMIN,
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): ADMIN,
+    ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): ADMIN,
+    ("POST", "/api/v1/webhooks/{webhook_id}/test"): ADMIN,
 }
 STREAMS = {("GET", "/api/v1/alerts/stream")}  # endless bodies: checked over real HTTP
 for layer, writer in (("incidents", ANALYST), ("routes", ANALYST), ("camps", ADMIN)):

@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.responses import Response
 
 from bluewatch.api.deps import DatabaseDep, SettingsDep
-from bluewatch.api.policy import PUBLIC
+from bluewatch.api.policy import PUBLIC, VIEWER
 from bluewatch.api.responses import PROBLEM_RESPONSES, JSONResponse, problem
 from bluewatch.db.migrate import head_revision
+from bluewatch.webhooks.worker import queue_state
 
-router = APIRouter(tags=["Health"], dependencies=[PUBLIC.depends()], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["Health"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("/healthz", summary="The process is up")
+@router.get("/healthz", summary="The process is up", dependencies=[PUBLIC.depends()])
 async def healthz() -> Response:
     return JSONResponse({"status": "ok"})
 
 
-@router.get("/readyz", summary="The database answers and its schema is at the newest migration")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (webhook deliveries, queue depth)",
+    dependencies=[VIEWER.depends()],
+    responses={200: {"content": {"text/plain": {}}}},
+)
+async def metrics(request: Request, database: DatabaseDep) -> Response:
+    depth, oldest = await queue_state(database)
+    body = request.app.state.webhook_metrics.exposition(depth, oldest)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get(
+    "/readyz",
+    summary="The database answers and its schema is at the newest migration",
+    dependencies=[PUBLIC.depends()],
+)
 async def readyz(database: DatabaseDep, settings: SettingsDep) -> Response:
     try:
         async with database.read() as connection:

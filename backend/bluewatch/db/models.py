@@ -326,3 +326,76 @@ class Event(Base):
         DateTime(timezone=True), server_default=func.clock_timestamp(), index=True
     )
     data: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class Webhook(Base):
+    __tablename__ = "webhook"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    min_level: Mapped[str] = mapped_column(alert_level_type, server_default="watch")
+    camp_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), server_default="{}")
+    route_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), server_default="{}")
+    clearance: Mapped[Classification] = mapped_column(classification_type)
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    secret: Mapped[str] = mapped_column(Text)
+    previous_secret: Mapped[str | None] = mapped_column(Text)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class WebhookDelivery(Base):
+    __tablename__ = "webhook_delivery"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("webhook.id", ondelete="CASCADE", name="fk_webhook_delivery_webhook"),
+    )
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[str] = mapped_column(Text)
+    event_type: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_id"),
+        CheckConstraint(
+            "status IN ('pending', 'delivering', 'delivered', 'failed')", name="status"
+        ),
+        Index(
+            "ix_webhook_delivery_due",
+            "next_attempt_at",
+            postgresql_where=text("status IN ('pending', 'delivering')"),
+        ),
+    )
+
+
+class WebhookAttempt(Base):
+    __tablename__ = "webhook_attempt"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("webhook_delivery.id", ondelete="CASCADE", name="fk_webhook_attempt_delivery"),
+        index=True,
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[float] = mapped_column(Double)

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.rules.alerts import ALERT_FEATURE
+from bluewatch.webhooks import store as webhooks
 
 CHANNEL = "bluewatch_events"
 
@@ -64,6 +65,7 @@ async def append(connection: AsyncConnection, changes: Sequence[AlertChange]) ->
     await connection.execute(
         text("SELECT pg_notify(:channel, :last_id)"), {"channel": CHANNEL, "last_id": str(max(ids))}
     )
+    await webhooks.enqueue(connection, ids)  # nothing depends on memory: same transaction
     return ids
 
 

@@ -1,0 +1,131 @@
+"""Where webhooks may go: http(s), no credentials, and only global addresses.
+
+The check runs when a subscription is registered and again at send time, in the
+network backend itself: every TCP connection resolves the host, refuses the lot if
+any address is not allowed, and connects to the checked address, so a DNS answer
+that changes between check and connect (rebinding) gets nowhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpcore
+
+from bluewatch.errors import InvalidInput
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+# Dotted quads in their plain form only: no decimal, octal or hex spellings.
+PLAIN_IPV4 = re.compile(
+    r"^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$"
+)
+NUMERIC_HOST = re.compile(r"^[0-9a-fA-Fx.]+$")
+
+
+class Refused(Exception):
+    """The destination is not allowed; the message is safe to record."""
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class Guard:
+    def __init__(self, allow_cidrs: Iterable[str] = (), resolver: Resolver = system_resolver):
+        self.allowed = [ipaddress.ip_network(cidr, strict=False) for cidr in allow_cidrs]
+        self.resolver = resolver
+
+    def address_allowed(self, address: Address) -> bool:
+        if any(address in network for network in self.allowed):
+            return True
+        if isinstance(address, ipaddress.IPv6Address):
+            embedded = address.ipv4_mapped or address.sixtofour or (
+                address.teredo[1] if address.teredo else None
+            )  # fmt: skip
+            if embedded is not None:
+                return self.address_allowed(embedded)
+        return address.is_global and not address.is_multicast
+
+    def check_url(self, url: str) -> tuple[str, int]:
+        """Refuse bad URLs without any lookup; returns (host, port)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise Refused("only http and https URLs are allowed")
+        if parts.username is not None or parts.password is not None:
+            raise Refused("credentials in the URL are not allowed")
+        host = (parts.hostname or "").rstrip(".")
+        if not host:
+            raise Refused("the URL has no host")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise Refused("the URL's port is not valid") from None
+        if ":" not in host and NUMERIC_HOST.match(host) and not PLAIN_IPV4.match(host):
+            raise Refused("numeric hosts must be plain dotted quads")
+        return host, port
+
+    async def resolve_checked(self, host: str, port: int) -> list[str]:
+        """Every address the host resolves to, if all are allowed."""
+        try:
+            literal = ipaddress.ip_address(host)
+            addresses = [str(literal)]
+        except ValueError:
+            try:
+                addresses = await self.resolver(host, port)
+            except OSError:
+                raise Refused("the host does not resolve") from None
+        if not addresses:
+            raise Refused("the host does not resolve")
+        for address in addresses:
+            if not self.address_allowed(ipaddress.ip_address(address.split("%")[0])):
+                raise Refused("the host resolves to an address that is not public")
+        return addresses
+
+    async def check(self, url: str) -> None:
+        host, port = self.check_url(url)
+        await self.resolve_checked(host, port)
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, connecting only to addresses the guard allowed."""
+
+    def __init__(self, guard: Guard, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self.guard = guard
+        self.inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self.guard.resolve_checked(host.strip("[]"), port)
+        return await self.inner.connect_tcp(
+            addresses[0], port, timeout=timeout, local_address=local_address,
+            socket_options=socket_options,
+        )  # fmt: skip
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise Refused("unix sockets are not allowed")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+def registration_error(error: Refused) -> InvalidInput:
+    return InvalidInput(f"The webhook URL is not allowed: {error}.")

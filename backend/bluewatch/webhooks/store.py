@@ -1,0 +1,196 @@
+"""Subscriptions and the delivery log, in SQL."""
+
+from __future__ import annotations
+
+import secrets as random
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bluewatch.errors import NotFound
+from bluewatch.webhooks.signing import new_secret
+
+CHANNEL = "bluewatch_deliveries"
+PUBLIC = """id, url, description, event_types, min_level::text AS min_level, camp_ids, route_ids,
+    clearance::text AS clearance, enabled, failing_since, disabled_reason, created_by,
+    created_at, updated_at,
+    (previous_secret IS NOT NULL AND previous_secret_until > now()) AS rotating"""
+DELIVERY = """id, webhook_id, event_id, message_id, event_type, status, attempts,
+    next_attempt_at, last_status_code, last_error, created_at, delivered_at"""
+FIELDS = ("url", "description", "event_types", "min_level", "camp_ids", "route_ids",
+          "clearance", "enabled")  # fmt: skip
+
+ENQUEUE = text("""
+    WITH queued AS (
+        INSERT INTO webhook_delivery (webhook_id, event_id, message_id, event_type, payload)
+        SELECT w.id, e.id, e.id::text, e.type,
+               json_build_object('id', e.id, 'type', e.type, 'timestamp', e.occurred_at,
+                                 'data', e.data)::text
+        FROM event e
+        JOIN alert a ON a.id = e.alert_id
+        JOIN webhook w
+          ON w.enabled
+         AND e.type = ANY(w.event_types)
+         AND e.classification <= w.clearance
+         AND a.level >= w.min_level
+         AND ((cardinality(w.camp_ids) = 0 AND cardinality(w.route_ids) = 0)
+              OR (a.target_type = 'camp' AND a.target_id = ANY(w.camp_ids))
+              OR (a.target_type = 'route' AND a.target_id = ANY(w.route_ids)))
+        WHERE e.id = ANY(CAST(:event_ids AS bigint[]))
+        RETURNING 1
+    )
+    SELECT count(*) FROM queued
+""")
+
+
+async def enqueue(connection: AsyncConnection, event_ids: list[int]) -> int:
+    """Delivery rows for every subscription that wants these events (same transaction)."""
+    queued = int((await connection.execute(ENQUEUE, {"event_ids": event_ids})).scalar_one())
+    if queued:
+        await connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    return queued
+
+
+async def create(
+    connection: AsyncConnection, fields: dict[str, Any], created_by: str
+) -> tuple[dict[str, Any], str]:
+    secret = new_secret()
+    row = (
+        await connection.execute(
+            text(f"""
+                INSERT INTO webhook (url, description, event_types, min_level, camp_ids,
+                                     route_ids, clearance, enabled, secret, created_by)
+                VALUES (:url, :description, :event_types, CAST(:min_level AS alert_level),
+                        :camp_ids, :route_ids, CAST(:clearance AS classification), :enabled,
+                        :secret, :created_by)
+                RETURNING {PUBLIC}
+            """),
+            {**fields, "secret": secret, "created_by": created_by},
+        )
+    ).one()
+    return dict(row._mapping), secret
+
+
+async def listing(connection: AsyncConnection) -> list[dict[str, Any]]:
+    rows = await connection.execute(text(f"SELECT {PUBLIC} FROM webhook ORDER BY id"))
+    return [dict(row._mapping) for row in rows]
+
+
+async def get(connection: AsyncConnection, webhook_id: int) -> dict[str, Any]:
+    row = (
+        await connection.execute(
+            text(f"SELECT {PUBLIC} FROM webhook WHERE id = :id"), {"id": webhook_id}
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"No such webhook (id {webhook_id}).")
+    return dict(row._mapping)
+
+
+async def update(
+    connection: AsyncConnection, webhook_id: int, changes: dict[str, Any]
+) -> dict[str, Any]:
+    casts = {"min_level": "alert_level", "clearance": "classification"}
+    assignments = [
+        f"{name} = CAST(:{name} AS {casts[name]})" if name in casts else f"{name} = :{name}"
+        for name in changes
+        if name in FIELDS
+    ]
+    if changes.get("enabled") is True:  # re-enabling forgives the past failures
+        assignments += ["failing_since = NULL", "disabled_reason = NULL"]
+    row = (
+        await connection.execute(
+            text(f"""
+                UPDATE webhook SET {", ".join([*assignments, "updated_at = now()"])}
+                WHERE id = :id RETURNING {PUBLIC}
+            """),
+            {**changes, "id": webhook_id},
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"No such webhook (id {webhook_id}).")
+    return dict(row._mapping)
+
+
+async def delete(connection: AsyncConnection, webhook_id: int) -> None:
+    row = (
+        await connection.execute(
+            text("DELETE FROM webhook WHERE id = :id RETURNING id"), {"id": webhook_id}
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"No such webhook (id {webhook_id}).")
+
+
+async def rotate(connection: AsyncConnection, webhook_id: int, overlap: timedelta) -> str:
+    """A new secret; the old one keeps signing beside it for ``overlap``."""
+    secret = new_secret()
+    row = (
+        await connection.execute(
+            text("""
+                UPDATE webhook SET previous_secret = secret, secret = :secret,
+                       previous_secret_until = now() + :overlap, updated_at = now()
+                WHERE id = :id RETURNING id
+            """),
+            {"secret": secret, "overlap": overlap, "id": webhook_id},
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"No such webhook (id {webhook_id}).")
+    return secret
+
+
+async def deliveries(
+    connection: AsyncConnection, webhook_id: int, limit: int = 100
+) -> list[dict[str, Any]]:
+    await get(connection, webhook_id)
+    rows = await connection.execute(
+        text(f"""
+            SELECT {DELIVERY} FROM webhook_delivery WHERE webhook_id = :id
+            ORDER BY id DESC LIMIT :limit
+        """),
+        {"id": webhook_id, "limit": limit},
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+async def retry(connection: AsyncConnection, webhook_id: int, delivery_id: int) -> dict[str, Any]:
+    row = (
+        await connection.execute(
+            text(f"""
+                UPDATE webhook_delivery
+                SET status = 'pending', next_attempt_at = now(), lease_until = NULL
+                WHERE id = :delivery AND webhook_id = :webhook AND status <> 'delivering'
+                RETURNING {DELIVERY}
+            """),
+            {"delivery": delivery_id, "webhook": webhook_id},
+        )
+    ).first()
+    if row is None:
+        raise NotFound("No such delivery, or it is being delivered right now.")
+    await connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    return dict(row._mapping)
+
+
+async def ping(connection: AsyncConnection, webhook_id: int) -> dict[str, Any]:
+    """A signed test message through the normal delivery path."""
+    await get(connection, webhook_id)
+    message_id = f"ping_{random.token_hex(8)}"
+    payload = orjson.dumps(
+        {"id": message_id, "type": "webhook.test", "data": {"webhook_id": webhook_id}}
+    ).decode()
+    row = (
+        await connection.execute(
+            text(f"""
+                INSERT INTO webhook_delivery (webhook_id, message_id, event_type, payload)
+                VALUES (:id, :message_id, 'webhook.test', :payload)
+                RETURNING {DELIVERY}
+            """),
+            {"id": webhook_id, "message_id": message_id, "payload": payload},
+        )
+    ).one()
+    await connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    return dict(row._mapping)

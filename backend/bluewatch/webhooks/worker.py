@@ -1,0 +1,301 @@
+"""Delivery workers: claim due deliveries, send them signed, record what happened.
+
+Claims are short transactions (``FOR UPDATE SKIP LOCKED`` plus a lease), so many
+workers in many processes share the queue. A worker that dies after sending and
+before recording leaves the row ``delivering`` with a lease; when the lease ends
+another worker sends it again with the same ``webhook-id``: at least once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+import httpcore
+import psycopg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bluewatch.db.engine import Database
+from bluewatch.security import audit
+from bluewatch.security.principal import SYSTEM, Actor
+from bluewatch.settings import Settings
+from bluewatch.webhooks import signing
+from bluewatch.webhooks.metrics import WebhookMetrics
+from bluewatch.webhooks.ssrf import Guard, GuardedBackend, Refused
+from bluewatch.webhooks.store import CHANNEL
+
+logger = logging.getLogger(__name__)
+WORKER_ACTOR = Actor(SYSTEM, request_id="webhook-worker")
+USER_AGENT = "Bluewatch-Webhooks/1"
+
+CLAIM = text("""
+    UPDATE webhook_delivery d
+    SET status = 'delivering', attempts = d.attempts + 1,
+        lease_until = now() + make_interval(secs => :lease_seconds)
+    FROM (
+        SELECT delivery.id FROM webhook_delivery delivery
+        JOIN webhook w ON w.id = delivery.webhook_id AND w.enabled
+        WHERE delivery.next_attempt_at <= now()
+          AND (delivery.status = 'pending'
+               OR (delivery.status = 'delivering' AND delivery.lease_until < now()))
+        ORDER BY delivery.next_attempt_at
+        LIMIT :batch
+        FOR UPDATE OF delivery SKIP LOCKED
+    ) due, webhook w
+    WHERE d.id = due.id AND w.id = d.webhook_id
+    RETURNING d.id, d.webhook_id, d.message_id, d.payload, d.attempts, w.url, w.secret,
+              CASE WHEN w.previous_secret_until > now() THEN w.previous_secret END
+                  AS previous_secret
+""")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    webhook_id: int
+    message_id: str
+    payload: str
+    attempts: int
+    url: str
+    secrets: list[str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    error: str | None
+    retry_after: float | None
+    duration_ms: float
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.status_code == 410
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    if value is None:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    with contextlib.suppress(TypeError, ValueError):
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    return None
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        database: Database,
+        plain_url: str,
+        settings: Settings,
+        metrics: WebhookMetrics,
+        guard: Guard | None = None,
+    ) -> None:
+        self.database = database
+        self.plain_url = plain_url
+        self.settings = settings
+        self.metrics = metrics
+        self.guard = guard or Guard(settings.webhook_allow_cidrs)
+        self.pool = httpcore.AsyncConnectionPool(
+            network_backend=GuardedBackend(self.guard), max_connections=50, retries=0
+        )
+
+    async def run(self) -> None:
+        """Deliver until cancelled; wakes on NOTIFY or every poll interval."""
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.plain_url, autocommit=True
+                ) as listener:
+                    await listener.execute(f"LISTEN {CHANNEL}")
+                    while True:
+                        while await self.work_once():
+                            pass
+                        async for _ in listener.notifies(
+                            timeout=self.settings.webhook_poll_seconds, stop_after=1
+                        ):
+                            pass
+            except asyncio.CancelledError:
+                await self.pool.aclose()
+                raise
+            except (psycopg.Error, OSError):
+                logger.warning("webhook worker lost its database connection; retrying")
+                await asyncio.sleep(1.0)
+
+    async def work_once(self, batch: int = 20) -> int:
+        """Claim and send one batch; returns how many were claimed."""
+        async with self.database.transaction() as connection:
+            rows = await connection.execute(
+                CLAIM, {"lease_seconds": self.settings.webhook_lease_seconds, "batch": batch}
+            )
+            claimed = [
+                Claimed(
+                    row.id, row.webhook_id, row.message_id, row.payload, row.attempts, row.url,
+                    [s for s in (row.secret, row.previous_secret) if s],
+                )
+                for row in rows
+            ]  # fmt: skip
+        await asyncio.gather(*(self._deliver(item) for item in claimed))
+        return len(claimed)
+
+    async def _deliver(self, item: Claimed) -> None:
+        outcome = await self.send(item)
+        self.metrics.observe(outcome.delivered, outcome.duration_ms / 1000)
+        await self.record(item, outcome)
+
+    async def send(self, item: Claimed) -> Outcome:
+        body = item.payload.encode()
+        headers = {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            **signing.headers(item.secrets, item.message_id, int(time.time()), body),
+        }
+        timeout = self.settings.webhook_timeout_seconds
+        started = time.perf_counter()
+        try:
+            async with self.pool.stream(
+                "POST",
+                item.url,
+                headers=list(headers.items()),
+                content=body,
+                extensions={
+                    "timeout": dict.fromkeys(("connect", "read", "write", "pool"), timeout)
+                },
+            ) as response:
+                await self._read_capped(response)
+                retry_after = None
+                for name, value in response.headers:
+                    if name.lower() == b"retry-after":
+                        retry_after = retry_after_seconds(value.decode("latin-1"))
+                return Outcome(response.status, None, retry_after, _ms(started))
+        except Refused as refused:
+            return Outcome(None, f"refused: {refused}", None, _ms(started))
+        except httpcore.TimeoutException:
+            return Outcome(None, "timed out", None, _ms(started))
+        except (httpcore.NetworkError, httpcore.ProtocolError, OSError) as error:
+            return Outcome(None, f"network error: {type(error).__name__}", None, _ms(started))
+
+    async def _read_capped(self, response: httpcore.Response) -> None:
+        """Read at most the configured number of bytes of the answer; the rest is dropped."""
+        left = self.settings.webhook_max_response_bytes
+        async for chunk in response.aiter_stream():
+            left -= len(chunk)
+            if left <= 0:
+                break
+
+    def next_delay(self, attempts: int, retry_after: float | None) -> float | None:
+        """Seconds until the next attempt, or None when the schedule is exhausted."""
+        schedule = self.settings.webhook_retry_schedule
+        if attempts >= len(schedule):
+            return None
+        jitter = self.settings.webhook_jitter
+        delay = schedule[attempts] * random.uniform(1 - jitter, 1 + jitter)  # noqa: S311
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, 86_400.0))
+        return delay
+
+    async def record(self, item: Claimed, outcome: Outcome) -> None:
+        delay = None if outcome.delivered or outcome.gone else self.next_delay(
+            item.attempts, outcome.retry_after
+        )  # fmt: skip
+        if outcome.delivered:
+            status = "delivered"
+        elif delay is None:
+            status = "failed"
+        else:
+            status = "pending"
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                text("""
+                    INSERT INTO webhook_attempt (delivery_id, status_code, error, duration_ms)
+                    VALUES (:id, :code, :error, :ms)
+                """),
+                {"id": item.id, "code": outcome.status_code, "error": outcome.error,
+                 "ms": outcome.duration_ms},
+            )  # fmt: skip
+            await connection.execute(
+                text("""
+                    UPDATE webhook_delivery
+                    SET status = :status, lease_until = NULL, last_status_code = :code,
+                        last_error = :error,
+                        next_attempt_at = now() + make_interval(secs => :delay),
+                        delivered_at = CASE WHEN :status = 'delivered' THEN now() END
+                    WHERE id = :id AND status = 'delivering'
+                """),
+                {"status": status, "code": outcome.status_code, "id": item.id,
+                 "error": outcome.error or (None if outcome.delivered
+                                            else f"HTTP {outcome.status_code}"),
+                 "delay": delay or 0.0},
+            )  # fmt: skip
+            await self._track_subscription(connection, item, outcome)
+
+    async def _track_subscription(
+        self, connection: AsyncConnection, item: Claimed, outcome: Outcome
+    ) -> None:
+        """Success clears the failing period; 410, or failing too long, disables."""
+        if outcome.delivered:
+            await connection.execute(
+                text(
+                    "UPDATE webhook SET failing_since = NULL"
+                    " WHERE id = :id AND failing_since IS NOT NULL"
+                ),
+                {"id": item.webhook_id},
+            )
+            return
+        reason = None
+        if outcome.gone:
+            reason = "the receiver answered 410 Gone"
+        row = (
+            await connection.execute(
+                text("""
+                    UPDATE webhook SET failing_since = coalesce(failing_since, now())
+                    WHERE id = :id
+                    RETURNING failing_since < now() - make_interval(secs => :limit) AS too_long
+                """),
+                {"id": item.webhook_id, "limit": self.settings.webhook_disable_after_hours * 3600},
+            )
+        ).first()
+        if reason is None and row is not None and row.too_long:
+            reason = f"failing for more than {self.settings.webhook_disable_after_hours:g} hours"
+        if reason is not None:
+            await connection.execute(
+                text("""
+                    UPDATE webhook SET enabled = false, disabled_reason = :reason,
+                           updated_at = now()
+                    WHERE id = :id AND enabled
+                """),
+                {"id": item.webhook_id, "reason": reason},
+            )
+            await audit.record(
+                connection, WORKER_ACTOR, "webhooks.disable", object_type="webhook",
+                object_id=item.webhook_id, details={"reason": reason},
+            )  # fmt: skip
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+async def queue_state(database: Database) -> tuple[int, float]:
+    """(deliveries due or in flight, age in seconds of the oldest one)."""
+    async with database.read() as connection:
+        row = (
+            await connection.execute(
+                text("""
+                    SELECT count(*) AS depth,
+                           coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest
+                    FROM webhook_delivery WHERE status IN ('pending', 'delivering')
+                """)
+            )
+        ).one()
+    return int(row.depth), float(row.oldest)

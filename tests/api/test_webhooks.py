@@ -1,0 +1,347 @@
+"""Alert webhooks over real HTTP, verified by the independent ``standardwebhooks`` package."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpcore
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from bluewatch.app import create_app
+from bluewatch.webhooks import signing
+from bluewatch.webhooks.ssrf import Guard, GuardedBackend, Refused
+from tests.conftest import RoleKeys, bearer, free_port, settings_for
+from tests.factories import GEOJSON, camp, incident, square
+from tests.receiver import Answer, Receiver
+
+GOMA = (29.2228, -1.6792)
+WORKER_ENV = {
+    "BLUEWATCH_WEBHOOK_RETRY_SCHEDULE": "0,0.5,0.5,0.5,0.5,0.5",
+    "BLUEWATCH_WEBHOOK_ALLOW_CIDRS": "127.0.0.0/8",
+    "BLUEWATCH_WEBHOOK_LEASE_SECONDS": "2",
+    "BLUEWATCH_WEBHOOK_POLL_SECONDS": "0.2",
+    "BLUEWATCH_WEBHOOK_JITTER": "0.1",
+}
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    started = Receiver()
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def start_worker(database_url: str) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+    """``bluewatch worker`` processes, as operators run them; all stopped afterwards."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
+        env |= WORKER_ENV | {"BLUEWATCH_DATABASE_URL": database_url}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bluewatch", "worker", "--workers", "2"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def goma_camp(client: TestClient) -> int:
+    body = camp(square(*GOMA), name="Goma HQ", classification="unclassified")
+    camp_id: int = client.post("/api/v1/camps", json=body, headers=GEOJSON).json()["id"]
+    return camp_id
+
+
+def subscribe(client: TestClient, url: str, **fields: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/webhooks", json={"url": url, **fields})
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    assert created["secret"].startswith("whsec_")
+    return created
+
+
+def threaten(
+    client: TestClient, step: int = 0, classification: str = "unclassified"
+) -> list[dict[str, Any]]:
+    body = incident(GOMA[0] + step * 0.001, GOMA[1], classification=classification)
+    alerts: list[dict[str, Any]] = client.post(
+        "/api/v1/incidents", json=body, headers=GEOJSON
+    ).json()["alerts"]
+    return alerts
+
+
+def deliveries(client: TestClient, webhook_id: int) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = client.get(f"/api/v1/webhooks/{webhook_id}/deliveries").json()[
+        "items"
+    ]
+    return found
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
+
+
+def test_deliveries_verify_with_standard_webhooks(
+    client: TestClient, goma_camp: int, receiver: Receiver, start_worker: Any,
+    db: psycopg.Connection[tuple[object, ...]],
+) -> None:  # fmt: skip
+    hook = subscribe(client, receiver.url, clearance="confidential")
+    assert "secret" not in json.dumps(client.get("/api/v1/webhooks").json())
+    start_worker()
+    [critical] = [a for a in threaten(client) if a["properties"]["level"] == "critical"]
+    request = receiver.wait_for(1)[0]
+    payload = Webhook(hook["secret"]).verify(request.body, request.headers)
+    assert set(payload) == {"id", "type", "timestamp", "data"}
+    assert payload["type"] == "alert.created"
+    assert request.headers["webhook-id"] == str(payload["id"])
+    event = db.execute("SELECT id FROM event WHERE alert_id = %s", (critical["id"],)).fetchone()
+    assert event is not None and payload["id"] == event[0]
+
+    tampered = request.body.replace(b"critical", b"watch")
+    with pytest.raises(WebhookVerificationError):
+        Webhook(hook["secret"]).verify(tampered, request.headers)
+    stale = signing.headers([hook["secret"]], request.headers["webhook-id"],
+                            int(time.time()) - 3600, request.body)  # fmt: skip
+    with pytest.raises(WebhookVerificationError):
+        Webhook(hook["secret"]).verify(request.body, stale)
+    wait_until(lambda: deliveries(client, hook["id"])[0]["status"] == "delivered")
+
+
+def test_outage_then_recovery_delivers_everything_with_the_same_id(
+    client: TestClient, goma_camp: int, start_worker: Any,
+    db: psycopg.Connection[tuple[object, ...]],
+) -> None:  # fmt: skip
+    port = free_port()  # nothing listens yet: connection refused
+    hook = subscribe(client, f"http://127.0.0.1:{port}/hook", min_level="critical")
+    start_worker()
+    threaten(client)
+    wait_until(lambda: deliveries(client, hook["id"])[0]["attempts"] >= 2)
+    receiver = Receiver(port, script=[Answer(500), Answer(503)])
+    try:
+        received = receiver.wait_for(3)
+        wait_until(lambda: deliveries(client, hook["id"])[0]["status"] == "delivered")
+    finally:
+        receiver.close()
+    assert len({r.headers["webhook-id"] for r in received}) == 1
+    assert len({r.headers["webhook-timestamp"] for r in received}) >= 2  # new per attempt
+    [delivery] = deliveries(client, hook["id"])
+    assert delivery["attempts"] >= 4 and delivery["last_status_code"] == 204
+    times = [
+        row[0]
+        for row in db.execute(
+            "SELECT extract(epoch FROM at) FROM webhook_attempt WHERE delivery_id = %s ORDER BY at",
+            (delivery["id"],),
+        ).fetchall()
+    ]
+    gaps = [float(str(b)) - float(str(a)) for a, b in itertools.pairwise(times)]
+    assert all(gap >= 0.45 for gap in gaps), gaps  # the fast schedule, 0.5 s ± 10 %
+
+
+def test_a_worker_killed_mid_delivery_is_replaced_without_loss(
+    client: TestClient, goma_camp: int, start_worker: Any
+) -> None:
+    receiver = Receiver(script=[Answer(204, delay=3.0)])  # holds the first request open
+    try:
+        hook = subscribe(client, receiver.url, min_level="critical")
+        doomed = start_worker()
+        threaten(client)
+        first = receiver.wait_for(1)[0]
+        doomed.send_signal(signal.SIGKILL)  # sent, answer pending, nothing recorded
+        doomed.wait(timeout=10)
+        start_worker()
+        again = receiver.wait_for(2, timeout=30)[1]
+        assert again.headers["webhook-id"] == first.headers["webhook-id"]
+        wait_until(lambda: deliveries(client, hook["id"])[0]["status"] == "delivered")
+    finally:
+        receiver.close()
+
+
+def test_gone_disables_the_subscription(
+    client: TestClient, goma_camp: int, start_worker: Any
+) -> None:
+    receiver = Receiver(script=[Answer(410)])
+    try:
+        hook = subscribe(client, receiver.url, min_level="critical")
+        start_worker()
+        threaten(client)
+        wait_until(lambda: not client.get(f"/api/v1/webhooks/{hook['id']}").json()["enabled"])
+        state = client.get(f"/api/v1/webhooks/{hook['id']}").json()
+        assert "410" in state["disabled_reason"]
+        assert deliveries(client, hook["id"])[0]["status"] == "failed"
+    finally:
+        receiver.close()
+
+
+def test_redirects_are_failures_and_never_followed(
+    client: TestClient, goma_camp: int, start_worker: Any
+) -> None:
+    elsewhere = Receiver()
+    receiver = Receiver(script=[Answer(302, {"Location": elsewhere.url})])
+    try:
+        hook = subscribe(client, receiver.url, min_level="critical")
+        start_worker()
+        threaten(client)
+        receiver.wait_for(2)  # retried after the 302
+        assert elsewhere.requests == []
+        first_attempt = deliveries(client, hook["id"])[0]
+        assert first_attempt["attempts"] >= 1
+    finally:
+        receiver.close()
+        elsewhere.close()
+
+
+def test_retry_after_is_honoured(client: TestClient, goma_camp: int, start_worker: Any) -> None:
+    receiver = Receiver(script=[Answer(429, {"Retry-After": "2"})])
+    try:
+        subscribe(client, receiver.url, min_level="critical")
+        start_worker()
+        threaten(client)
+        first, second = receiver.wait_for(2, timeout=30)[:2]
+        assert second.at - first.at >= 1.9  # not the schedule's 0.5 s
+    finally:
+        receiver.close()
+
+
+def test_filters_by_level_camp_and_clearance(
+    client: TestClient, goma_camp: int, start_worker: Any, receiver: Receiver
+) -> None:
+    critical_only = subscribe(client, receiver.url + "?critical", min_level="critical",
+                              clearance="strictly_confidential")  # fmt: skip
+    other_camp = subscribe(client, receiver.url + "?other", camp_ids=[goma_camp + 1000])
+    unclassified = subscribe(client, receiver.url + "?unclassified", clearance="unclassified")
+    threaten(client, 0, classification="confidential")
+    threaten(client, 1, classification="unclassified")
+    queued = {
+        hook["id"]: deliveries(client, hook["id"])
+        for hook in (critical_only, other_camp, unclassified)
+    }
+    assert queued[other_camp["id"]] == []
+    start_worker()
+    wait_until(lambda: len(receiver.requests) >= len(queued[critical_only["id"]])
+               + len(queued[unclassified["id"]]))  # fmt: skip
+    for request in receiver.requests:
+        alert = json.loads(request.body)["data"]
+        if request.path.endswith("?critical"):
+            assert alert["properties"]["level"] == "critical"
+        if request.path.endswith("?unclassified"):
+            assert alert["properties"]["classification"] == "unclassified"
+    assert queued[critical_only["id"]] and queued[unclassified["id"]]
+
+
+def test_rotation_signs_with_both_secrets_for_the_overlap(
+    client: TestClient, goma_camp: int, start_worker: Any, receiver: Receiver
+) -> None:
+    hook = subscribe(client, receiver.url, min_level="critical")
+    rotated = client.post(f"/api/v1/webhooks/{hook['id']}/rotate").json()
+    assert rotated["secret"] != hook["secret"]
+    start_worker()
+    threaten(client)
+    request = receiver.wait_for(1)[0]
+    assert len(request.headers["webhook-signature"].split()) == 2
+    for secret in (hook["secret"], rotated["secret"]):
+        Webhook(secret).verify(request.body, request.headers)
+
+
+def test_ping_manual_retry_and_metrics(
+    client: TestClient, start_worker: Any, receiver: Receiver
+) -> None:
+    hook = subscribe(client, receiver.url)
+    ping = client.post(f"/api/v1/webhooks/{hook['id']}/test")
+    assert ping.status_code == 202
+    start_worker()
+    request = receiver.wait_for(1)[0]
+    assert Webhook(hook["secret"]).verify(request.body, request.headers)["type"] == "webhook.test"
+    wait_until(lambda: deliveries(client, hook["id"])[0]["status"] == "delivered")
+    again = client.post(f"/api/v1/webhooks/{hook['id']}/deliveries/{ping.json()['id']}/retry")
+    assert again.status_code == 200
+    receiver.wait_for(2)
+    metrics = client.get("/metrics").text
+    assert "bluewatch_webhook_queue_depth" in metrics
+    assert "bluewatch_webhook_oldest_pending_seconds" in metrics
+
+
+FORBIDDEN = [
+    "ftp://example.org/hook",
+    "http://user:pw@example.org/hook",
+    "http://127.0.0.1/hook",
+    "http://localhost/hook",
+    "http://10.0.0.7/hook",
+    "http://192.168.1.1/hook",
+    "http://169.254.169.254/latest/meta-data",
+    "http://100.64.0.1/hook",
+    "http://[::1]/hook",
+    "http://[fc00::1]/hook",
+    "http://[fe80::1]/hook",
+    "http://[::ffff:127.0.0.1]/hook",
+    "http://2130706433/hook",
+    "http://0x7f000001/hook",
+    "http://0177.0.0.1/hook",
+    "http://127.1/hook",
+]
+
+
+@pytest.mark.parametrize("url", FORBIDDEN)
+def test_forbidden_destinations_are_refused_at_registration(
+    database_url: str, role_keys: RoleKeys, url: str
+) -> None:
+    app = create_app(settings_for(database_url, webhook_allow_cidrs=[]))
+    with TestClient(app) as strict:
+        response = strict.post(
+            "/api/v1/webhooks", json={"url": url}, headers=bearer(role_keys.admin)
+        )
+    assert response.status_code == 422, url
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+class RecordingBackend(httpcore.AsyncNetworkBackend):
+    """Stands in for the network: records every connection the guard lets through."""
+
+    def __init__(self) -> None:
+        self.connects: list[str] = []
+
+    async def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        self.connects.append(host)
+        raise OSError("the test network goes nowhere")
+
+
+def test_send_time_guard_checks_every_answer_and_the_connected_address() -> None:
+    answers = {"rebind.example": ["93.184.216.34", "127.0.0.1"]}
+
+    async def resolver(host: str, port: int) -> list[str]:
+        return answers[host]
+
+    network = RecordingBackend()
+    backend = GuardedBackend(Guard(resolver=resolver), network)
+    with pytest.raises(Refused):
+        asyncio.run(backend.connect_tcp("rebind.example", 443))
+    answers["rebind.example"] = ["127.0.0.1"]  # DNS rebinding after registration
+    with pytest.raises(Refused):
+        asyncio.run(backend.connect_tcp("rebind.example", 443))
+    assert network.connects == []
+    answers["rebind.example"] = ["93.184.216.34"]
+    with pytest.raises(OSError, match="goes nowhere"):
+        asyncio.run(backend.connect_tcp("rebind.example", 443))
+    assert network.connects == ["93.184.216.34"]  # the checked address, not the name
