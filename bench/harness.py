@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import psycopg
+from tests import processes
 
 from bluewatch.db import migrate
 from bluewatch.db.local import LocalCluster
@@ -92,7 +90,7 @@ def world(incidents: int, camps: int, routes: int) -> Iterator[World]:
     url = os.environ.get("BLUEWATCH_BENCH_DATABASE_URL")
     if url is None:
         home = Path(tempfile.mkdtemp(prefix="bluewatch-bench-"))
-        cluster = LocalCluster(home=home, port=_free_port())
+        cluster = LocalCluster(home=home, port=processes.free_port())
         cluster.up()
         url = cluster.create_database("bluewatch_bench")
     settings = Settings(database_url=None, data_dir=Path("/nonexistent"))
@@ -120,45 +118,15 @@ def admin_key(url: str) -> str:
     return token
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def api_process(url: str) -> Iterator[str]:
+def api_process(url: str) -> AbstractContextManager[str]:
     """``bluewatch serve`` in its own process, as deployed; yields its base URL."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
-    env |= {
-        "BLUEWATCH_DATABASE_URL": url,
-        "BLUEWATCH_RATE_LIMIT_PER_MINUTE": "100000000",
-        "BLUEWATCH_RATE_LIMIT_BURST": "1000000",
-        "BLUEWATCH_EVENT_POLL_SECONDS": "0.5",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bluewatch", "serve", "--no-seed", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return processes.api_process(
+        url,
+        {
+            "BLUEWATCH_RATE_LIMIT_PER_MINUTE": "100000000",
+            "BLUEWATCH_RATE_LIMIT_BURST": "1000000",
+            "BLUEWATCH_EVENT_POLL_SECONDS": "0.5",
+            "BLUEWATCH_WEBHOOK_ALLOW_CIDRS": "127.0.0.0/8",
+            "BLUEWATCH_WEBHOOK_POLL_SECONDS": "0.2",
+        },
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the API process did not start")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

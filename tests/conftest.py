@@ -7,7 +7,6 @@ Tests never touch ``.data/``. Each test starts from empty layer tables.
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 import threading
 import time
@@ -29,6 +28,7 @@ from bluewatch.db import migrate
 from bluewatch.db.local import LocalCluster
 from bluewatch.security import secrets
 from bluewatch.settings import Settings
+from tests.processes import free_port
 
 LAYER_TABLES = ("incident", "route", "camp")
 # Emptied before each test; api_key is not (the role keys live for the session) and
@@ -42,13 +42,6 @@ PER_TEST_TABLES = (
     "user_session",
     "sign_in_attempt",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ import pytest
 
 from bluewatch.db.local import LocalCluster
 from bluewatch.seed import synthetic
-from tests.conftest import free_port
+from tests.processes import free_port
 
 BLUEWATCH = [sys.executable, "-m", "bluewatch"]
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,8 +16,9 @@ from fastapi.testclient import TestClient
 from bluewatch.db.engine import Database
 from bluewatch.events import log
 from bluewatch.events.client import Message, SSEListener
-from tests.conftest import RoleKeys, bearer, free_port, settings_for
+from tests.conftest import RoleKeys, bearer, settings_for
 from tests.factories import GEOJSON, camp, incident, square
+from tests.processes import api_process
 
 GOMA = (29.2228, -1.6792)
 STREAM = "/api/v1/alerts/stream"
@@ -201,37 +199,13 @@ def test_heartbeats_keep_the_stream_alive(listen: Listen, client: TestClient) ->
 def test_an_alert_raised_through_one_process_reaches_a_stream_on_another(
     client: TestClient, database_url: str, goma_camp: int, listen: Listen
 ) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
-    env |= {
-        "BLUEWATCH_DATABASE_URL": database_url,
-        "BLUEWATCH_EVENT_POLL_SECONDS": "0.2",
-        "BLUEWATCH_SSE_HEARTBEAT_SECONDS": "1",
-    }
-    other = subprocess.Popen(
-        [sys.executable, "-m", "bluewatch", "serve", "--no-seed", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the second API process did not start"
-            time.sleep(0.3)
+    settings_env = {"BLUEWATCH_EVENT_POLL_SECONDS": "0.2", "BLUEWATCH_SSE_HEARTBEAT_SECONDS": "1"}
+    # On leaving, the process is stopped with the stream still open: no hang.
+    with api_process(database_url, settings_env) as base:
         listener = listen(base=base)
         alert_id = threaten(client)  # through the in-process app, not the subprocess
         message = listener.next()
         assert message.data["data"]["id"] == alert_id
-    finally:
-        other.terminate()  # with the stream still open: shutdown must not hang on it
-        assert other.wait(timeout=30) is not None
 
 
 def test_horizon_loses_nothing_under_concurrent_writers(

@@ -23,8 +23,9 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from bluewatch.app import create_app
 from bluewatch.webhooks import signing
 from bluewatch.webhooks.ssrf import Guard, GuardedBackend, Refused
-from tests.conftest import RoleKeys, bearer, free_port, settings_for
+from tests.conftest import RoleKeys, bearer, settings_for
 from tests.factories import GEOJSON, camp, incident, square
+from tests.processes import free_port
 from tests.receiver import Answer, Receiver
 
 GOMA = (29.2228, -1.6792)

@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from dataclasses import dataclass, field
-
-import psycopg
 
 from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
 from bluewatch.events import log
-
-logger = logging.getLogger(__name__)
+from bluewatch.events.listen import listen_forever
 
 PENDING_POLL_SECONDS = 0.02
 OVERFLOW = None  # put in a full subscriber's queue: the stream ends, the client resumes
@@ -81,27 +77,14 @@ class EventHub:
         self._subscribers.discard(subscription)
 
     async def _run(self) -> None:
-        backoff = 0.5
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    self._url, autocommit=True
-                ) as listener:
-                    await listener.execute(f"LISTEN {log.CHANNEL}")
-                    backoff = 0.5
-                    while True:
-                        await self.pump()  # also the catch-up after a reconnect
-                        # While commits are still settling, look again soon.
-                        wait = PENDING_POLL_SECONDS if self._horizon.waiting else None
-                        timeout = wait or self._poll_seconds
-                        async for _ in listener.notifies(timeout=timeout, stop_after=1):
-                            pass
-            except asyncio.CancelledError:
-                raise
-            except (psycopg.Error, OSError):
-                logger.warning("event listener lost; reconnecting in %.1fs", backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+        await listen_forever(
+            self._url,
+            log.CHANNEL,
+            self.pump,
+            # While commits are still settling, look again soon.
+            lambda: PENDING_POLL_SECONDS if self._horizon.waiting else self._poll_seconds,
+            "event hub",
+        )
 
     async def pump(self) -> None:
         """Deliver everything committed up to the safe horizon."""

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import random
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 import httpcore
-import psycopg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.db.engine import Database
+from bluewatch.events.listen import listen_forever
 from bluewatch.security import audit
 from bluewatch.security.principal import SYSTEM, Actor
 from bluewatch.settings import Settings
@@ -30,7 +29,6 @@ from bluewatch.webhooks.metrics import WebhookMetrics
 from bluewatch.webhooks.ssrf import Guard, GuardedBackend, Refused
 from bluewatch.webhooks.store import CHANNEL
 
-logger = logging.getLogger(__name__)
 WORKER_ACTOR = Actor(SYSTEM, request_id="webhook-worker")
 USER_AGENT = "Bluewatch-Webhooks/1"
 
@@ -112,25 +110,20 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """Deliver until cancelled; wakes on NOTIFY or every poll interval."""
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    self.plain_url, autocommit=True
-                ) as listener:
-                    await listener.execute(f"LISTEN {CHANNEL}")
-                    while True:
-                        while await self.work_once():
-                            pass
-                        async for _ in listener.notifies(
-                            timeout=self.settings.webhook_poll_seconds, stop_after=1
-                        ):
-                            pass
-            except asyncio.CancelledError:
-                await self.pool.aclose()
-                raise
-            except (psycopg.Error, OSError):
-                logger.warning("webhook worker lost its database connection; retrying")
-                await asyncio.sleep(1.0)
+        try:
+            await listen_forever(
+                self.plain_url,
+                CHANNEL,
+                self.drain,
+                lambda: self.settings.webhook_poll_seconds,
+                "webhook worker",
+            )
+        finally:
+            await self.pool.aclose()
+
+    async def drain(self) -> None:
+        while await self.work_once():
+            pass
 
     async def work_once(self, batch: int = 20) -> int:
         """Claim and send one batch; returns how many were claimed."""
@@ -145,13 +138,15 @@ class DeliveryWorker:
                 )
                 for row in rows
             ]  # fmt: skip
-        await asyncio.gather(*(self._deliver(item) for item in claimed))
+        outcomes = await asyncio.gather(*(self.send(item) for item in claimed))
+        for outcome in outcomes:
+            self.metrics.observe(outcome.delivered, outcome.duration_ms / 1000)
+        if claimed:
+            # One commit for the batch; a crash before it only means sending again.
+            async with self.database.transaction() as connection:
+                for item, outcome in zip(claimed, outcomes, strict=True):
+                    await self.record(connection, item, outcome)
         return len(claimed)
-
-    async def _deliver(self, item: Claimed) -> None:
-        outcome = await self.send(item)
-        self.metrics.observe(outcome.delivered, outcome.duration_ms / 1000)
-        await self.record(item, outcome)
 
     async def send(self, item: Claimed) -> Outcome:
         body = item.payload.encode()
@@ -204,7 +199,7 @@ class DeliveryWorker:
             delay = max(delay, min(retry_after, 86_400.0))
         return delay
 
-    async def record(self, item: Claimed, outcome: Outcome) -> None:
+    async def record(self, connection: AsyncConnection, item: Claimed, outcome: Outcome) -> None:
         delay = None if outcome.delivered or outcome.gone else self.next_delay(
             item.attempts, outcome.retry_after
         )  # fmt: skip
@@ -214,30 +209,29 @@ class DeliveryWorker:
             status = "failed"
         else:
             status = "pending"
-        async with self.database.transaction() as connection:
-            await connection.execute(
-                text("""
-                    INSERT INTO webhook_attempt (delivery_id, status_code, error, duration_ms)
-                    VALUES (:id, :code, :error, :ms)
-                """),
-                {"id": item.id, "code": outcome.status_code, "error": outcome.error,
-                 "ms": outcome.duration_ms},
-            )  # fmt: skip
-            await connection.execute(
-                text("""
-                    UPDATE webhook_delivery
-                    SET status = :status, lease_until = NULL, last_status_code = :code,
-                        last_error = :error,
-                        next_attempt_at = now() + make_interval(secs => :delay),
-                        delivered_at = CASE WHEN :status = 'delivered' THEN now() END
-                    WHERE id = :id AND status = 'delivering'
-                """),
-                {"status": status, "code": outcome.status_code, "id": item.id,
-                 "error": outcome.error or (None if outcome.delivered
-                                            else f"HTTP {outcome.status_code}"),
-                 "delay": delay or 0.0},
-            )  # fmt: skip
-            await self._track_subscription(connection, item, outcome)
+        await connection.execute(
+            text("""
+                INSERT INTO webhook_attempt (delivery_id, status_code, error, duration_ms)
+                VALUES (:id, :code, :error, :ms)
+            """),
+            {"id": item.id, "code": outcome.status_code, "error": outcome.error,
+             "ms": outcome.duration_ms},
+        )  # fmt: skip
+        await connection.execute(
+            text("""
+                UPDATE webhook_delivery
+                SET status = :status, lease_until = NULL, last_status_code = :code,
+                    last_error = :error,
+                    next_attempt_at = now() + make_interval(secs => :delay),
+                    delivered_at = CASE WHEN :status = 'delivered' THEN now() END
+                WHERE id = :id AND status = 'delivering'
+            """),
+            {"status": status, "code": outcome.status_code, "id": item.id,
+             "error": outcome.error or (None if outcome.delivered
+                                        else f"HTTP {outcome.status_code}"),
+             "delay": delay or 0.0},
+        )  # fmt: skip
+        await self._track_subscription(connection, item, outcome)
 
     async def _track_subscription(
         self, connection: AsyncConnection, item: Claimed, outcome: Outcome

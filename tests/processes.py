@@ -1,0 +1,51 @@
+"""``bluewatch serve`` in its own process, as deployed; shared by tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def api_process(database_url: str, settings_env: dict[str, str]) -> Iterator[str]:
+    """Serve on a free port with only these ``BLUEWATCH_*`` settings; yields the base URL
+    once ``/readyz`` answers, and stops the process afterwards (open streams included)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
+    env |= settings_env | {"BLUEWATCH_DATABASE_URL": database_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bluewatch", "serve", "--no-seed", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the API process did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) is not None
