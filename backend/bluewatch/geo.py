@@ -183,13 +183,13 @@ def _check_geometry(
         return None
     checked: Any
     if kind == "Point":
-        checked = _position(coordinates, pointer + "/coordinates", refuse)
+        checked = _position(coordinates, refuse)
         count = 1
     elif kind == "LineString":
-        checked = _line(coordinates, pointer + "/coordinates", refuse)
+        checked = _line(coordinates, refuse)
         count = len(coordinates)
     else:
-        checked = _polygon(coordinates, pointer + "/coordinates", refuse)
+        checked = _polygon(coordinates, refuse)
         count = sum(len(ring) for ring in coordinates if isinstance(ring, list))
     if count > limits.max_vertices_per_geometry:
         refuse(f"has {count} vertices; at most {limits.max_vertices_per_geometry} per geometry")
@@ -214,7 +214,7 @@ _KNOWN_TYPES = {
 }
 
 
-def _position(raw: object, pointer: str, refuse: Refuse) -> Position | None:
+def _position(raw: object, refuse: Refuse) -> Position | None:
     if not isinstance(raw, list) or not 2 <= len(raw) <= 3:
         refuse("a position is an array of 2 or 3 numbers")
         return None
@@ -235,8 +235,8 @@ def _position(raw: object, pointer: str, refuse: Refuse) -> Position | None:
     return [lon, lat]
 
 
-def _line(raw: list[Any], pointer: str, refuse: Refuse) -> list[Position] | None:
-    positions = _positions(raw, pointer, refuse)
+def _line(raw: list[Any], refuse: Refuse) -> list[Position] | None:
+    positions = _positions(raw, refuse)
     if positions is None:
         return None
     if len(positions) < 2 or all(p == positions[0] for p in positions):
@@ -245,13 +245,13 @@ def _line(raw: list[Any], pointer: str, refuse: Refuse) -> list[Position] | None
     return positions
 
 
-def _polygon(raw: list[Any], pointer: str, refuse: Refuse) -> list[list[Position]] | None:
+def _polygon(raw: list[Any], refuse: Refuse) -> list[list[Position]] | None:
     rings: list[list[Position]] = []
     for index, raw_ring in enumerate(raw):
         if not isinstance(raw_ring, list):
             refuse(f"ring {index} must be an array of positions")
             return None
-        ring = _positions(raw_ring, pointer, refuse)
+        ring = _positions(raw_ring, refuse)
         if ring is None:
             return None
         if len(ring) < 4:
@@ -264,10 +264,10 @@ def _polygon(raw: list[Any], pointer: str, refuse: Refuse) -> list[list[Position
     return rings
 
 
-def _positions(raw: list[Any], pointer: str, refuse: Refuse) -> list[Position] | None:
+def _positions(raw: list[Any], refuse: Refuse) -> list[Position] | None:
     positions: list[Position] = []
     for raw_position in raw:
-        position = _position(raw_position, pointer, refuse)
+        position = _position(raw_position, refuse)
         if position is None:
             return None
         positions.append(position)

@@ -267,3 +267,30 @@ def test_horizon_loses_nothing_under_concurrent_writers(
     assert sorted(seen) == seen, "in id order"
     assert set(written) - set(seen) == set(), "nothing lost"
     assert len(seen) == len(set(seen)), "nothing twice"
+
+
+def test_browsers_open_the_stream_with_their_session_cookie(
+    client: TestClient, live_server: str, goma_camp: int
+) -> None:
+    created = client.post(
+        "/api/v1/users",
+        json={"username": "watch-officer", "password": "a long enough passphrase",
+              "role": "viewer", "clearance": "unclassified"},
+    )  # fmt: skip
+    assert created.status_code == 201
+    with httpx.Client(base_url=live_server) as browser:
+        signed_in = browser.post(
+            "/api/v1/session",
+            json={"username": "watch-officer", "password": "a long enough passphrase"},
+        )
+        assert signed_in.status_code == 201
+        cookie = browser.cookies["bluewatch_session"]
+    listener = SSEListener(f"{live_server}{STREAM}", {"Cookie": f"bluewatch_session={cookie}"})
+    try:
+        assert listener.status_code == 200
+        alert_id = threaten(client)
+        assert listener.until(lambda ms: any(m.data["data"]["id"] == alert_id for m in ms))
+    finally:
+        listener.close()
+    anonymous = httpx.get(f"{live_server}{STREAM}")
+    assert anonymous.status_code == 401

@@ -46,13 +46,13 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def start_worker(database_url: str) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+def start_worker(database_url: str) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     """``bluewatch worker`` processes, as operators run them; all stopped afterwards."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start() -> subprocess.Popen[bytes]:
+    def start(**settings_env: str) -> subprocess.Popen[bytes]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
-        env |= WORKER_ENV | {"BLUEWATCH_DATABASE_URL": database_url}
+        env |= WORKER_ENV | settings_env | {"BLUEWATCH_DATABASE_URL": database_url}
         process = subprocess.Popen(
             [sys.executable, "-m", "bluewatch", "worker", "--workers", "2"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -346,3 +346,30 @@ def test_send_time_guard_checks_every_answer_and_the_connected_address() -> None
     with pytest.raises(OSError, match="goes nowhere"):
         asyncio.run(backend.connect_tcp("rebind.example", 443))
     assert network.connects == ["93.184.216.34"]  # the checked address, not the name
+
+
+def test_a_subscription_failing_too_long_is_disabled_and_audited(
+    client: TestClient, goma_camp: int, start_worker: Any,
+    db: psycopg.Connection[tuple[object, ...]],
+) -> None:  # fmt: skip
+    receiver = Receiver()
+    receiver.default = Answer(500)
+    count_disablings = "SELECT count(*) FROM audit_log WHERE action = 'webhooks.disable'"
+    before = db.execute(count_disablings).fetchone()  # the log is append-only: count anew
+    assert before is not None
+    try:
+        hook = subscribe(client, receiver.url, min_level="critical")
+        # About 1.5 s of failures is "too long" here; the schedule keeps retrying meanwhile.
+        start_worker(BLUEWATCH_WEBHOOK_DISABLE_AFTER_HOURS="0.0004")
+        threaten(client)
+        wait_until(lambda: not client.get(f"/api/v1/webhooks/{hook['id']}").json()["enabled"])
+        state = client.get(f"/api/v1/webhooks/{hook['id']}").json()
+        assert "failing for more than" in state["disabled_reason"]
+        assert len(receiver.requests) >= 2
+        time.sleep(1.0)  # both delivery loops have had their say
+        after = db.execute(count_disablings).fetchone()
+        assert after is not None and int(str(after[0])) - int(str(before[0])) == 1
+        enabled = client.patch(f"/api/v1/webhooks/{hook['id']}", json={"enabled": True}).json()
+        assert (enabled["enabled"], enabled["disabled_reason"]) == (True, None)
+    finally:
+        receiver.close()

@@ -44,7 +44,6 @@ class ListQuery:
     limit: int = DEFAULT_LIMIT
     after_id: int | None = None
     clearance: Classification = Classification.STRICTLY_CONFIDENTIAL
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def parse_list_query(
@@ -52,9 +51,8 @@ def parse_list_query(
     params: Mapping[str, str],
     *,
     max_limit: int = MAX_LIMIT,
-    allowed_extra: frozenset[str] = frozenset(),
 ) -> ListQuery:
-    allowed = COMMON_PARAMETERS | spec.list_filters | allowed_extra
+    allowed = COMMON_PARAMETERS | spec.list_filters
     unknown = sorted(name for name in params if name not in allowed)
     if unknown:
         names = ", ".join(_safe_name(name) for name in unknown[:5])
@@ -78,7 +76,6 @@ def parse_list_query(
             query.choices[name] = _parse_choices(params[name], name, choices)
     if "severity_min" in params:
         query.severity_min = _parse_int(params["severity_min"], "severity_min", 1, 5)
-    query.extra = {name: params[name] for name in allowed_extra if name in params}
     return query
 
 

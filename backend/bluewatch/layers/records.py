@@ -7,10 +7,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from bluewatch.errors import FieldError, InvalidInput, validation_errors
-from bluewatch.geo import FeatureInput
+from bluewatch.geo import MAX_REPORTED_ERRORS, FeatureInput
 from bluewatch.layers.spec import READ_ONLY_PROPERTIES, LayerProperties, LayerSpec
-
-MAX_REPORTED_ERRORS = 50
 
 
 def validate_properties(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -41,7 +39,6 @@ FILTERS = frozenset({"status", "level", "rule", "target", "since", "limit", "cur
 class AlertQuery:
     sql_filter: SqlFilter
     limit: int = 100
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_alert_query(params: Mapping[str, str], clearance: Classification) -> AlertQuery:
@@ -194,7 +191,3 @@ async def transition(
         {"status": change.to_status, "who": actor_name, "note": note, "id": alert_id},
     )
     return Classification(row.classification)
-
-
-async def latest_change(connection: AsyncConnection) -> datetime | None:
-    return (await connection.execute(text("SELECT max(updated_at) FROM alert"))).scalar()

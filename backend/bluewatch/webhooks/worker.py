@@ -261,15 +261,20 @@ class DeliveryWorker:
         ).first()
         if reason is None and row is not None and row.too_long:
             reason = f"failing for more than {self.settings.webhook_disable_after_hours:g} hours"
-        if reason is not None:
+        if reason is None:
+            return
+        disabled = (
             await connection.execute(
                 text("""
                     UPDATE webhook SET enabled = false, disabled_reason = :reason,
                            updated_at = now()
                     WHERE id = :id AND enabled
+                    RETURNING id
                 """),
                 {"id": item.webhook_id, "reason": reason},
             )
+        ).first()
+        if disabled is not None:  # concurrent loops may all decide; one disables
             await audit.record(
                 connection, WORKER_ACTOR, "webhooks.disable", object_type="webhook",
                 object_id=item.webhook_id, details={"reason": reason},
