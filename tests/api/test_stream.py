@@ -238,11 +238,21 @@ def test_horizon_loses_nothing_under_concurrent_writers(
 
     async def read_all(start: int) -> list[int]:
         database = Database(database_url, settings_for(database_url))
-        horizon, delivered, seen = log.Horizon(), start, []
+        horizon, delivered = log.Horizon(), start
+        seen: list[int] = []
+
+        def finished() -> bool:
+            if any(thread.is_alive() for thread in writers):
+                return False
+            with guard:
+                return set(written) <= set(seen)
+
         try:
-            while time.monotonic() < stop + 1.5:
+            # Until every committed event has arrived; a loss runs into the time limit.
+            while not finished() and time.monotonic() < stop + 15:
                 async with database.read() as connection:
                     safe = await horizon.advance(connection)
+                async with database.read() as connection:
                     while delivered < safe:
                         events = await log.read(connection, delivered, safe)
                         if not events:

@@ -88,8 +88,11 @@ class EventHub:
 
     async def pump(self) -> None:
         """Deliver everything committed up to the safe horizon."""
+        # Sampling gives the transaction an xid, which holds back every reader's horizon
+        # until it ends: sample in a transaction of its own, then read without an xid.
         async with self._database.read() as connection:
             safe_id = await self._horizon.advance(connection)
+        async with self._database.read() as connection:
             while self.delivered_id < safe_id:
                 events = await log.read(connection, self.delivered_id, safe_id)
                 if not events:

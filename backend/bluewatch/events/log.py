@@ -85,7 +85,8 @@ class Horizon:
 
     async def advance(self, connection: AsyncConnection) -> int:
         """Sample, and release what earlier samples made safe. The caller's transaction
-        gets an xid here, so it must end (roll back) before the next call."""
+        gets an xid here: end it at once (before reading), as it holds back every
+        reader's horizon while it lasts."""
         last_id = (
             await connection.execute(
                 text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM event_id_seq")
