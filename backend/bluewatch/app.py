@@ -12,7 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse, Response
 
 from bluewatch import __version__
-from bluewatch.api import admin, alerts, health, problems, rules, session, webhooks
+from bluewatch.api import admin, alerts, exports, health, problems, rules, session, webhooks
 from bluewatch.api.body import BodyLimit
 from bluewatch.api.layers import layer_router
 from bluewatch.api.middleware import RequestHeaders
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(alerts.router)
     api.include_router(rules.router)
     api.include_router(webhooks.router)
+    api.include_router(exports.router)
     api.include_router(session.router)
     api.include_router(admin.router)
     app.include_router(api)

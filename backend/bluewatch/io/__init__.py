@@ -1,0 +1,1 @@
+"""Getting data out (and, later, in): exports for JMAC teams and GIS tools."""

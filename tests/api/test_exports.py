@@ -1,0 +1,125 @@
+"""Streaming exports: valid GeoJSON, GeoJSON sequences and ACLED-style CSV, marked and audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from geojson_pydantic import Feature, FeatureCollection, Point
+
+from tests.conftest import bearer, make_key
+from tests.factories import GEOJSON, camp, collection, incident
+
+LEVELS = ("unclassified", "confidential", "strictly_confidential")
+
+
+@pytest.fixture
+def stored(client: TestClient, db: psycopg.Connection[tuple[object, ...]]) -> list[int]:
+    db.execute("UPDATE rule SET enabled = false")  # exports, not alerts, are under test
+    batch = [
+        incident(29.0 + i * 0.01, -1.5 + i * 0.01, classification=LEVELS[i % 3],
+                 category="ied" if i % 2 else "protest", external_source="acled",
+                 external_id=f"DRC{i}", title=f"Event {i}")
+        for i in range(30)
+    ]  # fmt: skip
+    response = client.post("/api/v1/incidents", json=collection(*batch), headers=GEOJSON)
+    return [item["id"] for item in response.json()["items"]]
+
+
+def test_geojson_export_is_rfc7946_with_bbox_and_marking(
+    client: TestClient, stored: list[int]
+) -> None:
+    response = client.get("/api/v1/export/incidents.geojson", params={"category": "ied"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/geo+json"
+    assert response.headers["x-classification"] == "UN STRICTLY CONFIDENTIAL"
+    assert "UN_STRICTLY_CONFIDENTIAL" in response.headers["content-disposition"]
+    body = response.json()
+    page = FeatureCollection[Feature[Point, dict[str, Any]]].model_validate(body)
+    assert len(page.features) == 15 == int(response.headers["x-record-count"])
+    assert "crs" not in body
+    lons = [f["geometry"]["coordinates"][0] for f in body["features"]]
+    lats = [f["geometry"]["coordinates"][1] for f in body["features"]]
+    assert body["bbox"] == pytest.approx([min(lons), min(lats), max(lons), max(lats)])
+    assert all(len(str(v).split(".")[-1]) <= 7 for v in lons + lats)
+
+
+def test_geojson_sequence_is_rfc8142(client: TestClient, stored: list[int]) -> None:
+    response = client.get("/api/v1/export/incidents.geojsonseq")
+    assert response.headers["content-type"] == "application/geo+json-seq"
+    records = response.content.split(b"\x1e")[1:]
+    assert len(records) == 30
+    for record in records:
+        assert record.endswith(b"\n")
+        Feature[Point, dict[str, Any]].model_validate(json.loads(record))
+
+
+def test_csv_has_acled_style_columns(client: TestClient, stored: list[int]) -> None:
+    response = client.get("/api/v1/export/incidents.csv")
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == 30
+    for column in ("event_id_cnty", "event_date", "year", "event_type", "latitude",
+                   "longitude", "fatalities", "notes", "source", "classification"):  # fmt: skip
+        assert column in rows[0], column
+    first = next(row for row in rows if row["event_id_cnty"] == "DRC0")
+    assert (first["event_type"], first["notes"]) == ("protest", "Event 0")
+    assert float(first["longitude"]) == pytest.approx(29.0)
+
+
+def test_exports_hold_only_what_the_analyst_may_see(
+    client: TestClient, database_url: str, stored: list[int]
+) -> None:
+    analyst = bearer(make_key(database_url, "analyst", "unclassified"))
+    for fmt in ("geojson", "geojsonseq", "csv"):
+        response = client.get(f"/api/v1/export/incidents.{fmt}", headers=analyst)
+        assert response.status_code == 200
+        assert response.headers["x-classification"] == "UNCLASSIFIED"
+        assert int(response.headers["x-record-count"]) == 10
+        assert b"strictly_confidential" not in response.content
+        assert b"confidential" not in response.content.replace(b"unclassified", b"")
+
+
+def test_other_layers_export_too(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    client.post("/api/v1/camps", json=camp(classification="unclassified"), headers=GEOJSON)
+    response = client.get("/api/v1/export/camps.csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [row["name"] for row in rows] == ["Force HQ Goma"]
+    assert rows[0]["wkt"].startswith("POLYGON")
+
+
+def test_exports_are_audited_with_filters_and_count(
+    client: TestClient, stored: list[int], db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    client.get(
+        "/api/v1/export/incidents.csv",
+        params={"severity_min": "1"},
+        headers={"X-Request-ID": "export-audit"},
+    )
+    row = db.execute(
+        "SELECT action, details->>'count', details->'filters'->>'severity_min' "
+        "FROM audit_log WHERE request_id = 'export-audit'"
+    ).fetchone()
+    assert row == ("incidents.export", "30", "1")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/export/incidents.shp",
+        "/api/v1/export/tanks.geojson",
+        "/api/v1/export/incidents.geojson?limit=5",
+        "/api/v1/export/incidents.geojson?bbox=1,2",
+    ],
+)
+def test_bad_export_requests(client: TestClient, url: str) -> None:
+    response = client.get(url)
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"] == "application/problem+json"
