@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import statistics
 import tempfile
@@ -11,12 +12,14 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
 from tests import processes
 
+from bluewatch.classification import Classification
 from bluewatch.db import migrate
+from bluewatch.db.engine import Database
 from bluewatch.db.local import LocalCluster
-from bluewatch.security import secrets
+from bluewatch.security import admin_cli
+from bluewatch.security.principal import Role
 from bluewatch.seed import synthetic
 from bluewatch.settings import Settings
 
@@ -101,21 +104,25 @@ def world(incidents: int, camps: int, routes: int) -> Iterator[World]:
         synthetic.load(url, incidents, seed=SEED)
         print(f"data set: {incidents:,} incidents, {camps} camps, {routes} routes "
               f"({time.perf_counter() - started:.1f}s)", flush=True)  # fmt: skip
-        yield World(url, settings, incidents, admin_key(url))
+        yield World(url, settings, incidents, admin_key(url, settings))
     finally:
         if cluster is not None:
             cluster.destroy()
 
 
-def admin_key(url: str) -> str:
-    prefix, token = secrets.new_api_key()
-    with psycopg.connect(url) as connection:
-        connection.execute(
-            "INSERT INTO api_key (prefix, token_sha256, name, role, clearance) "
-            "VALUES (%s, %s, 'bench', 'admin', 'strictly_confidential')",
-            (prefix, secrets.digest(token)),
-        )
-    return token
+def admin_key(url: str, settings: Settings) -> str:
+    """An admin key made the way `bluewatch keys create` makes one."""
+
+    async def create() -> str:
+        database = Database(url, settings)
+        try:
+            return await admin_cli.create_key(
+                database, "bench", Role.ADMIN, Classification.STRICTLY_CONFIDENTIAL, None
+            )
+        finally:
+            await database.dispose()
+
+    return asyncio.run(create())
 
 
 def api_process(url: str) -> AbstractContextManager[str]:

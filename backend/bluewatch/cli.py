@@ -71,12 +71,11 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     from bluewatch.seed import scenario, synthetic
 
-    url = database_url(settings)
     if args.synthetic:
-        count = synthetic.load(url, args.synthetic, seed=args.random_seed)
+        count = synthetic.load(database_url(settings), args.synthetic, seed=args.random_seed)
         print(f"loaded {count} synthetic incidents (seed {args.random_seed})")
     else:
-        report = asyncio.run(scenario.load(settings, url))
+        report = _with_database(settings, lambda db: scenario.load_into(db, settings))
         print(scenario.describe(report))
     return 0
 
@@ -141,23 +140,25 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from bluewatch.app import create_app
     from bluewatch.db import migrate
+    from bluewatch.security import admin_cli
     from bluewatch.seed import scenario
 
     url = database_url(settings)
     if settings.database_url is None:
         print(f"local PostGIS: {_redacted(url)} (stop it with 'bluewatch db down')")
     migrate.upgrade(settings, url)
-    if not args.no_seed:
-        report = asyncio.run(scenario.load_if_empty(settings, url))
-        if report is not None:
-            print(scenario.describe(report))
     configured = settings.model_copy(update={"database_url": SecretStr(url)})
-    from bluewatch.security import admin_cli
-
     local = settings.database_url is None
-    sign_in = _with_database(
-        configured, lambda db: admin_cli.ensure_first_admin(db, settings, local)
-    )
+
+    async def prepare(database: Database) -> str | None:
+        """Seed an empty database and make sure someone can sign in."""
+        if not args.no_seed:
+            report = await scenario.load_if_empty(database, settings)
+            if report is not None:
+                print(scenario.describe(report))
+        return await admin_cli.ensure_first_admin(database, settings, local)
+
+    sign_in = _with_database(configured, prepare)
     print(f"Bluewatch at http://{args.host}:{args.port}/")
     if sign_in:
         print(f"  {sign_in}")

@@ -121,9 +121,9 @@ def feature_collection(
     return head[:-1] + b',"features":' + features_json + b"}"
 
 
-def with_alerts(document: bytes, alerts_json: bytes) -> bytes:
+def with_alerts(document: bytes, alerts: list[bytes]) -> bytes:
     """Add the raised alerts as an ``alerts`` member (a foreign member on a Feature)."""
-    return document[:-1] + b',"alerts":' + alerts_json + b"}"
+    return document[:-1] + b',"alerts":[' + b",".join(alerts) + b"]}"
 
 
 def layer_router(spec: LayerSpec) -> APIRouter:
@@ -174,12 +174,11 @@ def layer_router(spec: LayerSpec) -> APIRouter:
         body = await read_json(request)
         result = await service.create(database, spec, body, actor, limits)
         outcome = result.outcome
-        alerts_json = b"[" + b",".join(result.alerts) + b"]"
         if result.feature is not None:
             created = outcome.results[0] == "created"
             location = str(request.url_for(f"get_{spec.name}", record_id=outcome.ids[0]))
             return GeoJSONResponse(
-                with_alerts(result.feature, alerts_json),
+                with_alerts(result.feature, result.alerts),
                 status_code=201 if created else 200,
                 headers={"Location": location},
             )
@@ -194,7 +193,7 @@ def layer_router(spec: LayerSpec) -> APIRouter:
                 ],
             }
         )
-        return JSONResponse(with_alerts(summary, alerts_json), status_code=200)
+        return JSONResponse(with_alerts(summary, result.alerts), status_code=200)
 
     @router.get(
         "/{record_id}",
@@ -226,7 +225,7 @@ def layer_router(spec: LayerSpec) -> APIRouter:
     ) -> Response:
         body = await read_json(request)
         result = await service.patch(database, spec, record_id, body, actor, limits)
-        return GeoJSONResponse(with_alerts(result.feature, b"[" + b",".join(result.alerts) + b"]"))
+        return GeoJSONResponse(with_alerts(result.feature, result.alerts))
 
     @router.delete("/{record_id}", name=f"delete_{spec.name}", summary="Delete", status_code=204)
     async def delete_feature(

@@ -73,20 +73,32 @@ async def list_page(connection: AsyncConnection, spec: LayerSpec, query: ListQue
     )
 
 
-async def features_by_id(
-    connection: AsyncConnection, spec: LayerSpec, ids: list[int], clearance: Classification
+async def features_in_order(
+    connection: AsyncConnection,
+    table: str,
+    alias: str,
+    feature: str,
+    ids: list[int],
+    clearance: Classification,
 ) -> list[bytes]:
-    """Features in the order of ``ids``; ids the reader may not see are left out."""
-    sql_filter = visible_to("t", clearance)
+    """``feature`` (a json expression over ``alias``) for each of ``ids``, in that order;
+    ids the reader may not see are left out."""
+    sql_filter = visible_to(alias, clearance)
     statement = text(f"""
-        SELECT {feature_sql(spec)}::text AS feature
+        SELECT {feature}::text AS feature
         FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS wanted(id, ord)
-        JOIN {spec.table} t ON t.id = wanted.id
+        JOIN {table} {alias} ON {alias}.id = wanted.id
         WHERE {sql_filter.where}
         ORDER BY wanted.ord
     """)
     rows = await connection.execute(statement, {**sql_filter.params, "ids": ids})
     return [row.feature.encode() for row in rows]
+
+
+async def features_by_id(
+    connection: AsyncConnection, spec: LayerSpec, ids: list[int], clearance: Classification
+) -> list[bytes]:
+    return await features_in_order(connection, spec.table, "t", feature_sql(spec), ids, clearance)
 
 
 async def get_feature(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bluewatch.classification import Classification
 from bluewatch.errors import Conflict, InvalidParameter, NotFound
 from bluewatch.layers.query import SqlFilter, decode_cursor, parse_datetime, visible_to
+from bluewatch.layers.store import features_in_order
 from bluewatch.rules.params import AlertLevel
 
 ALERT_FEATURE = """json_build_object(
@@ -119,18 +120,7 @@ async def list_page(connection: AsyncConnection, query: AlertQuery) -> AlertPage
 async def features(
     connection: AsyncConnection, alert_ids: list[int], clearance: Classification
 ) -> list[bytes]:
-    sql_filter = visible_to("a", clearance)
-    rows = await connection.execute(
-        text(f"""
-            SELECT {ALERT_FEATURE}::text AS feature
-            FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS wanted(id, ord)
-            JOIN alert a ON a.id = wanted.id
-            WHERE {sql_filter.where}
-            ORDER BY wanted.ord
-        """),
-        {**sql_filter.params, "ids": alert_ids},
-    )
-    return [row.feature.encode() for row in rows]
+    return await features_in_order(connection, "alert", "a", ALERT_FEATURE, alert_ids, clearance)
 
 
 async def get_feature(

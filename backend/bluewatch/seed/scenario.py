@@ -59,26 +59,10 @@ async def load_into(database: Database, settings: Settings) -> Report:
     return report
 
 
-async def load(settings: Settings, url: str) -> Report:
-    database = Database(url, settings)
-    try:
-        return await load_into(database, settings)
-    finally:
-        await database.dispose()
-
-
-async def load_if_empty(settings: Settings, url: str) -> Report | None:
-    database = Database(url, settings)
-    try:
-        async with database.read() as connection:
-            has_data = (
-                await connection.execute(text("SELECT EXISTS (SELECT FROM incident)"))
-            ).scalar()
-        if has_data:
-            return None
-        return await load_into(database, settings)
-    finally:
-        await database.dispose()
+async def load_if_empty(database: Database, settings: Settings) -> Report | None:
+    async with database.read() as connection:
+        has_data = (await connection.execute(text("SELECT EXISTS (SELECT FROM incident)"))).scalar()
+    return None if has_data else await load_into(database, settings)
 
 
 def describe(report: Report) -> str:
