@@ -55,7 +55,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): ADMIN,
     ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): ADMIN,
     ("POST", "/api/v1/webhooks/{webhook_id}/test"): ADMIN,
-    ("GET", "/api/v1/export/{layer}.{fmt}"): ANALYST,
+    ("GET", "/api/v1/export/{name}"): ANALYST,
+    ("GET", "/api/v1/export/bundle.zip"): ANALYST,
 }
 STREAMS = {("GET", "/api/v1/alerts/stream")}  # endless bodies: checked over real HTTP
 for layer, writer in (("incidents", ANALYST), ("routes", ANALYST), ("camps", ADMIN)):

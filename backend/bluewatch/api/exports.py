@@ -1,61 +1,154 @@
-"""Exports (analyst): every matching record, streamed, with its classification marking."""
+"""Exports (analyst): every matching record, with its classification marking.
+
+GeoJSON, GeoJSON text sequences and CSV stream straight from the database; the
+GIS files (GeoPackage, KML, zipped Shapefile) and the JMAC bundle are written to
+a temporary directory first, then sent and deleted.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse, Response, StreamingResponse
 
 from bluewatch.api.deps import DatabaseDep
 from bluewatch.api.policy import AnalystDep
-from bluewatch.errors import InvalidParameter, NotFound
-from bluewatch.io import exports
+from bluewatch.db.engine import Database
+from bluewatch.errors import NotFound
+from bluewatch.io import bundle, exports, files
+from bluewatch.io.sources import Source, alert_source, layer_source
 from bluewatch.layers import LAYERS
-from bluewatch.layers.query import parse_list_query
 from bluewatch.security import audit
+from bluewatch.security.principal import Actor
 
 router = APIRouter(prefix="/export", tags=["Exports"])
+MEDIA_TYPES = {**exports.STREAMED, **files.MEDIA_TYPES}
+EXPORTABLE = (*LAYERS, "alerts")
+
+
+def _headers(name: str, summary: exports.Summary) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Classification": summary.marking,
+        "X-Record-Count": str(summary.count),
+    }
+
+
+async def _audit(
+    database: Database,
+    actor: Actor,
+    action: str,
+    summary: exports.Summary,
+    details: dict[str, Any],
+) -> None:
+    async with database.transaction() as connection:
+        await audit.record(
+            connection, actor, action, object_type="export",
+            classification=summary.highest, details=details | {"count": summary.count},
+        )  # fmt: skip
+
+
+def _cleanup(directory: Path) -> BackgroundTask:
+    return BackgroundTask(shutil.rmtree, directory, ignore_errors=True)
 
 
 @router.get(
-    "/{layer}.{fmt}",
-    summary="Export a layer as GeoJSON, GeoJSON text sequence (RFC 8142) or CSV",
-    responses={200: {"content": {media: {} for media in exports.FORMATS.values()}}},
+    "/bundle.zip",
+    summary="JMAC bundle: every layer as GeoJSON, CSV, KML and one GeoPackage, with a manifest",
+    responses={200: {"content": {"application/zip": {}}}},
+)
+async def export_bundle(request: Request, database: DatabaseDep, actor: AnalystDep) -> Response:
+    params = dict(request.query_params)
+    bundle.sources(params, actor.principal)  # refuse bad filters before any work
+    directory = Path(tempfile.mkdtemp(prefix="bluewatch-bundle-"))
+    try:
+        archive, summary, manifest = await bundle.build(
+            database, params, actor.principal, directory
+        )
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    details = {
+        "format": "bundle.zip",
+        "filters": params,
+        "layers": {name: layer["count"] for name, layer in manifest["layers"].items()},
+        "files": {part["path"]: part["sha256"] for part in manifest["files"]},
+    }
+    await _audit(database, actor, "bundle.export", summary, details)
+    return FileResponse(
+        archive,
+        media_type="application/zip",
+        headers=_headers(exports.file_name("bundle", summary, "zip"), summary),
+        background=_cleanup(directory),
+    )
+
+
+def _source(layer: str, params: Mapping[str, str], actor: Actor) -> Source:
+    if layer == "alerts":
+        return alert_source(params, actor.principal.clearance)
+    return layer_source(LAYERS[layer], params, actor.principal.clearance)
+
+
+@router.get(
+    "/{name}",
+    summary="Export a layer as GeoJSON, GeoJSONSeq, CSV, GeoPackage, KML or zipped Shapefile",
+    description="`{name}` is `{layer}.{format}`: layers "
+    + ", ".join(EXPORTABLE)
+    + "; formats "
+    + ", ".join(MEDIA_TYPES)
+    + ". Takes the list endpoint's filters, without cursor or limit.",
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
 )
 async def export_layer(
-    layer: str, fmt: str, request: Request, database: DatabaseDep, actor: AnalystDep
+    name: str, request: Request, database: DatabaseDep, actor: AnalystDep
 ) -> Response:
-    spec = LAYERS.get(layer)
-    if spec is None or fmt not in exports.FORMATS:
-        raise NotFound(f"Exports are {', '.join(LAYERS)} as {', '.join(exports.FORMATS)}.")
-    if {"cursor", "limit"} & set(request.query_params):
-        raise InvalidParameter("Exports stream every matching record: no cursor or limit.")
-    query = parse_list_query(spec, request.query_params)
-    query.clearance = actor.principal.clearance
+    layer, _, fmt = name.partition(".")
+    if layer not in EXPORTABLE or fmt not in MEDIA_TYPES:
+        raise NotFound(f"Exports are {', '.join(EXPORTABLE)} as {', '.join(MEDIA_TYPES)}.")
+    params = dict(request.query_params)
+    source = _source(layer, params, actor)
+    details = {"format": fmt, "layer": layer, "filters": params}
+    if fmt in files.MEDIA_TYPES:
+        return await _export_file(database, source, fmt, actor, details)
     decided: list[exports.Summary] = []
-    body = exports.stream(database, spec, query, fmt, decided.append)
+    body = exports.stream(database, source, fmt, decided.append)
     first = await anext(body)  # runs the summary query: headers can now carry the marking
     summary = decided[0]
-    async with database.transaction() as connection:
-        await audit.record(
-            connection, actor, f"{spec.name}.export", object_type=spec.table,
-            classification=summary.highest,
-            details={"format": fmt, "filters": dict(request.query_params), "count": summary.count},
-        )  # fmt: skip
+    await _audit(database, actor, f"{layer}.export", summary, details)
 
     async def rest() -> AsyncIterator[bytes]:
         yield first
         async for chunk in body:
             yield chunk
 
-    name = exports.file_name(spec, summary, fmt)
     return StreamingResponse(
         rest(),
-        media_type=exports.FORMATS[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "X-Classification": summary.marking,
-            "X-Record-Count": str(summary.count),
-        },
+        media_type=MEDIA_TYPES[fmt],
+        headers=_headers(exports.file_name(layer, summary, fmt), summary),
+    )
+
+
+async def _export_file(
+    database: Database, source: Source, fmt: str, actor: Actor, details: dict[str, Any]
+) -> Response:
+    directory = Path(tempfile.mkdtemp(prefix="bluewatch-export-"))
+    try:
+        async with exports.snapshot(database) as connection:
+            summary = await exports.summarise(connection, source)
+            path = await files.write_file(connection, source, fmt, directory, summary)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    await _audit(database, actor, f"{source.name}.export", summary, details)
+    return FileResponse(
+        path,
+        media_type=MEDIA_TYPES[fmt],
+        headers=_headers(exports.file_name(source.name, summary, fmt), summary),
+        background=_cleanup(directory),
     )

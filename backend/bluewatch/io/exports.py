@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,48 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
-from bluewatch.layers.query import ListQuery, list_filter
-from bluewatch.layers.spec import LayerSpec
-from bluewatch.layers.store import feature_sql
+from bluewatch.io.sources import Source
 
 CHUNK_ROWS = 2_000
-FORMATS = {
+STREAMED = {
     "geojson": "application/geo+json",
     "geojsonseq": "application/geo+json-seq",
     "csv": "text/csv; charset=utf-8",
 }
-
-# ACLED-style columns first, then Bluewatch's own.
-INCIDENT_CSV = [
-    ("event_id_cnty", "coalesce(t.external_id, 'BW' || t.id)"),
-    ("event_date", "to_char(t.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
-    ("year", "extract(year FROM t.occurred_at AT TIME ZONE 'UTC')::int"),
-    ("time_precision", "1"),
-    ("event_type", "t.category"),
-    ("latitude", "round(ST_Y(t.geom)::numeric, 7)"),
-    ("longitude", "round(ST_X(t.geom)::numeric, 7)"),
-    ("geo_precision", "t.geo_precision"),
-    ("source", "t.source"),
-    ("notes", "t.title || CASE WHEN t.description <> '' THEN ': ' || t.description ELSE '' END"),
-    ("fatalities", "t.fatalities"),
-    ("injured", "t.injured"),
-    ("severity", "t.severity"),
-    ("status", "t.status"),
-    ("source_reliability", "t.source_reliability"),
-    ("source_credibility", "t.source_credibility"),
-    ("external_source", "t.external_source"),
-    ("classification", "t.classification"),
-    ("occurred_at", "t.occurred_at"),
-    ("timestamp", "extract(epoch FROM t.updated_at)::bigint"),
-]
-
-
-def generic_csv(spec: LayerSpec) -> list[tuple[str, str]]:
-    return [
-        ("id", "t.id"),
-        ("wkt", "ST_AsText(t.geom, 7)"),
-        *((column, f"t.{column}") for column in spec.column_names),
-    ]
 
 
 @dataclass(frozen=True)
@@ -76,23 +43,32 @@ class Summary:
         return self.highest.marking
 
 
-def file_name(spec: LayerSpec, summary: Summary, extension: str) -> str:
+def file_name(name: str, summary: Summary, extension: str) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%MZ")
     marking = summary.marking.replace(" ", "_")
-    return f"bluewatch-{spec.name}-{marking}-{stamp}.{extension}"
+    return f"bluewatch-{name}-{marking}-{stamp}.{extension}"
 
 
-async def summarise(connection: AsyncConnection, spec: LayerSpec, query: ListQuery) -> Summary:
-    sql_filter = list_filter(spec, query)
+@asynccontextmanager
+async def snapshot(database: Database) -> AsyncIterator[AsyncConnection]:
+    """One REPEATABLE READ transaction: every query of an export sees the same rows."""
+    async with database.engine.connect() as connection:
+        await connection.execution_options(isolation_level="REPEATABLE READ")
+        async with connection.begin():
+            yield connection
+
+
+async def summarise(connection: AsyncConnection, source: Source) -> Summary:
+    geom = f"{source.alias}.geom"
     row = (
         await connection.execute(
             text(f"""
-                SELECT count(*) AS n, max(t.classification)::text AS highest,
-                       ST_XMin(ST_Extent(t.geom)) AS w, ST_YMin(ST_Extent(t.geom)) AS s,
-                       ST_XMax(ST_Extent(t.geom)) AS e, ST_YMax(ST_Extent(t.geom)) AS n_
-                FROM {spec.table} t WHERE {sql_filter.where}
+                SELECT count(*) AS n, max({source.alias}.classification)::text AS highest,
+                       ST_XMin(ST_Extent({geom})) AS w, ST_YMin(ST_Extent({geom})) AS s,
+                       ST_XMax(ST_Extent({geom})) AS e, ST_YMax(ST_Extent({geom})) AS n_
+                FROM {source.table} {source.alias} WHERE {source.sql_filter.where}
             """),
-            sql_filter.params,
+            source.sql_filter.params,
         )
     ).one()
     bbox = None if row.w is None else [round(v, 7) for v in (row.w, row.s, row.e, row.n_)]
@@ -100,59 +76,66 @@ async def summarise(connection: AsyncConnection, spec: LayerSpec, query: ListQue
     return Summary(count=row.n, highest=highest, bbox=bbox)
 
 
-async def _rows(
-    connection: AsyncConnection, statement: str, params: dict[str, Any]
+async def rows(
+    connection: AsyncConnection, source: Source, *expressions: str
 ) -> AsyncIterator[list[Any]]:
-    result = await connection.stream(text(statement), params)
+    """The source's rows in id order, ``CHUNK_ROWS`` at a time, from a server-side cursor."""
+    result = await connection.stream(
+        text(source.select(*expressions)), source.sql_filter.params
+    )
     async for chunk in result.partitions(CHUNK_ROWS):
         yield list(chunk)
 
 
+async def write_csv(connection: AsyncConnection, source: Source) -> AsyncIterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([field.name for field in source.csv_fields])
+    expressions = [f"{field.sql} AS {field.name}" for field in source.csv_fields]
+    async for chunk in rows(connection, source, *expressions):
+        writer.writerows(tuple(row) for row in chunk)
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+async def write_geojsonseq(connection: AsyncConnection, source: Source) -> AsyncIterator[bytes]:
+    async for chunk in rows(connection, source, f"{source.feature}::text AS feature"):
+        yield b"".join(b"\x1e" + row.feature.encode() + b"\n" for row in chunk)
+
+
+async def write_geojson(
+    connection: AsyncConnection, source: Source, summary: Summary
+) -> AsyncIterator[bytes]:
+    head: dict[str, Any] = {"type": "FeatureCollection", "classification": summary.marking}
+    if summary.bbox is not None:
+        head["bbox"] = summary.bbox
+    yield orjson.dumps(head)[:-1] + b',"features":['
+    first = True
+    async for chunk in rows(connection, source, f"{source.feature}::text AS feature"):
+        body = b",".join(row.feature.encode() for row in chunk)
+        yield body if first else b"," + body
+        first = False
+    yield b"]}"
+
+
+def write_text(
+    connection: AsyncConnection, source: Source, fmt: str, summary: Summary
+) -> AsyncIterator[bytes]:
+    if fmt == "csv":
+        return write_csv(connection, source)
+    if fmt == "geojsonseq":
+        return write_geojsonseq(connection, source)
+    return write_geojson(connection, source, summary)
+
+
 async def stream(
-    database: Database,
-    spec: LayerSpec,
-    query: ListQuery,
-    fmt: str,
-    summary_ready: Any,
+    database: Database, source: Source, fmt: str, summary_ready: Callable[[Summary], None]
 ) -> AsyncIterator[bytes]:
     """Yield the export; ``summary_ready(summary)`` is called before the first byte."""
-    sql_filter = list_filter(spec, query)
-    async with database.engine.connect() as connection:
-        await connection.execution_options(isolation_level="REPEATABLE READ")
-        async with connection.begin():
-            summary = await summarise(connection, spec, query)
-            summary_ready(summary)
-            if fmt == "csv":
-                columns = INCIDENT_CSV if spec.name == "incidents" else generic_csv(spec)
-                select = ", ".join(f"{sql} AS {name}" for name, sql in columns)
-                statement = (
-                    f"SELECT {select} FROM {spec.table} t WHERE {sql_filter.where} ORDER BY t.id"
-                )
-                buffer = io.StringIO()
-                writer = csv.writer(buffer, lineterminator="\n")
-                writer.writerow([name for name, _ in columns])
-                async for chunk in _rows(connection, statement, sql_filter.params):
-                    writer.writerows(tuple(row) for row in chunk)
-                    yield buffer.getvalue().encode()
-                    buffer.seek(0)
-                    buffer.truncate()
-                yield buffer.getvalue().encode()
-                return
-            statement = (
-                f"SELECT {feature_sql(spec)}::text AS feature FROM {spec.table} t "
-                f"WHERE {sql_filter.where} ORDER BY t.id"
-            )
-            if fmt == "geojsonseq":
-                async for chunk in _rows(connection, statement, sql_filter.params):
-                    yield b"".join(b"\x1e" + row.feature.encode() + b"\n" for row in chunk)
-                return
-            head: dict[str, Any] = {"type": "FeatureCollection", "classification": summary.marking}
-            if summary.bbox is not None:
-                head["bbox"] = summary.bbox
-            yield orjson.dumps(head)[:-1] + b',"features":['
-            first = True
-            async for chunk in _rows(connection, statement, sql_filter.params):
-                body = b",".join(row.feature.encode() for row in chunk)
-                yield body if first else b"," + body
-                first = False
-            yield b"]}"
+    async with snapshot(database) as connection:
+        summary = await summarise(connection, source)
+        summary_ready(summary)
+        async for chunk in write_text(connection, source, fmt, summary):
+            yield chunk
