@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -182,3 +183,30 @@ def test_users_create_reads_the_password_from_stdin(
         timeout=60, check=False,
     )  # fmt: skip
     assert weak.returncode == 1 and "12 characters" in weak.stderr
+
+
+def test_import_command_shows_progress_and_reports(
+    database_url: str, db: psycopg.Connection[tuple[object, ...]], tmp_path: Path
+) -> None:
+    from tests.api.test_imports import GOOD_AND_BAD, acled_csv
+
+    path = tmp_path / "acled.csv"
+    path.write_bytes(acled_csv(GOOD_AND_BAD))
+    env = cli_env(database_url) | {"COLUMNS": "120"}
+    refused = run(env, "import", str(path), "--layer", "incidents")
+    assert refused.returncode == 1
+    assert "4 row(s) rejected, so nothing was stored" in refused.stderr
+    assert db.execute("SELECT count(*) FROM incident").fetchone() == (0,)
+
+    partial = ("import", str(path), "--layer", "incidents", "--partial", "--source", "acled")
+    stored = run(env, *partial)
+    assert stored.returncode == 0, stored.stderr
+    assert "importing acled.csv into incidents" in stored.stderr  # the progress bar
+    report = json.loads(stored.stdout)
+    assert (report["created"], report["rejected"], report["stored"]) == (3, 4, True)
+    audit = db.execute(
+        "SELECT actor, action FROM audit_log WHERE action = 'incidents.import'"
+    ).fetchall()
+    assert audit and str(audit[-1][0]).startswith("cli:")
+    again = json.loads(run(env, *partial).stdout)
+    assert (again["created"], again["unchanged"]) == (0, 3)

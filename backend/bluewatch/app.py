@@ -12,7 +12,17 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse, Response
 
 from bluewatch import __version__
-from bluewatch.api import admin, alerts, exports, health, problems, rules, session, webhooks
+from bluewatch.api import (
+    admin,
+    alerts,
+    exports,
+    health,
+    imports,
+    problems,
+    rules,
+    session,
+    webhooks,
+)
 from bluewatch.api.body import BodyLimit
 from bluewatch.api.layers import layer_router
 from bluewatch.api.middleware import RequestHeaders
@@ -74,7 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.state.webhook_metrics = WebhookMetrics()
     problems.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={f"{API_PREFIX}/import/": settings.max_import_bytes},
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -92,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(rules.router)
     api.include_router(webhooks.router)
     api.include_router(exports.router)
+    api.include_router(imports.router)
     api.include_router(session.router)
     api.include_router(admin.router)
     app.include_router(api)

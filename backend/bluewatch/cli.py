@@ -8,6 +8,7 @@ import contextlib
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 
 from pydantic import SecretStr
@@ -91,6 +92,59 @@ def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]])
             await database.dispose()
 
     return asyncio.run(run())
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import a file into a layer with a progress bar; prints the report as JSON."""
+    import getpass
+
+    import orjson
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from bluewatch.io import imports, readers
+    from bluewatch.layers import LAYERS
+    from bluewatch.security.principal import Actor, Principal
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"bluewatch: no such file: {path}", file=sys.stderr)
+        return 2
+    fmt = args.format or next(
+        (f for f in readers.FORMATS if path.name.lower().endswith(f".{f}")),
+        "shp.zip" if path.suffix.lower() == ".zip" else "",
+    )
+    fmt = readers.detect_format("", fmt or "unknown")
+    spec = LAYERS[args.layer]
+    reading = readers.read(path, fmt, spec.name)
+    options = imports.ImportOptions(
+        dry_run=args.dry_run,
+        atomic=not args.partial,
+        source=args.source,
+        classification=Classification(args.classification) if args.classification else None,
+    )
+    clearance = Classification.STRICTLY_CONFIDENTIAL  # the operator holds the database itself
+    operator = Principal(f"cli:{getpass.getuser()}", Role.ADMIN, clearance)
+    with Progress(console=Console(stderr=True)) as progress:
+        task = progress.add_task(f"importing {path.name} into {spec.name}", total=None)
+
+        def advance(rows: int) -> None:
+            progress.update(task, advance=rows)
+
+        try:
+            report = _with_database(
+                settings,
+                lambda db: imports.run(
+                    db, spec, reading, fmt, options, Actor(operator),
+                    settings.geometry_limits(), advance,
+                ),
+            )  # fmt: skip
+        except imports.ImportRefused as refused:
+            print(refused.detail, file=sys.stderr)
+            print(orjson.dumps(refused.extensions["report"], option=orjson.OPT_INDENT_2).decode())
+            return 1
+    print(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
+    return 0
 
 
 def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
@@ -219,6 +273,18 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--synthetic", type=int, metavar="N", help="load N synthetic incidents")
     seed.add_argument("--random-seed", type=int, default=20261122)
     seed.set_defaults(handler=cmd_seed)
+
+    load = commands.add_parser(
+        "import", help="import a file (GeoJSON, GeoJSONSeq, ACLED CSV, GPKG, KML, SHP zip)"
+    )
+    load.add_argument("file")
+    load.add_argument("--layer", required=True, choices=["incidents", "routes", "camps"])
+    load.add_argument("--format", help="override the format the file name suggests")
+    load.add_argument("--dry-run", action="store_true", help="report without storing")
+    load.add_argument("--partial", action="store_true", help="store valid rows despite rejects")
+    load.add_argument("--source", default="import", help="external_source for rows without one")
+    load.add_argument("--classification", choices=[c.value for c in Classification])
+    load.set_defaults(handler=cmd_import)
 
     keys = commands.add_parser("keys", help="API keys for machines and scripts")
     key_actions = keys.add_subparsers(dest="action", required=True)

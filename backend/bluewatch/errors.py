@@ -13,6 +13,7 @@ BluewatchError            safe ``detail`` for the client, never raw input
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -41,6 +42,8 @@ class BluewatchError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        # Extra problem members (RFC 9457 §3.2), built by the server, never from raw input.
+        self.extensions: dict[str, Any] = {}
 
 
 class InvalidParameter(BluewatchError):

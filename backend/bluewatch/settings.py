@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     pool_max_overflow: int = Field(default=8, ge=0, le=200)
 
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_import_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1024, description="file size limit of POST /import"
+    )
     max_features_per_request: int = Field(default=10_000, ge=1)
     max_vertices_per_geometry: int = Field(default=20_000, ge=4)
     max_vertices_per_request: int = Field(default=200_000, ge=4)

@@ -57,6 +57,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/webhooks/{webhook_id}/test"): ADMIN,
     ("GET", "/api/v1/export/{name}"): ANALYST,
     ("GET", "/api/v1/export/bundle.zip"): ANALYST,
+    ("POST", "/api/v1/import/{layer}"): ANALYST,
 }
 STREAMS = {("GET", "/api/v1/alerts/stream")}  # endless bodies: checked over real HTTP
 for layer, writer in (("incidents", ANALYST), ("routes", ANALYST), ("camps", ADMIN)):

@@ -146,9 +146,7 @@ def test_bundle_follows_filters_and_clearance(
     client: TestClient, database_url: str, scene: dict[str, int], tmp_path: Path
 ) -> None:
     analyst = bearer(make_key(database_url, "analyst", "unclassified"))
-    response = client.get(
-        "/api/v1/export/bundle.zip", params={"category": "ied"}, headers=analyst
-    )
+    response = client.get("/api/v1/export/bundle.zip", params={"category": "ied"}, headers=analyst)
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("manifest.json"))
     assert manifest["query"] == {"category": "ied"}
     assert manifest["layers"]["incidents"]["count"] == 2  # odd i with i % 3 == 0: 3 and 9

@@ -22,21 +22,29 @@ JSON_MEDIA_TYPES = {"application/json", "application/geo+json"}
 
 
 class BodyLimit:
-    """Refuse bodies over ``max_bytes`` (413), by Content-Length or while streaming."""
+    """Refuse bodies over ``max_bytes`` (413), by Content-Length or while streaming.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Paths under a prefix of ``larger`` (file imports) have that limit instead.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next(
+            (size for prefix, size in self.larger.items() if path.startswith(prefix)),
+            self.max_bytes,
+        )
+        detail = f"The body is over the limit of {limit} bytes."
         for name, value in scope["headers"]:
-            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
-                response = problem(
-                    413, "payload-too-large", "Request body too large", self._detail()
-                )
+            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
+                response = problem(413, "payload-too-large", "Request body too large", detail)
                 await response(scope, receive, send)
                 return
         received = 0
@@ -46,14 +54,11 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise PayloadTooLarge(self._detail())
+                if received > limit:
+                    raise PayloadTooLarge(detail)
             return message
 
         await self.app(scope, capped_receive, send)
-
-    def _detail(self) -> str:
-        return f"The body is over the limit of {self.max_bytes} bytes."
 
 
 async def read_json(request: Request) -> Any:

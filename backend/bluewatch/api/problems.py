@@ -69,7 +69,7 @@ def domain_problem(error: BluewatchError) -> Response:
         if cls in PROBLEMS:
             status, slug, title = PROBLEMS[cls]
             errors = [{"pointer": e.pointer, "message": e.message} for e in error.errors]
-            response = problem(status, slug, title, error.detail, errors)
+            response = problem(status, slug, title, error.detail, errors, error.extensions)
             if isinstance(error, TooManyRequests):
                 response.headers["Retry-After"] = str(error.retry_after)
             if isinstance(error, Unauthorized):

@@ -32,9 +32,15 @@ class ProblemResponse(JSONResponse):
 
 
 def problem(
-    status: int, slug: str, title: str, detail: str, errors: list[dict[str, str]] | None = None
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> ProblemResponse:
     body: dict[str, Any] = {
+        **(extensions or {}),
         "type": f"urn:bluewatch:problem:{slug}",
         "title": title,
         "status": status,

@@ -107,9 +107,7 @@ async def build(
                     async for chunk in write_text(connection, source, fmt, summary):
                         handle.write(chunk)
             await files.write_file(connection, source, "kml", content, summary)
-            await files.write_layer(
-                connection, source, "gpkg", content / "bluewatch.gpkg", summary
-            )
+            await files.write_layer(connection, source, "gpkg", content / "bluewatch.gpkg", summary)
         time_range = await _time_range(connection, chosen[0])
     highest = max(
         (s.highest for s in summaries.values()),

@@ -80,9 +80,7 @@ async def rows(
     connection: AsyncConnection, source: Source, *expressions: str
 ) -> AsyncIterator[list[Any]]:
     """The source's rows in id order, ``CHUNK_ROWS`` at a time, from a server-side cursor."""
-    result = await connection.stream(
-        text(source.select(*expressions)), source.sql_filter.params
-    )
+    result = await connection.stream(text(source.select(*expressions)), source.sql_filter.params)
     async for chunk in result.partitions(CHUNK_ROWS):
         yield list(chunk)
 

@@ -110,12 +110,12 @@ async def get_feature(
     return found[0]
 
 
-async def check_geometry_validity(
-    connection: AsyncConnection, spec: LayerSpec, geometries: list[tuple[str, dict[str, Any]]]
-) -> None:
-    """Refuse invalid lines and polygons, with PostGIS's own reason (ST_IsValidReason)."""
+async def invalid_geometries(
+    connection: AsyncConnection, spec: LayerSpec, geometries: list[dict[str, Any]]
+) -> list[tuple[int, str]]:
+    """(index, PostGIS's reason) for each invalid line or polygon (ST_IsValidReason)."""
     if spec.geometry_type == "Point" or not geometries:
-        return
+        return []
     statement = text("""
         SELECT ord, ST_IsValidReason(geom) AS reason
         FROM (
@@ -124,12 +124,19 @@ async def check_geometry_validity(
         ) candidate
         WHERE NOT ST_IsValid(geom)
         ORDER BY ord
-        LIMIT 50
     """)
-    payload = orjson.dumps([geometry for _, geometry in geometries]).decode()
+    payload = orjson.dumps(geometries).decode()
     rows = (await connection.execute(statement, {"geometries": payload})).all()
-    if rows:
-        errors = [FieldError(geometries[row.ord - 1][0], f"invalid: {row.reason}") for row in rows]
+    return [(row.ord - 1, f"invalid: {row.reason}") for row in rows]
+
+
+async def check_geometry_validity(
+    connection: AsyncConnection, spec: LayerSpec, geometries: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Refuse invalid lines and polygons, pointing at each (at most 50 reported)."""
+    invalid = await invalid_geometries(connection, spec, [geometry for _, geometry in geometries])
+    if invalid:
+        errors = [FieldError(geometries[index][0], reason) for index, reason in invalid[:50]]
         raise InvalidGeometry(f"{errors[0].pointer}: {errors[0].message}", errors)
 
 

@@ -1,0 +1,236 @@
+"""Imports: ACLED-style CSV with bad rows, idempotency, dry runs, rules, and GIS round trips."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import PER_TEST_TABLES, bearer, make_key
+from tests.factories import GEOJSON, camp, collection, incident, route
+
+CSV = {"Content-Type": "text/csv"}
+ACLED_HEADER = [
+    "event_id_cnty", "event_date", "year", "event_type", "sub_event_type", "actor1",
+    "admin1", "location", "latitude", "longitude", "source", "notes", "fatalities",
+]  # fmt: skip
+
+
+def acled_csv(rows: list[dict[str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=ACLED_HEADER, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({name: "" for name in ACLED_HEADER} | row)
+    return buffer.getvalue().encode()
+
+
+def acled_row(number: int, **overrides: str) -> dict[str, str]:
+    return {
+        "event_id_cnty": f"DRC{number}", "event_date": "2026-11-20", "year": "2026",
+        "event_type": "Battles", "sub_event_type": "Armed clash", "actor1": "M23",
+        "admin1": "Nord-Kivu", "location": "Sake", "latitude": "-1.5736",
+        "longitude": "29.0453", "source": "Radio Okapi", "notes": f"Clash number {number}",
+        "fatalities": "3",
+    } | overrides  # fmt: skip
+
+
+GOOD_AND_BAD = [
+    acled_row(1),
+    acled_row(2, latitude="", longitude=""),
+    acled_row(3, latitude="95"),
+    acled_row(4, event_type="Alien invasion", sub_event_type="Landing"),
+    acled_row(5, event_date="yesterday-ish"),
+    acled_row(6, event_type="Protests", sub_event_type="Peaceful protest", fatalities="0"),
+    acled_row(7, event_type="Explosions/Remote violence",
+              sub_event_type="Remote explosive/landmine/IED", fatalities="25"),
+]  # fmt: skip
+
+
+def count(db: psycopg.Connection[tuple[object, ...]], table: str = "incident") -> int:
+    row = db.execute(f"SELECT count(*) FROM {table}").fetchone()
+    assert row is not None
+    return int(str(row[0]))
+
+
+def test_acled_csv_with_bad_rows_is_refused_whole_with_a_precise_report(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    response = client.post("/api/v1/import/incidents", content=acled_csv(GOOD_AND_BAD), headers=CSV)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    report = response.json()["report"]
+    assert (report["rows"], report["rejected"], report["stored"]) == (7, 4, False)
+    reasons = {item["row"]: item["reason"] for item in report["rejections"]}
+    assert sorted(reasons) == [2, 3, 4, 5]
+    assert "missing coordinates" in reasons[2]
+    assert "latitude" in reasons[3].lower() and "geometry" in reasons[3]
+    assert "category" in reasons[4]
+    assert "event_date" in reasons[5]
+    assert {"actor1", "admin1"} <= set(report["ignored_columns"])
+    assert count(db) == 0
+    assert count(db, "alert") == 0
+
+
+def test_partial_import_stores_the_good_rows_and_a_second_run_creates_nothing(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    url = "/api/v1/import/incidents?atomic=false&source=acled&classification=unclassified"
+    first = client.post(url, content=acled_csv(GOOD_AND_BAD), headers=CSV).json()
+    assert (first["created"], first["rejected"], first["stored"]) == (3, 4, True)
+    stored = db.execute(
+        "SELECT external_source, external_id, category, severity, classification, title "
+        "FROM incident ORDER BY external_id"
+    ).fetchall()
+    assert stored == [
+        ("acled", "DRC1", "armed_clash", 3, "unclassified", "Clash number 1"),
+        ("acled", "DRC6", "protest", 2, "unclassified", "Clash number 6"),
+        ("acled", "DRC7", "ied", 5, "unclassified", "Clash number 7"),
+    ]
+    second = client.post(url, content=acled_csv(GOOD_AND_BAD), headers=CSV).json()
+    assert (second["created"], second["updated"], second["unchanged"]) == (0, 0, 3)
+    changed = [acled_row(1, fatalities="40"), GOOD_AND_BAD[5], acled_row(8)]
+    third = client.post(url, content=acled_csv(changed), headers=CSV).json()
+    assert (third["created"], third["updated"], third["unchanged"]) == (1, 1, 1)
+    assert count(db) == 4
+
+
+def test_dry_run_reports_what_would_happen_and_stores_nothing(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    body = acled_csv(GOOD_AND_BAD)
+    report = client.post("/api/v1/import/incidents?dry_run=true", content=body, headers=CSV).json()
+    assert (report["dry_run"], report["stored"], report["created"], report["rejected"]) == (
+        True, False, 3, 4,
+    )  # fmt: skip
+    assert count(db) == 0
+
+
+def test_imported_incidents_go_through_the_rules(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    client.post("/api/v1/camps", json=camp(), headers=GEOJSON)
+    near = collection(incident(29.236, -1.671, external_source="x", external_id="1"))
+    response = client.post("/api/v1/import/incidents", content=json.dumps(near), headers=GEOJSON)
+    assert response.status_code == 200
+    assert response.json()["alerts"] >= 1
+    levels = db.execute("SELECT level::text FROM alert WHERE rule_kind = 'proximity'").fetchall()
+    assert ("critical",) in levels
+    events = db.execute("SELECT count(*) FROM event WHERE type = 'alert.created'").fetchone()
+    assert events is not None and int(str(events[0])) >= 1
+
+
+def test_geojson_sequence_and_keys_from_feature_ids(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    features = [incident(29.0 + i / 100, -1.5) | {"id": f"A{i}"} for i in range(3)]
+    body = b"".join(b"\x1e" + json.dumps(f).encode() + b"\n" for f in features) + b"\x1e{oops\n"
+    report = client.post(
+        "/api/v1/import/incidents?atomic=false",
+        content=body,
+        headers={"Content-Type": "application/geo+json-seq"},
+    ).json()
+    assert (report["created"], report["rejected"]) == (3, 1)
+    assert report["rejections"] == [{"row": 4, "reason": "is not valid JSON"}]
+    keys = db.execute("SELECT external_source, external_id FROM incident ORDER BY 2").fetchall()
+    assert keys == [("import", "A0"), ("import", "A1"), ("import", "A2")]
+
+
+def _wipe(db: psycopg.Connection[tuple[object, ...]]) -> None:
+    db.execute(f"TRUNCATE {', '.join(PER_TEST_TABLES[:3])}, alert RESTART IDENTITY CASCADE")
+
+
+IGNORED = {"id", "external_source", "external_id", "created_at", "updated_at", "created_by",
+           "updated_by", "reported_at"}  # fmt: skip
+
+
+def _features(client: TestClient, layer: str) -> list[tuple[str, Any, dict[str, Any]]]:
+    body = client.get(f"/api/v1/{layer}", params={"limit": 1000}).json()
+    return sorted(
+        (
+            json.dumps(f["properties"].get("title") or f["properties"]["name"]),
+            f["geometry"],
+            {k: v for k, v in f["properties"].items() if k not in IGNORED},
+        )
+        for f in body["features"]
+    )
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "shp.zip", "kml", "geojson", "csv"])
+def test_export_then_import_into_an_empty_database_gives_the_same_features(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]], fmt: str
+) -> None:
+    db.execute("UPDATE rule SET enabled = false")
+    client.post("/api/v1/camps", json=camp(unit="BANBAT"), headers=GEOJSON)
+    client.post("/api/v1/routes", json=route(active_from="2026-11-20T06:00:00+00:00"),
+                headers=GEOJSON)  # fmt: skip
+    batch = [
+        incident(29.1 + i / 1000, -1.6, title=f"Event {i}", description=f"Seen {i}",
+                 source_reliability="B", source_credibility=2, fatalities=i,
+                 classification="unclassified" if i % 2 else "confidential")
+        for i in range(5)
+    ]  # fmt: skip
+    client.post("/api/v1/incidents", json=collection(*batch), headers=GEOJSON)
+    layers = ["incidents"] if fmt == "csv" else ["incidents", "routes", "camps"]
+    before = {layer: _features(client, layer) for layer in layers}
+    files = {layer: client.get(f"/api/v1/export/{layer}.{fmt}").content for layer in layers}
+    _wipe(db)
+    for layer in layers:
+        response = client.post(f"/api/v1/import/{layer}?format={fmt}", content=files[layer])
+        assert response.status_code == 200, response.text
+        assert response.json()["created"] == len(before[layer])
+        assert _features(client, layer) == before[layer], layer
+
+
+def test_import_needs_the_layer_writer_role(client: TestClient, database_url: str) -> None:
+    body = json.dumps(collection(camp()))
+    analyst = bearer(make_key(database_url, "analyst", "strictly_confidential"))
+    viewer = bearer(make_key(database_url, "viewer", "strictly_confidential"))
+    for layer, key in (("camps", analyst), ("incidents", viewer)):
+        response = client.post(f"/api/v1/import/{layer}", content=body, headers=key | GEOJSON)
+        assert response.status_code == 403
+
+
+def test_rows_above_the_importers_clearance_are_rejected(
+    client: TestClient, database_url: str, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    analyst = bearer(make_key(database_url, "analyst", "confidential"))
+    body = json.dumps(collection(incident(classification="strictly_confidential")))
+    response = client.post("/api/v1/import/incidents", content=body, headers=analyst | GEOJSON)
+    assert response.status_code == 422
+    assert "clearance" in response.json()["report"]["rejections"][0]["reason"]
+    assert count(db) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "headers"),
+    [
+        ("/api/v1/import/incidents", b"a,b\n1,2\n", {"Content-Type": "text/plain"}),
+        ("/api/v1/import/incidents", b"{not json", GEOJSON),
+        ("/api/v1/import/incidents", b'{"type": "Point"}', GEOJSON),
+        ("/api/v1/import/incidents?dry_run=maybe", b"{}", GEOJSON),
+        ("/api/v1/import/incidents?colour=red", b"{}", GEOJSON),
+        ("/api/v1/import/incidents?format=gpkg", b"SQLite format 3\x00garbage", {}),
+        ("/api/v1/import/incidents?format=shp.zip", b"PK\x03\x04nope", {}),
+        ("/api/v1/import/incidents", b"a,b\n1,2\n", CSV),
+        ("/api/v1/import/routes", b"x,y\n", CSV),
+        ("/api/v1/import/tanks", b"{}", GEOJSON),
+    ],
+)
+def test_bad_imports_get_a_problem_and_change_nothing(
+    client: TestClient,
+    db: psycopg.Connection[tuple[object, ...]],
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+) -> None:
+    response = client.post(url, content=body, headers=headers)
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "garbage" not in response.text and "nope" not in response.text
+    assert count(db) == 0
