@@ -21,6 +21,7 @@ from bluewatch.api import (
     problems,
     rules,
     session,
+    tiles,
     webhooks,
 )
 from bluewatch.api.body import BodyLimit
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(webhooks.router)
     api.include_router(exports.router)
     api.include_router(imports.router)
+    api.include_router(tiles.router)
     api.include_router(session.router)
     api.include_router(admin.router)
     app.include_router(api)

@@ -58,6 +58,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/export/{name}"): ANALYST,
     ("GET", "/api/v1/export/bundle.zip"): ANALYST,
     ("POST", "/api/v1/import/{layer}"): ANALYST,
+    ("GET", "/api/v1/tiles/{layer}/{z}/{x}/{y}.pbf"): VIEWER,
+    ("GET", "/api/v1/tiles/{layer}.json"): VIEWER,
 }
 STREAMS = {("GET", "/api/v1/alerts/stream")}  # endless bodies: checked over real HTTP
 for layer, writer in (("incidents", ANALYST), ("routes", ANALYST), ("camps", ADMIN)):

@@ -1,0 +1,132 @@
+"""Vector tiles decoded by an independent MVT reader: features, filters, clearance, caching."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mapbox_vector_tile
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import bearer, make_key
+from tests.factories import GEOJSON, camp, collection, incident, route
+
+GOMA = (29.2228, -1.6792)
+LEVELS = ("unclassified", "confidential", "strictly_confidential")
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    rad = math.radians(lat)
+    y = int((1 - math.log(math.tan(rad) + 1 / math.cos(rad)) / math.pi) / 2 * n)
+    return z, x, y
+
+
+def decode(client: TestClient, layer: str, z: int, **kwargs: Any) -> list[dict[str, Any]]:
+    _, x, y = tile_of(*GOMA, z)
+    response = client.get(f"/api/v1/tiles/{layer}/{z}/{x}/{y}.pbf", **kwargs)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    decoded = mapbox_vector_tile.decode(response.content)
+    return list(decoded.get(layer, {}).get("features", []))
+
+
+@pytest.fixture
+def scene(client: TestClient) -> None:
+    client.post("/api/v1/camps", json=camp(classification="unclassified"), headers=GEOJSON)
+    client.post("/api/v1/routes", json=route(), headers=GEOJSON)
+    batch = [
+        incident(GOMA[0] + (i % 6) * 0.001, GOMA[1] + (i // 6) * 0.001, hours_ago=i,
+                 classification=LEVELS[i % 3], category="ied" if i % 2 else "protest",
+                 severity=1 + i % 5)
+        for i in range(30)
+    ]  # fmt: skip
+    assert client.post("/api/v1/incidents", json=collection(*batch), headers=GEOJSON).is_success
+
+
+def test_z12_tile_holds_each_feature_with_its_attributes(client: TestClient, scene: None) -> None:
+    features = decode(client, "incidents", 12)
+    assert len(features) == 30
+    assert {"category", "severity", "status", "occurred_at", "title", "classification"} <= set(
+        features[0]["properties"]
+    )
+    assert all(0 <= f["geometry"]["coordinates"][0] <= 4096 for f in features)
+    assert [f["geometry"]["type"] for f in decode(client, "camps", 12)] == ["Polygon"]
+    assert decode(client, "routes", 12)[0]["properties"]["status"] == "active"
+
+
+def test_tiles_follow_filters(client: TestClient, scene: None) -> None:
+    ied = decode(client, "incidents", 12, params={"category": "ied"})
+    assert len(ied) == 15 and {f["properties"]["category"] for f in ied} == {"ied"}
+    recent = decode(client, "incidents", 12, params={"datetime": "../2100-01-01T00:00:00Z"})
+    assert len(recent) == 30
+    severe = decode(client, "incidents", 12, params={"severity_min": "5"})
+    assert len(severe) == 6
+
+
+def test_unclassified_viewer_sees_no_confidential_feature_in_tiles(
+    client: TestClient, database_url: str, scene: None
+) -> None:
+    viewer = bearer(make_key(database_url, "viewer", "unclassified"))
+    features = decode(client, "incidents", 12, headers=viewer)
+    assert len(features) == 10
+    assert {f["properties"]["classification"] for f in features} == {"unclassified"}
+    aggregated = decode(client, "incidents", 5, headers=viewer)
+    assert sum(f["properties"]["count"] for f in aggregated) == 10
+    assert decode(client, "routes", 12, headers=viewer) == []  # the route is confidential
+
+
+def test_low_zoom_aggregates_incidents_on_a_grid(client: TestClient, scene: None) -> None:
+    cells = decode(client, "incidents", 5)
+    assert 1 <= len(cells) < 30
+    assert sum(cell["properties"]["count"] for cell in cells) == 30
+    assert max(cell["properties"]["severity"] for cell in cells) == 5
+    assert all(cell["properties"]["aggregated"] for cell in cells)
+    assert len(decode(client, "incidents", 8)) == 30  # individual points from zoom 8
+
+
+def test_tiles_are_privately_cacheable_with_an_etag(client: TestClient, scene: None) -> None:
+    _, x, y = tile_of(*GOMA, 12)
+    url = f"/api/v1/tiles/incidents/12/{x}/{y}.pbf"
+    first = client.get(url)
+    assert first.headers["cache-control"] == "private, max-age=60"
+    assert "Authorization" in first.headers["vary"]
+    again = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    far = client.get("/api/v1/tiles/incidents/12/0/0.pbf")
+    assert far.status_code == 200 and mapbox_vector_tile.decode(far.content) == {}
+
+
+def test_tilejson_describes_the_layer_with_the_same_filters(
+    client: TestClient, scene: None
+) -> None:
+    body = client.get("/api/v1/tiles/incidents.json", params={"category": "ied"}).json()
+    assert body["tilejson"] == "3.0.0"
+    assert body["tiles"][0].endswith("/api/v1/tiles/incidents/{z}/{x}/{y}.pbf?category=ied")
+    assert body["vector_layers"][0]["id"] == "incidents"
+    assert "count" in body["vector_layers"][0]["fields"]
+    ied_lons = [GOMA[0] + (i % 6) * 0.001 for i in range(1, 30, 2)]
+    ied_lats = [GOMA[1] + (i // 6) * 0.001 for i in range(1, 30, 2)]
+    expected = [min(ied_lons), min(ied_lats), max(ied_lons), max(ied_lats)]
+    assert body["bounds"] == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/tiles/incidents/3/8/1.pbf",
+        "/api/v1/tiles/incidents/23/0/0.pbf",
+        "/api/v1/tiles/incidents/a/0/0.pbf",
+        "/api/v1/tiles/incidents/2/0/0.pbf?bbox=0,0,1,1",
+        "/api/v1/tiles/incidents/2/0/0.pbf?category=tanks",
+        "/api/v1/tiles/camps/2/0/0.pbf?datetime=2026-01-01T00:00:00Z",
+        "/api/v1/tiles/tanks/2/0/0.pbf",
+        "/api/v1/tiles/tanks.json",
+    ],
+)
+def test_bad_tile_requests(client: TestClient, url: str) -> None:
+    response = client.get(url)
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"] == "application/problem+json"
