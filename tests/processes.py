@@ -12,6 +12,9 @@ from contextlib import contextmanager
 
 import httpx
 
+# The process id behind each base URL api_process serves, for tests that measure it.
+SERVED: dict[str, int] = {}
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -45,7 +48,9 @@ def api_process(database_url: str, settings_env: dict[str, str]) -> Iterator[str
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("the API process did not start")
             time.sleep(0.2)
+        SERVED[base] = process.pid
         yield base
     finally:
+        SERVED.pop(base, None)
         process.terminate()
         assert process.wait(timeout=30) is not None

@@ -18,6 +18,7 @@ from bluewatch.api import (
     exports,
     health,
     imports,
+    ogc,
     problems,
     rules,
     session,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(session.router)
     api.include_router(admin.router)
     app.include_router(api)
+    app.include_router(ogc.router, responses=PROBLEM_RESPONSES)
     app.include_router(health.router)
     _add_docs(app, settings)
     require_policies(app)

@@ -60,6 +60,13 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/import/{layer}"): ANALYST,
     ("GET", "/api/v1/tiles/{layer}/{z}/{x}/{y}.pbf"): VIEWER,
     ("GET", "/api/v1/tiles/{layer}.json"): VIEWER,
+    ("GET", "/ogc"): VIEWER,
+    ("GET", "/ogc/api"): VIEWER,
+    ("GET", "/ogc/conformance"): VIEWER,
+    ("GET", "/ogc/collections"): VIEWER,
+    ("GET", "/ogc/collections/{collection_id}"): VIEWER,
+    ("GET", "/ogc/collections/{collection_id}/items"): VIEWER,
+    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): VIEWER,
 }
 STREAMS = {("GET", "/api/v1/alerts/stream")}  # endless bodies: checked over real HTTP
 for layer, writer in (("incidents", ANALYST), ("routes", ANALYST), ("camps", ADMIN)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import mapbox_vector_tile
 import pytest
 from fastapi.testclient import TestClient
 
@@ -85,3 +86,24 @@ def test_reingest_cannot_overwrite_a_record_above_clearance(
     assert refused.status_code == 404
     stored = client.get(f"/api/v1/incidents/{created['id']}").json()["properties"]
     assert (stored["title"], stored["classification"]) == ("Secret", "strictly_confidential")
+
+
+@pytest.mark.parametrize("layer", list(FACTORIES))
+def test_tiles_and_ogc_items_hold_nothing_above_clearance(
+    client: TestClient, role_keys: RoleKeys, seeded: dict[str, dict[str, int]], layer: str
+) -> None:
+    viewer = bearer(role_keys.unclassified_viewer)
+    visible = [seeded[layer]["unclassified"]]
+    ogc = client.get(f"/ogc/collections/{layer}/items", headers=viewer).json()
+    assert [f["id"] for f in ogc["features"]] == visible
+    for level in ("confidential", "strictly_confidential"):
+        hidden = client.get(
+            f"/ogc/collections/{layer}/items/{seeded[layer][level]}", headers=viewer
+        )
+        assert hidden.status_code == 404
+    z, x, y = 12, 2380, 2067  # the tile over Goma that holds every factory feature
+    tile = client.get(f"/api/v1/tiles/{layer}/{z}/{x}/{y}.pbf", headers=viewer)
+    decoded = mapbox_vector_tile.decode(tile.content)[layer]["features"]
+    assert [f["id"] for f in decoded] == visible
+    full = client.get(f"/api/v1/tiles/{layer}/{z}/{x}/{y}.pbf", headers=bearer(role_keys.viewer))
+    assert len(mapbox_vector_tile.decode(full.content)[layer]["features"]) == 3

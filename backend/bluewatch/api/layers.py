@@ -108,15 +108,24 @@ def list_parameters(spec: LayerSpec) -> list[dict[str, Any]]:
 
 
 def feature_collection(
-    request: Request, features_json: bytes, number_returned: int, next_cursor: str | None
+    request: Request,
+    features_json: bytes,
+    number_returned: int,
+    next_cursor: str | None,
+    extra: dict[str, Any] | None = None,
 ) -> bytes:
-    """A FeatureCollection around features already serialised by PostGIS."""
+    """A FeatureCollection around features already serialised by PostGIS.
+
+    ``extra`` members (OGC's ``timeStamp``, more links) are merged in, links appended.
+    """
     links = [{"rel": "self", "href": str(request.url), "type": "application/geo+json"}]
     if next_cursor is not None:
         next_url = request.url.include_query_params(cursor=next_cursor)
         links.append({"rel": "next", "href": str(next_url), "type": "application/geo+json"})
+    members = dict(extra or {})
+    links.extend(members.pop("links", []))
     head = orjson.dumps(
-        {"type": "FeatureCollection", "numberReturned": number_returned, "links": links}
+        {"type": "FeatureCollection", "numberReturned": number_returned, "links": links} | members
     )
     return head[:-1] + b',"features":' + features_json + b"}"
 

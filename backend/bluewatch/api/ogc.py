@@ -1,0 +1,258 @@
+"""OGC API - Features, Part 1 (Core, GeoJSON, OpenAPI 3.0) at ``/ogc``, for GIS clients.
+
+Collections are the three layers; items come from the same SQL as the list
+endpoints (filters, clearance, keyset ``next`` links). Every route needs a
+viewer credential: GDAL, QGIS and OWSLib send the same bearer keys as header.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Path, Request
+from sqlalchemy import text
+from starlette.responses import Response
+
+from bluewatch.api.deps import DatabaseDep
+from bluewatch.api.layers import feature_collection
+from bluewatch.api.policy import ViewerDep
+from bluewatch.api.responses import GeoJSONResponse, JSONResponse
+from bluewatch.errors import InvalidParameter, NotFound
+from bluewatch.layers import LAYERS, store
+from bluewatch.layers.query import (
+    MAX_LIMIT,
+    SqlFilter,
+    encode_cursor,
+    parse_list_query,
+    visible_to,
+)
+from bluewatch.layers.spec import LayerSpec
+
+router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
+DEFAULT_LIMIT = 100
+FORMATS = {"json", "geojson"}  # ``f=``: JSON only; no HTML class is declared
+RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogc"
+
+
+def _check_format(request: Request, allowed: frozenset[str] = frozenset()) -> None:
+    unknown = set(request.query_params) - allowed - {"f"}
+    if unknown:
+        raise InvalidParameter("Unknown query parameter(s) for this OGC API resource.")
+    if request.query_params.get("f", "json") not in FORMATS:
+        raise InvalidParameter("This API serves JSON only: f=json.")
+
+
+def _collection_spec(collection_id: str) -> LayerSpec:
+    spec = LAYERS.get(collection_id)
+    if spec is None:
+        raise NotFound(f"Collections are: {', '.join(LAYERS)}.")
+    return spec
+
+
+@router.get("", summary="Landing page")
+async def landing(request: Request, actor: ViewerDep) -> Response:
+    _check_format(request)
+    base = _base(request)
+    return JSONResponse(
+        {
+            "title": "Bluewatch",
+            "description": "Incidents, convoy routes and camp perimeters (OGC API – Features)",
+            "links": [
+                {"rel": "self", "href": base, "type": "application/json"},
+                {"rel": "service-desc", "href": f"{base}/api", "type": OPENAPI_MEDIA},
+                {"rel": "conformance", "href": f"{base}/conformance", "type": "application/json"},
+                {"rel": "data", "href": f"{base}/collections", "type": "application/json"},
+            ],
+        }
+    )
+
+
+@router.get("/conformance", summary="Conformance classes")
+async def conformance(request: Request, actor: ViewerDep) -> Response:
+    _check_format(request)
+    return JSONResponse({"conformsTo": CONFORMANCE})
+
+
+async def _extent(database: DatabaseDep, spec: LayerSpec, sql_filter: SqlFilter) -> dict[str, Any]:
+    time_column = {"instant": "t.occurred_at", "window": "t.active_from"}.get(spec.time_filter)
+    times = f"min({time_column}) AS start, max({time_column}) AS end" if time_column else (
+        "NULL::timestamptz AS start, NULL::timestamptz AS end"
+    )  # fmt: skip
+    statement = text(f"""
+        SELECT ST_XMin(e) AS w, ST_YMin(e) AS s, ST_XMax(e) AS e_, ST_YMax(e) AS n, start, "end"
+        FROM (SELECT ST_Extent(t.geom) AS e, {times} FROM {spec.table} t
+              WHERE {sql_filter.where}) found
+    """)
+    async with database.read() as connection:
+        row = (await connection.execute(statement, sql_filter.params)).one()
+    bbox = [-180.0, -90.0, 180.0, 90.0] if row.w is None else [
+        round(v, 7) for v in (row.w, row.s, row.e_, row.n)
+    ]  # fmt: skip
+    extent: dict[str, Any] = {"spatial": {"bbox": [bbox], "crs": CRS84}}
+    if time_column:
+        interval = [t.isoformat() if t else None for t in (row.start, row.end)]
+        extent["temporal"] = {"interval": [interval], "trs": GREGORIAN}
+    return extent
+
+
+def _collection(base: str, spec: LayerSpec, extent: dict[str, Any]) -> dict[str, Any]:
+    here = f"{base}/collections/{spec.name}"
+    return {
+        "id": spec.name,
+        "title": spec.title,
+        "description": f"{spec.title} ({spec.geometry_type}), within your clearance",
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": extent,
+        "links": [
+            {"rel": "self", "href": here, "type": "application/json"},
+            {"rel": "items", "href": f"{here}/items", "type": "application/geo+json"},
+        ],
+    }
+
+
+@router.get("/collections", summary="The feature collections")
+async def collections(request: Request, database: DatabaseDep, actor: ViewerDep) -> Response:
+    _check_format(request)
+    base = _base(request)
+    found = []
+    for spec in LAYERS.values():
+        extent = await _extent(database, spec, visible_to("t", actor.principal.clearance))
+        found.append(_collection(base, spec, extent))
+    return JSONResponse(
+        {
+            "collections": found,
+            "links": [{"rel": "self", "href": f"{base}/collections", "type": "application/json"}],
+        }
+    )
+
+
+@router.get("/collections/{collection_id}", summary="One feature collection")
+async def collection(
+    collection_id: str, request: Request, database: DatabaseDep, actor: ViewerDep
+) -> Response:
+    _check_format(request)
+    spec = _collection_spec(collection_id)
+    extent = await _extent(database, spec, visible_to("t", actor.principal.clearance))
+    return JSONResponse(_collection(_base(request), spec, extent))
+
+
+@router.get(
+    "/collections/{collection_id}/items",
+    summary="Features: bbox, datetime, limit and the layer's filters; 'next' links page on",
+    response_class=GeoJSONResponse,
+)
+async def items(
+    collection_id: str, request: Request, database: DatabaseDep, actor: ViewerDep
+) -> Response:
+    spec = _collection_spec(collection_id)
+    params = {k: v for k, v in request.query_params.items() if k != "f"}
+    _check_format(request, frozenset(params))  # the layer's own filters are checked below
+    if "bbox-crs" in params or "crs" in params:
+        raise InvalidParameter("Only CRS84 is served (OGC API – Features Part 2 is not).")
+    query = parse_list_query(spec, params, max_limit=MAX_LIMIT)
+    if "limit" not in params:
+        query.limit = DEFAULT_LIMIT
+    query.clearance = actor.principal.clearance
+    async with database.read() as connection:
+        page = await store.list_page(connection, spec, query)
+    next_cursor = None if page.next_after_id is None else encode_cursor(page.next_after_id)
+    here = f"{_base(request)}/collections/{spec.name}"
+    extra = {
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "links": [{"rel": "collection", "href": here, "type": "application/json"}],
+    }
+    return GeoJSONResponse(
+        feature_collection(request, page.features_json, page.number_returned, next_cursor, extra)
+    )
+
+
+@router.get(
+    "/collections/{collection_id}/items/{feature_id}",
+    summary="One feature",
+    response_class=GeoJSONResponse,
+)
+async def item(
+    collection_id: str, feature_id: RecordId, request: Request, database: DatabaseDep,
+    actor: ViewerDep,
+) -> Response:  # fmt: skip
+    _check_format(request)
+    spec = _collection_spec(collection_id)
+    async with database.read() as connection:
+        feature = await store.get_feature(connection, spec, feature_id, actor.principal.clearance)
+    here = f"{_base(request)}/collections/{spec.name}"
+    links = [
+        {"rel": "self", "href": f"{here}/items/{feature_id}", "type": "application/geo+json"},
+        {"rel": "collection", "href": here, "type": "application/json"},
+    ]
+    return GeoJSONResponse(feature[:-1] + b',"links":' + orjson.dumps(links) + b"}")
+
+
+@router.get("/api", summary="OpenAPI 3.0 definition of this OGC API")
+async def api_definition(request: Request, actor: ViewerDep) -> Response:
+    _check_format(request)
+    return JSONResponse(openapi_document(_base(request)), media_type=OPENAPI_MEDIA)
+
+
+def _parameter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema, "style": "form", "explode": False}  # fmt: skip
+
+
+def _get(
+    operation_id: str, parameters: list[dict[str, Any]], responses: dict[str, Any]
+) -> dict[str, Any]:
+    return {"get": {"operationId": operation_id, "parameters": parameters, "responses": responses}}
+
+
+def openapi_document(base: str) -> dict[str, Any]:
+    """The OpenAPI 3.0 definition the oas30 conformance class asks for."""
+    json_ok = {"200": {"description": "OK", "content": {"application/json": {}}}}
+    geojson_ok = {"200": {"description": "OK", "content": {"application/geo+json": {}}}}
+    collection_id = {"name": "collectionId", "in": "path", "required": True,
+                     "schema": {"type": "string", "enum": list(LAYERS)}}  # fmt: skip
+    feature_id = {"name": "featureId", "in": "path", "required": True,
+                  "schema": {"type": "integer", "minimum": 1}}  # fmt: skip
+    item_parameters = [
+        collection_id,
+        _parameter("limit", "features per page", {"type": "integer", "minimum": 1,
+                   "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+        _parameter("bbox", "minLon,minLat,maxLon,maxLat (CRS84)",
+                   {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}),
+        _parameter("datetime", "RFC 3339 instant or interval, '..' for an open end",
+                   {"type": "string"}),
+    ]  # fmt: skip
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Bluewatch OGC API – Features", "version": "1.0.0"},
+        "servers": [{"url": base}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/": _get("getLandingPage", [], json_ok),
+            "/conformance": _get("getConformance", [], json_ok),
+            "/collections": _get("getCollections", [], json_ok),
+            "/collections/{collectionId}": _get("describeCollection", [collection_id], json_ok),
+            "/collections/{collectionId}/items": _get("getFeatures", item_parameters, geojson_ok),
+            "/collections/{collectionId}/items/{featureId}": _get(
+                "getFeature", [collection_id, feature_id], geojson_ok
+            ),
+        },
+    }

@@ -1,0 +1,123 @@
+"""OGC API - Features at /ogc, read by GDAL (ogrinfo OAPIF) and OWSLib over real HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from geojson_pydantic import Feature, FeatureCollection, Point
+from owslib.ogcapi.features import Features
+
+from tests.conftest import RoleKeys, bearer
+from tests.factories import GEOJSON, camp, collection, incident, route
+from tests.gdal import feature_counts
+
+LEVELS = ("unclassified", "confidential", "strictly_confidential")
+CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
+
+
+@pytest.fixture
+def scene(client: TestClient) -> None:
+    client.post("/api/v1/camps", json=camp(), headers=GEOJSON)
+    client.post("/api/v1/routes", json=route(classification="unclassified"), headers=GEOJSON)
+    batch = [
+        incident(29.0 + i * 0.01, -1.5, hours_ago=i, classification=LEVELS[i % 3],
+                 category="ied" if i % 2 else "protest")
+        for i in range(25)
+    ]  # fmt: skip
+    assert client.post("/api/v1/incidents", json=collection(*batch), headers=GEOJSON).is_success
+
+
+def test_gdal_reads_every_collection_through_oapif(
+    live_server: str, role_keys: RoleKeys, scene: None
+) -> None:
+    headers = f"Authorization: Bearer {role_keys.viewer}"
+    counts = feature_counts(f"OAPIF:{live_server}/ogc", "-oo", "PAGE_SIZE=7", headers=headers)
+    assert counts == {"incidents": 25, "routes": 1, "camps": 1}
+
+
+def test_gdal_sees_only_what_an_unclassified_viewer_may(
+    live_server: str, role_keys: RoleKeys, scene: None
+) -> None:
+    headers = f"Authorization: Bearer {role_keys.unclassified_viewer}"
+    counts = feature_counts(f"OAPIF:{live_server}/ogc", headers=headers)
+    assert counts == {"incidents": 9, "routes": 1, "camps": 0}
+
+
+def test_owslib_lists_collections_and_pages_through_items(
+    live_server: str, role_keys: RoleKeys, scene: None
+) -> None:
+    api = Features(f"{live_server}/ogc", headers=bearer(role_keys.viewer))
+    assert CORE in api.conformance()["conformsTo"]
+    assert sorted(c["id"] for c in api.collections()["collections"]) == [
+        "camps", "incidents", "routes",
+    ]  # fmt: skip
+    assert api.api()["openapi"].startswith("3.0")
+    seen: list[Any] = []
+    params: dict[str, Any] = {"limit": 10}
+    while True:
+        page = api.collection_items("incidents", **params)
+        FeatureCollection[Feature[Point, dict[str, Any]]].model_validate(page)
+        seen.extend(feature["id"] for feature in page["features"])
+        following = [link for link in page["links"] if link["rel"] == "next"]
+        if not following:
+            break
+        params = {k: v[0] for k, v in parse_qs(urlsplit(following[0]["href"]).query).items()}
+    assert len(seen) == len(set(seen)) == 25
+    one = api.collection_item("incidents", str(seen[0]))
+    assert one["id"] == seen[0]
+
+
+def test_items_filter_by_bbox_and_datetime(client: TestClient, scene: None) -> None:
+    base = "/ogc/collections/incidents/items"
+    boxed = client.get(base, params={"bbox": "28.995,-1.6,29.045,-1.4"}).json()
+    assert boxed["numberReturned"] == 5
+    assert any(link["rel"] == "collection" for link in boxed["links"])
+    assert "timeStamp" in boxed
+    recent = client.get(base, params={"datetime": "2000-01-01T00:00:00Z/.."}).json()
+    assert recent["numberReturned"] == 25
+    none = client.get(base, params={"datetime": "../2000-01-01T00:00:00Z"}).json()
+    assert none["numberReturned"] == 0
+
+
+def test_collection_documents_have_extents_and_links(client: TestClient, scene: None) -> None:
+    body = client.get("/ogc/collections/incidents").json()
+    [[west, _, east, _]] = body["extent"]["spatial"]["bbox"]
+    assert (west, east) == pytest.approx((29.0, 29.24))
+    assert body["extent"]["temporal"]["interval"][0][0] is not None
+    assert {link["rel"] for link in body["links"]} == {"self", "items"}
+    landing = client.get("/ogc").json()
+    assert {"service-desc", "conformance", "data"} <= {link["rel"] for link in landing["links"]}
+
+
+def test_ogc_needs_a_key(live_server: str, scene: None) -> None:
+    import httpx
+
+    response = httpx.get(f"{live_server}/ogc/collections/incidents/items")
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/ogc/collections/incidents/items?colour=red",
+        "/ogc/collections/incidents/items?limit=0",
+        "/ogc/collections/incidents/items?limit=abc",
+        "/ogc/collections/incidents/items?bbox=1,2,3",
+        "/ogc/collections/incidents/items?datetime=yesterday",
+        "/ogc/collections/incidents/items?bbox-crs=EPSG:3857",
+        "/ogc/collections/incidents/items?f=html",
+        "/ogc/collections/tanks/items",
+        "/ogc/collections/incidents/items/999999",
+        "/ogc/conformance?x=1",
+    ],
+)
+def test_unknown_or_invalid_parameters_are_refused(
+    client: TestClient, scene: None, url: str
+) -> None:
+    response = client.get(url)
+    expected = 404 if ("tanks" in url or "999999" in url) else 400
+    assert response.status_code == expected
+    assert response.headers["content-type"] == "application/problem+json"
