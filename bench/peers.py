@@ -1,0 +1,170 @@
+"""W4 and W6 beside tipg (PyPI), serving the same incident table from the same database.
+
+tipg runs in its own virtualenv (``bench/.tipg``, made on first use) and its own
+uvicorn process, like our API; the load generator is this process: 16 concurrent
+connections for a fixed time per workload. Both servers are asked for the same
+properties; the synthetic coordinates have 6 decimals, so both print the same
+digits (we round to 7, tipg to 9).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from tests.processes import free_port
+
+from bench.harness import Report, Row, World, median, percentile
+from bluewatch.seed.synthetic import HOTSPOTS
+
+TIPG_VERSION = "1.6.1"
+VENV = Path(__file__).parent / ".tipg"
+CONNECTIONS = 16
+PROPERTIES = [
+    "occurred_at", "reported_at", "category", "severity", "fatalities", "injured", "title",
+    "description", "source", "source_reliability", "source_credibility", "geo_precision",
+    "status", "classification", "external_source", "external_id", "created_at", "updated_at",
+    "created_by", "updated_by",
+]  # fmt: skip
+DATETIME = "2000-01-01T00:00:00Z/.."  # every incident: the filter runs, the bbox decides
+
+
+def _tipg_python() -> Path:
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+             f"tipg=={TIPG_VERSION}", "uvicorn"],
+            check=True,
+        )  # fmt: skip
+    return python
+
+
+@contextmanager
+def tipg(url: str) -> Iterator[str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TIPG_", "BLUEWATCH_"))}
+    env |= {
+        "DATABASE_URL": url,
+        "TIPG_DB_TABLES": '["public.incident"]',
+        "TIPG_MAX_FEATURES_PER_QUERY": "10000",
+        "TIPG_DB_MAX_CONN_SIZE": "8",  # as our pool
+    }
+    process = subprocess.Popen(
+        [str(_tipg_python()), "-m", "uvicorn", "tipg.main:app", "--port", str(port),
+         "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{base}/collections", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("tipg did not start")
+            time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def _load(
+    urls: list[str], headers: dict[str, str], seconds: float
+) -> tuple[float, list[float]]:
+    """(requests/s, latencies in ms) with CONNECTIONS clients cycling through ``urls``."""
+    latencies: list[float] = []
+    stop = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=CONNECTIONS)
+    async with httpx.AsyncClient(headers=headers, timeout=60, limits=limits) as http:
+
+        async def client(offset: int) -> None:
+            number = offset
+            while time.monotonic() < stop:
+                started = time.perf_counter()
+                response = await http.get(urls[number % len(urls)])
+                response.raise_for_status()
+                await response.aread()
+                latencies.append((time.perf_counter() - started) * 1000)
+                number += CONNECTIONS
+
+        started = time.monotonic()
+        await asyncio.gather(*(client(i) for i in range(CONNECTIONS)))
+        elapsed = time.monotonic() - started
+    return len(latencies) / elapsed, latencies
+
+
+def _boxes(count: int, half: float) -> list[tuple[float, float, float, float]]:
+    return [
+        (lon - half, lat - half, lon + half, lat + half) for lon, lat in HOTSPOTS.tolist()[:count]
+    ]
+
+
+def _tiles(z: int) -> list[tuple[int, int, int]]:
+    n = 2**z
+    found = []
+    for lon, lat in HOTSPOTS.tolist():
+        rad = math.radians(lat)
+        y = int((1 - math.log(math.tan(rad) + 1 / math.cos(rad)) / math.pi) / 2 * n)
+        found.append((z, int((lon + 180) / 360 * n), y))
+    return found
+
+
+def measure(world: World, base: str, report: Report, seconds: float, runs: int) -> None:
+    ours_headers = {"Authorization": f"Bearer {world.admin_token}"}
+    properties = ",".join(PROPERTIES)
+    with tipg(world.url) as peer:
+        for features in (1_000, 10_000):
+            boxes = [",".join(f"{v:.4f}" for v in box) for box in _boxes(10, 0.5)]
+            ours = [
+                f"{base}/api/v1/incidents?bbox={b}&datetime={DATETIME}&limit={features}"
+                for b in boxes
+            ]
+            theirs = [
+                f"{peer}/collections/public.incident/items?bbox={b}&datetime={DATETIME}"
+                f"&limit={features}&properties={properties}"
+                for b in boxes
+            ]
+            _compare(report, "W4 bbox", f"{features:,} features", ours, theirs, ours_headers,
+                     seconds, runs, "≥ 10× tipg at 1k; p95 ≤ 60 ms")  # fmt: skip
+        for z in (6, 8, 10, 12):
+            tiles = _tiles(z)
+            ours = [f"{base}/api/v1/tiles/incidents/{t[0]}/{t[1]}/{t[2]}.pbf" for t in tiles]
+            theirs = [
+                f"{peer}/collections/public.incident/tiles/WebMercatorQuad/{t[0]}/{t[1]}/{t[2]}"
+                f"?properties=category,severity,status,occurred_at,title,classification"
+                for t in tiles
+            ]
+            _compare(report, "W6 tiles", f"z{z}", ours, theirs, ours_headers, seconds, runs,
+                     "≥ 3× tipg at z10; z6 ≤ 100 ms")  # fmt: skip
+
+
+def _compare(
+    report: Report, workload: str, figure: str, ours: list[str], theirs: list[str],
+    headers: dict[str, str], seconds: float, runs: int, target: str,
+) -> None:  # fmt: skip
+    our_rates, peer_rates, our_p95, our_p50 = [], [], [], []
+    for _ in range(runs):
+        rate, latencies = asyncio.run(_load(ours, headers, seconds))
+        our_rates.append(rate)
+        our_p50.append(percentile(latencies, 0.5))
+        our_p95.append(percentile(latencies, 0.95))
+        peer_rates.append(asyncio.run(_load(theirs, {}, seconds))[0])
+    report.add(Row(workload, f"{figure}, requests/s ({CONNECTIONS} connections)",
+                   median(our_rates), "req/s", "tipg, same table and query",
+                   median(peer_rates), target))  # fmt: skip
+    report.add(Row(workload, f"{figure}, p50", median(our_p50), "ms"))
+    report.add(Row(workload, f"{figure}, p95", median(our_p95), "ms"))
