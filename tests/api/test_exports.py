@@ -123,3 +123,23 @@ def test_bad_export_requests(client: TestClient, url: str) -> None:
     response = client.get(url)
     assert 400 <= response.status_code < 500
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_copy_streamed_formats_bind_every_kind_of_filter(
+    client: TestClient, stored: list[int]
+) -> None:
+    params = {
+        "category": "ied,uxo",
+        "datetime": "2000-01-01T00:00:00Z/..",
+        "bbox": "28.9,-1.6,29.1,-1.3",
+        "severity_min": "1",
+    }
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/export/incidents.csv",
+                                                        params=params).text)))  # fmt: skip
+    expected = [i for i in range(30) if i % 2 and 29.0 + i * 0.01 <= 29.1]
+    assert sorted(row["event_id_cnty"] for row in rows) == sorted(f"DRC{i}" for i in expected)
+    assert rows[0]["occurred_at"].endswith("+00:00") and "T" in rows[0]["occurred_at"]
+    sequence = client.get("/api/v1/export/incidents.geojsonseq", params=params).content
+    assert sequence.count(b"\x1e") == len(expected)
+    assert all(json.loads(record)["properties"]["category"] == "ied"
+               for record in sequence.split(b"\x1e")[1:])  # fmt: skip
