@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from tests.processes import SERVED
+from tests.processes import SERVED, status_kb
 
 from bench.harness import Report, Row, World, median
 from bluewatch.classification import Classification
@@ -20,18 +20,11 @@ from bluewatch.io.sources import layer_source
 from bluewatch.layers import LAYERS
 
 
-def _status_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    return 0
-
-
 def _api(base: str, token: str, fmt: str) -> tuple[float, float]:
     """(MB/s, peak RSS growth in MB) of one export."""
     pid = SERVED[base]
     Path(f"/proc/{pid}/clear_refs").write_text("5")
-    before = _status_kb(pid, "VmRSS")
+    before = status_kb(pid, "VmRSS")
     received = 0
     started = time.perf_counter()
     url = f"{base}/api/v1/export/incidents.{fmt}"
@@ -41,7 +34,7 @@ def _api(base: str, token: str, fmt: str) -> tuple[float, float]:
         for chunk in response.iter_bytes(1 << 20):
             received += len(chunk)
     seconds = time.perf_counter() - started
-    return received / 2**20 / seconds, (_status_kb(pid, "VmHWM") - before) / 1024
+    return received / 2**20 / seconds, (status_kb(pid, "VmHWM") - before) / 1024
 
 
 def _copy(url: str, fmt: str) -> float:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from tests.processes import free_port
+from tests.processes import free_port, wait_until_ready
 
 from bench.harness import Report, Row, World, median, percentile
 from bluewatch.seed.synthetic import HOTSPOTS
@@ -66,16 +66,7 @@ def tipg(url: str) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/collections", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("tipg did not start")
-            time.sleep(0.3)
+        wait_until_ready(f"{base}/collections", process, 120)
         yield base
     finally:
         process.terminate()

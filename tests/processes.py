@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -21,6 +22,29 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
+    """Poll ``url`` until it answers 200; fail if the process dies or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise RuntimeError(f"{url} did not come up")
+        time.sleep(0.2)
+
+
+def status_kb(pid: int, field: str) -> int:
+    """A ``/proc/<pid>/status`` figure in kB: VmRSS now, VmHWM the peak since the last reset
+    (write "5" to ``/proc/<pid>/clear_refs`` to reset it)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/{pid}/status")
 
 
 @contextmanager
@@ -38,16 +62,7 @@ def api_process(database_url: str, settings_env: dict[str, str]) -> Iterator[str
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the API process did not start")
-            time.sleep(0.2)
+        wait_until_ready(f"{base}/readyz", process, 60)
         SERVED[base] = process.pid
         yield base
     finally:

@@ -9,17 +9,10 @@ import psycopg
 
 from bluewatch.seed import synthetic
 from tests.conftest import RoleKeys, bearer
-from tests.processes import SERVED, api_process
+from tests.processes import SERVED, api_process, status_kb
 
 INCIDENTS = 200_000
 LIMIT_MB = 100
-
-
-def _status_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    raise AssertionError(f"{field} not in /proc/{pid}/status")
 
 
 def test_geojson_export_of_200k_incidents_keeps_peak_rss_growth_under_100_mb(
@@ -33,7 +26,7 @@ def test_geojson_export_of_200k_incidents_keeps_peak_rss_growth_under_100_mb(
         warm = httpx.get(url, params={"severity_min": "5"}, headers=headers, timeout=120)
         assert warm.status_code == 200  # code paths loaded, pool open: the baseline is fair
         Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset the peak (VmHWM) to now
-        baseline = _status_kb(pid, "VmRSS")
+        baseline = status_kb(pid, "VmRSS")
         received = 0
         features = 0
         tail = b""
@@ -44,7 +37,7 @@ def test_geojson_export_of_200k_incidents_keeps_peak_rss_growth_under_100_mb(
                 received += len(chunk)
                 features += chunk.count(b'"Feature"')
                 tail = (tail + chunk)[-16:]
-        growth_mb = (_status_kb(pid, "VmHWM") - baseline) / 1024
+        growth_mb = (status_kb(pid, "VmHWM") - baseline) / 1024
     assert tail.endswith(b"]}")
     assert received > INCIDENTS * 300  # every feature really went over the wire
     assert features >= INCIDENTS * 0.99  # (a marker split across two chunks is not counted)
