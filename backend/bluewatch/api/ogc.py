@@ -203,7 +203,11 @@ async def item(
     return GeoJSONResponse(feature[:-1] + b',"links":' + orjson.dumps(links) + b"}")
 
 
-@router.get("/api", summary="OpenAPI 3.0 definition of this OGC API")
+@router.get(
+    "/api",
+    summary="OpenAPI 3.0 definition of this OGC API",
+    responses={200: {"content": {OPENAPI_MEDIA: {}}}},
+)
 async def api_definition(request: Request, actor: ViewerDep) -> Response:
     _check_format(request)
     return JSONResponse(openapi_document(_base(request)), media_type=OPENAPI_MEDIA)
