@@ -61,9 +61,7 @@ def tile_filter(spec: LayerSpec, params: Mapping[str, str], clearance: Classific
     """The list filters a tile accepts: ``datetime`` and the layer's own (category, ...)."""
     if {"bbox", "limit", "cursor"} & set(params):
         raise InvalidParameter("Tiles take datetime and the layer's filters, not bbox or paging.")
-    query = parse_list_query(spec, params)
-    query.clearance = clearance
-    return list_filter(spec, query)
+    return list_filter(spec, parse_list_query(spec, params, clearance))
 
 
 def _feature_tile_sql(spec: LayerSpec, where: str) -> str:

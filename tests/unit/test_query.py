@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bluewatch.classification import Classification
 from bluewatch.errors import InvalidParameter
 from bluewatch.layers import CAMPS, INCIDENTS
 from bluewatch.layers.query import (
@@ -15,6 +16,8 @@ from bluewatch.layers.query import (
     parse_datetime,
     parse_list_query,
 )
+
+TOP = Classification.STRICTLY_CONFIDENTIAL
 
 
 def test_interval_forms() -> None:
@@ -35,13 +38,13 @@ def test_cursor_round_trip_and_forgery() -> None:
 
 def test_unknown_names_are_not_echoed_when_unsafe() -> None:
     with pytest.raises(InvalidParameter) as refused:
-        parse_list_query(INCIDENTS, {"x' OR 1=1": "1"})
+        parse_list_query(INCIDENTS, {"x' OR 1=1": "1"}, TOP)
     assert "OR 1=1" not in refused.value.detail
 
 
 def test_filters_bind_values_and_never_inline_them() -> None:
     query = parse_list_query(
-        INCIDENTS, {"category": "ied,ambush", "severity_min": "3", "bbox": "1,2,3,4"}
+        INCIDENTS, {"category": "ied,ambush", "severity_min": "3", "bbox": "1,2,3,4"}, TOP
     )
     sql_filter = list_filter(INCIDENTS, query)
     assert "ied" not in sql_filter.where
@@ -51,5 +54,6 @@ def test_filters_bind_values_and_never_inline_them() -> None:
 
 def test_layer_specific_filters() -> None:
     with pytest.raises(InvalidParameter, match="Unknown"):
-        parse_list_query(CAMPS, {"severity_min": "3"})
-    assert parse_list_query(CAMPS, {"kind": "hq,poc_site"}).choices == {"kind": ("hq", "poc_site")}
+        parse_list_query(CAMPS, {"severity_min": "3"}, TOP)
+    camps = parse_list_query(CAMPS, {"kind": "hq,poc_site"}, TOP)
+    assert camps.choices == {"kind": ("hq", "poc_site")}

@@ -150,8 +150,7 @@ def layer_router(spec: LayerSpec) -> APIRouter:
         openapi_extra={"parameters": list_parameters(spec)},
     )
     async def list_features(request: Request, database: DatabaseDep, actor: ViewerDep) -> Response:
-        query = parse_list_query(spec, request.query_params)
-        query.clearance = actor.principal.clearance
+        query = parse_list_query(spec, request.query_params, actor.principal.clearance)
         async with database.read() as connection:
             page = await store.list_page(connection, spec, query)
         next_cursor = None if page.next_after_id is None else encode_cursor(page.next_after_id)

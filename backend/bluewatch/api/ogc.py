@@ -22,6 +22,7 @@ from bluewatch.api.responses import GeoJSONResponse, JSONResponse
 from bluewatch.errors import InvalidParameter, NotFound
 from bluewatch.layers import LAYERS, store
 from bluewatch.layers.query import (
+    DEFAULT_LIMIT,
     MAX_LIMIT,
     SqlFilter,
     encode_cursor,
@@ -40,7 +41,6 @@ CONFORMANCE = [
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
-DEFAULT_LIMIT = 100
 FORMATS = {"json", "geojson"}  # ``f=``: JSON only; no HTML class is declared
 RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
@@ -165,10 +165,7 @@ async def items(
     _check_format(request, frozenset(params))  # the layer's own filters are checked below
     if "bbox-crs" in params or "crs" in params:
         raise InvalidParameter("Only CRS84 is served (OGC API – Features Part 2 is not).")
-    query = parse_list_query(spec, params, max_limit=MAX_LIMIT)
-    if "limit" not in params:
-        query.limit = DEFAULT_LIMIT
-    query.clearance = actor.principal.clearance
+    query = parse_list_query(spec, params, actor.principal.clearance)
     async with database.read() as connection:
         page = await store.list_page(connection, spec, query)
     next_cursor = None if page.next_after_id is None else encode_cursor(page.next_after_id)

@@ -104,8 +104,7 @@ def _layer_fields(spec: LayerSpec) -> tuple[Field, ...]:
 def layer_source(spec: LayerSpec, params: Mapping[str, str], clearance: Classification) -> Source:
     """A layer with the list endpoint's filters (no cursor or limit: exports take all)."""
     _refuse_paging(params)
-    query = parse_list_query(spec, params)
-    query.clearance = clearance
+    query = parse_list_query(spec, params, clearance)
     fields = _layer_fields(spec)
     wkt = Field("wkt", "ST_AsText(t.geom, 7)")
     return Source(

@@ -37,21 +37,19 @@ class TimeInterval:
 
 @dataclass
 class ListQuery:
+    clearance: Classification  # records above it do not exist for the reader
     bbox: BBox | None = None
     interval: TimeInterval | None = None
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     severity_min: int | None = None
     limit: int = DEFAULT_LIMIT
     after_id: int | None = None
-    clearance: Classification = Classification.STRICTLY_CONFIDENTIAL
 
 
 def parse_list_query(
-    spec: LayerSpec,
-    params: Mapping[str, str],
-    *,
-    max_limit: int = MAX_LIMIT,
+    spec: LayerSpec, params: Mapping[str, str], clearance: Classification
 ) -> ListQuery:
+    """The list filters of ``params``, for a reader with ``clearance``."""
     allowed = COMMON_PARAMETERS | spec.list_filters
     unknown = sorted(name for name in params if name not in allowed)
     if unknown:
@@ -60,7 +58,7 @@ def parse_list_query(
             f"Unknown query parameter(s) for {spec.name}: {names}. "
             f"Accepted: {', '.join(sorted(allowed))}."
         )
-    query = ListQuery()
+    query = ListQuery(clearance=clearance)
     if "bbox" in params:
         query.bbox = parse_bbox(params["bbox"])
     if "datetime" in params:
@@ -68,7 +66,7 @@ def parse_list_query(
             raise InvalidParameter(f"{spec.name} have no time dimension to filter by datetime.")
         query.interval = parse_datetime(params["datetime"])
     if "limit" in params:
-        query.limit = _parse_int(params["limit"], "limit", 1, max_limit)
+        query.limit = _parse_int(params["limit"], "limit", 1, MAX_LIMIT)
     if "cursor" in params:
         query.after_id = decode_cursor(params["cursor"])
     for name, choices in spec.choice_filters.items():
