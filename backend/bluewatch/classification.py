@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 
 class Classification(enum.StrEnum):
@@ -13,6 +14,11 @@ class Classification(enum.StrEnum):
     @property
     def rank(self) -> int:
         return list(Classification).index(self)
+
+    @classmethod
+    def highest(cls, levels: Iterable[Classification]) -> Classification:
+        """The most sensitive of ``levels``; unclassified when there are none."""
+        return max(levels, key=lambda level: level.rank, default=cls.UNCLASSIFIED)
 
     @property
     def marking(self) -> str:

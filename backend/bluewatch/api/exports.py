@@ -65,11 +65,11 @@ def _cleanup(directory: Path) -> BackgroundTask:
 )
 async def export_bundle(request: Request, database: DatabaseDep, actor: AnalystDep) -> Response:
     params = dict(request.query_params)
-    bundle.sources(params, actor.principal)  # refuse bad filters before any work
+    chosen = bundle.sources(params, actor.principal)  # refuses bad filters before any work
     directory = Path(tempfile.mkdtemp(prefix="bluewatch-bundle-"))
     try:
         archive, summary, manifest = await bundle.build(
-            database, params, actor.principal, directory
+            database, chosen, params, actor.principal, directory
         )
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)

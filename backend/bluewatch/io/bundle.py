@@ -89,12 +89,13 @@ def _sha256(path: Path) -> str:
 
 async def build(
     database: Database,
+    chosen: list[Source],
     params: Mapping[str, str],
     principal: Principal,
     directory: Path,
 ) -> tuple[Path, Summary, dict[str, Any]]:
-    """Write the bundle into ``directory``; returns the zip, its summary and its manifest."""
-    chosen = sources(params, principal)
+    """Write the ``sources(params, principal)`` into ``directory`` as a bundle; returns
+    the zip, its summary and its manifest."""
     content = directory / "content"
     content.mkdir()
     summaries: dict[str, Summary] = {}
@@ -109,11 +110,7 @@ async def build(
             await files.write_file(connection, source, "kml", content, summary)
             await files.write_layer(connection, source, "gpkg", content / "bluewatch.gpkg", summary)
         time_range = await _time_range(connection, chosen[0])
-    highest = max(
-        (s.highest for s in summaries.values()),
-        key=lambda level: level.rank,
-        default=Classification.UNCLASSIFIED,
-    )
+    highest = Classification.highest(s.highest for s in summaries.values())
     total = Summary(count=sum(s.count for s in summaries.values()), highest=highest, bbox=None)
     manifest = await asyncio.to_thread(
         _manifest, params, principal, summaries, highest, time_range, content

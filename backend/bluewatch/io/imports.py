@@ -29,9 +29,8 @@ from bluewatch.geo import GeometryLimits, parse_features
 from bluewatch.io.readers import Reading, Row
 from bluewatch.layers import store
 from bluewatch.layers.records import validate_properties
-from bluewatch.layers.service import RULE_TARGETS
+from bluewatch.layers.service import evaluate_changes
 from bluewatch.layers.spec import READ_ONLY_PROPERTIES, LayerSpec
-from bluewatch.rules import engine
 from bluewatch.security import audit
 from bluewatch.security.principal import Actor
 
@@ -205,15 +204,9 @@ async def _store(
     report.updated += outcome.count("updated")
     report.unchanged += outcome.count("unchanged")
     changed = [i for i, r in zip(outcome.ids, outcome.results, strict=True) if r != "unchanged"]
-    if spec.name == "incidents":
-        changes = await engine.evaluate_incidents(connection, changed)
-    else:
-        changes = await engine.evaluate_targets(connection, RULE_TARGETS[spec.name], changed)
+    changes = await evaluate_changes(connection, spec, changed)
     report.alerts += len({change.alert_id for change in changes})
-    return max(
-        (Classification(record["classification"]) for record in records),
-        key=lambda level: level.rank,
-    )
+    return Classification.highest(Classification(r["classification"]) for r in records)
 
 
 async def run(
@@ -233,37 +226,29 @@ async def run(
     report.ignored_columns |= reading.ignored_columns
     validator = _Validator(spec, options, actor, limits, report)
     highest = Classification.UNCLASSIFIED
-    async with database.engine.connect() as connection:
-        transaction = await connection.begin()
-        try:
-            for chunk in _chunks(reading.rows):
-                candidates = []
-                for row in chunk:
-                    try:
-                        candidates.append(_Candidate(row.number, validator.record(row)))
-                    except RowRejected as rejected:
-                        report.reject(row.number, str(rejected))
-                report.rows += len(chunk)
-                level = await _store(connection, spec, candidates, actor, report)
-                if level is not None and level.rank > highest.rank:
-                    highest = level
-                if progress is not None:
-                    progress(len(chunk))
-            keep = not options.dry_run and not (options.atomic and report.rejected)
-            if keep:
-                await audit.record(
-                    connection, actor, f"{spec.name}.import", object_type=spec.table,
-                    classification=highest,
-                    details={k: v for k, v in report.as_dict().items() if k != "rejections"},
-                )  # fmt: skip
-                await transaction.commit()
-                report.stored = True
-            else:
-                await transaction.rollback()
-        except BaseException:
-            if transaction.is_active:
-                await transaction.rollback()
-            raise
+    # Leaving the block commits, unless rolled back below; an exception rolls back.
+    async with database.engine.connect() as connection, connection.begin() as transaction:
+        for chunk in _chunks(reading.rows):
+            candidates = []
+            for row in chunk:
+                try:
+                    candidates.append(_Candidate(row.number, validator.record(row)))
+                except RowRejected as rejected:
+                    report.reject(row.number, str(rejected))
+            report.rows += len(chunk)
+            level = await _store(connection, spec, candidates, actor, report)
+            highest = Classification.highest([highest, level or highest])
+            if progress is not None:
+                progress(len(chunk))
+        if options.dry_run or (options.atomic and report.rejected):
+            await transaction.rollback()
+        else:
+            await audit.record(
+                connection, actor, f"{spec.name}.import", object_type=spec.table,
+                classification=highest,
+                details={k: v for k, v in report.as_dict().items() if k != "rejections"},
+            )  # fmt: skip
+            report.stored = True
     if options.atomic and report.rejected and not options.dry_run:
         raise ImportRefused(report)
     return report

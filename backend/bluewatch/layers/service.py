@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
 from bluewatch.errors import FieldError, InvalidInput
+from bluewatch.events.log import AlertChange
 from bluewatch.geo import GeometryLimits, parse_features, parse_geometry
 from bluewatch.layers import store
 from bluewatch.layers.records import records_from_features, validate_properties
@@ -42,14 +43,21 @@ class PatchResult:
     alerts: list[bytes]
 
 
+async def evaluate_changes(
+    connection: AsyncConnection, spec: LayerSpec, ids: list[int]
+) -> list[AlertChange]:
+    """Run the rules over a layer's changed records: incidents against every rule,
+    camps and routes as the targets of the rules that watch them."""
+    if spec.name == "incidents":
+        return await engine.evaluate_incidents(connection, ids)
+    return await engine.evaluate_targets(connection, RULE_TARGETS[spec.name], ids)
+
+
 async def _evaluate(
     connection: AsyncConnection, spec: LayerSpec, ids: list[int], actor: Actor
 ) -> list[bytes]:
     """Run the rules over changed records; the alerts the actor may see, as Features."""
-    if spec.name == "incidents":
-        changes = await engine.evaluate_incidents(connection, ids)
-    else:
-        changes = await engine.evaluate_targets(connection, RULE_TARGETS[spec.name], ids)
+    changes = await evaluate_changes(connection, spec, ids)
     alert_ids = list(dict.fromkeys(change.alert_id for change in changes))
     return await alerts.features(connection, alert_ids, actor.principal.clearance)
 
@@ -66,7 +74,7 @@ def _check_classification(
     ]
     if errors:
         raise InvalidInput("You cannot write records above your clearance.", errors)
-    return max(levels, key=lambda level: level.rank)
+    return Classification.highest(levels)
 
 
 async def create(
