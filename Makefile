@@ -1,19 +1,25 @@
 # Bluewatch: `make run` serves the sample scenario, `make test` runs every test,
 # `make check` runs every check (lint, format, types, tests).
-.PHONY: run test lint check bootstrap
+.PHONY: run test lint check bootstrap frontend
 
 bootstrap:
 	./scripts/bootstrap
 
-run: bootstrap
+frontend: bootstrap
+	./scripts/build-frontend
+
+run: frontend
 	.venv/bin/bluewatch serve
 
-test: bootstrap
+test: frontend
+	./scripts/bootstrap --browser
+	npm --prefix frontend test --silent
 	.venv/bin/pytest
 
-lint: bootstrap
+lint: frontend
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	npm --prefix frontend run --silent typecheck
 
 check: lint test

@@ -16,8 +16,10 @@ from bluewatch.api import (
     admin,
     alerts,
     exports,
+    frontend,
     health,
     imports,
+    mapview,
     ogc,
     problems,
     rules,
@@ -99,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "Last-Event-ID"],
         )
-    app.add_middleware(RequestHeaders)
+    app.add_middleware(RequestHeaders, extra_csp_sources=settings.basemap_origin)
 
     api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     for spec in LAYERS.values():
@@ -111,10 +113,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(imports.router)
     api.include_router(tiles.router)
     api.include_router(session.router)
+    api.include_router(mapview.router)
     api.include_router(admin.router)
     app.include_router(api)
     app.include_router(ogc.router, responses=PROBLEM_RESPONSES)
     app.include_router(health.router)
+    app.include_router(frontend.router)
     _add_docs(app, settings)
     require_policies(app)
     return app

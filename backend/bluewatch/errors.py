@@ -86,6 +86,10 @@ class Forbidden(BluewatchError):
     pass
 
 
+class ServiceUnavailable(BluewatchError):
+    pass
+
+
 class TooManyRequests(BluewatchError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -93,6 +93,22 @@ class Settings(BaseSettings):
 
     cap_sender: str = Field(default="bluewatch@mission.un.example", pattern=r"^[^\s,<&]+$")
 
+    # The analyst's map. Offline by default: Natural Earth is bundled with the page.
+    basemap_url: str | None = Field(
+        default=None,
+        pattern=r"^https://[^\s\"'<>]+$",
+        description="optional online tile URL template, https://…/{z}/{x}/{y}.png (or .pbf)",
+    )
+    basemap_kind: Literal["raster", "vector"] = "raster"
+    basemap_mode: Literal["overlay", "replace"] = Field(
+        default="overlay", description="draw the online tiles over Natural Earth, or instead"
+    )
+    basemap_attribution: str = Field(default="", max_length=300)
+    places_file: Path | None = Field(
+        default=None, description="GeoJSON points with 'name' (and 'rank') labelled on the map"
+    )
+    frontend_dir: Path | None = Field(default=None, description="built page; frontend/dist")
+
     @field_validator("cors_origins")
     @classmethod
     def _no_wildcard(cls, origins: list[str]) -> list[str]:
@@ -118,3 +134,19 @@ class Settings(BaseSettings):
     @property
     def sample_data_dir(self) -> Path:
         return self.home / "sample_data"
+
+    @property
+    def resolved_places_file(self) -> Path:
+        return self.places_file or self.sample_data_dir / "towns.geojson"
+
+    @property
+    def resolved_frontend_dir(self) -> Path:
+        return self.frontend_dir or self.home / "frontend" / "dist"
+
+    @property
+    def basemap_origin(self) -> str:
+        """The scheme and host of the online basemap, for the Content-Security-Policy."""
+        if self.basemap_url is None:
+            return ""
+        scheme, _, rest = self.basemap_url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -1,8 +1,9 @@
 """Mapbox Vector Tiles built in PostGIS (ST_AsMVT), clearance and filters applied in SQL.
 
 Incidents at zoom 7 and below are aggregated on a grid of 64 by 64 cells per tile
-(count, highest severity, latest time per cell), so a low-zoom tile stays small
-however many incidents lie under it; from zoom 8 each incident is its own point.
+(count, highest severity and classification, latest time per cell), so a low-zoom
+tile stays small however many incidents lie under it; from zoom 8 each incident is
+its own point.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ TILE_FIELDS: dict[str, dict[str, str]] = {
     "camps": {"name": "String", "kind": "String", "unit": "String", "classification": "String"},
 }  # fmt: skip
 AGGREGATE_FIELDS = {
-    "count": "Number", "severity": "Number", "latest": "String", "aggregated": "Boolean",
+    "count": "Number", "severity": "Number", "latest": "String", "classification": "String",
+    "aggregated": "Boolean",
 }  # fmt: skip
 
 
@@ -96,14 +98,15 @@ def _aggregate_tile_sql(spec: LayerSpec, where: str) -> str:
                    ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) AS area
         ), cells AS (
             SELECT count(*) AS count, max(t.severity) AS severity,
-                   max(t.occurred_at) AS latest,
+                   max(t.occurred_at) AS latest, max(t.classification) AS classification,
                    ST_SetSRID(ST_MakePoint(avg(ST_X(t.geom)), avg(ST_Y(t.geom))), 4326) AS centre
             FROM {spec.table} t, bounds
             WHERE t.geom && bounds.area AND {where}
             GROUP BY ST_SnapToGrid(t.geom, 360.0 / (2 ^ :z) / {GRID_CELLS})
         ), features AS (
             SELECT row_number() OVER () AS id, cells.count, cells.severity,
-                   cells.latest::text AS latest, true AS aggregated,
+                   cells.latest::text AS latest, cells.classification::text AS classification,
+                   true AS aggregated,
                    ST_AsMVTGeom(ST_Transform(cells.centre, 3857), bounds.tile,
                                 {EXTENT}, {BUFFER}, true) AS geom
             FROM cells, bounds

@@ -112,6 +112,24 @@ def test_a_stream_receives_an_alert_posted_by_another_client(
     assert message.data["data"]["properties"]["level"] == "critical"
 
 
+def test_a_fresh_stream_announces_where_it_starts_so_a_break_before_any_alert_loses_nothing(
+    client: TestClient, goma_camp: int, listen: Listen
+) -> None:
+    first = listen()
+    deadline = time.monotonic() + 10
+    while first.opened_at is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    position = first.opened_at
+    assert position is not None
+    first.close()  # the break comes before any alert event reached this client
+    missed = threaten(client)
+    resumed = listen(last_event_id=position)
+    message = resumed.next()
+    assert message.type == "alert.created"
+    assert message.data["data"]["id"] == missed
+    assert resumed.opened_at is None  # a resumed stream carries on; it does not start anew
+
+
 def test_reconnecting_replays_what_was_missed_exactly_once_even_a_late_commit(
     client: TestClient,
     database_url: str,

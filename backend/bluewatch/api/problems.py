@@ -26,6 +26,7 @@ from bluewatch.errors import (
     MalformedBody,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
@@ -45,6 +46,7 @@ PROBLEMS: dict[type[BluewatchError], tuple[int, str, str]] = {
     InvalidGeometry: (422, "invalid-geometry", "Invalid geometry"),
     InvalidInput: (422, "invalid-input", "Invalid input"),
     TooManyRequests: (429, "too-many-requests", "Too many requests"),
+    ServiceUnavailable: (503, "unavailable", "Service unavailable"),
 }
 
 # SQLSTATE classes the database raises for bad data that slipped past validation.

@@ -73,6 +73,20 @@ async def create_session(
     return response
 
 
+@router.get(
+    "/current",
+    summary="The browser's session, or null: lets the page ask without an error",
+    dependencies=[PUBLIC.depends()],
+)
+async def current_session(request: Request, database: DatabaseDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    principal = None
+    if token:
+        async with database.read() as connection:
+            principal = await sessions.principal_for(connection, token)
+    return JSONResponse({"session": describe(principal) if principal else None})
+
+
 @router.get("", summary="Who is signed in")
 async def read_session(actor: ViewerDep) -> Response:
     return JSONResponse(describe(actor.principal))

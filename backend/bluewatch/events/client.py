@@ -27,6 +27,7 @@ class SSEListener:
         if last_event_id is not None:
             wanted["Last-Event-ID"] = str(last_event_id)
         self.messages: queue.Queue[Message] = queue.Queue()
+        self.opened_at: int | None = None  # the position a fresh stream announced
         self.comments: queue.Queue[str] = queue.Queue()
         self._client = httpx.Client(timeout=httpx.Timeout(10.0, read=None))
         self._response = self._client.send(
@@ -42,7 +43,9 @@ class SSEListener:
         try:
             for line in self._response.iter_lines():
                 if not line:
-                    if "data" in fields and "id" in fields:
+                    if fields.get("event") == "stream.open":
+                        self.opened_at = int(fields["id"])
+                    elif "data" in fields and "id" in fields:
                         data = json.loads(fields["data"])
                         message = Message(int(fields["id"]), fields["event"], data, time.time())
                         self.messages.put(message)

@@ -33,7 +33,14 @@ async def stream(
     try:
         yield f"retry: {RETRY_MS}\n\n".encode()
         cursor = subscription.start_id
-        if last_event_id is not None:
+        if last_event_id is None:
+            # A fresh client learns where the stream starts, so that a break before its
+            # first alert event still resumes without a gap.
+            yield (
+                f"id: {subscription.start_id}\nevent: stream.open\n"
+                f'data: {{"position": {subscription.start_id}}}\n\n'
+            ).encode()
+        else:
             async with database.read() as connection:
                 oldest = await log.oldest_retained(connection)
                 if oldest is not None and last_event_id < oldest - 1:

@@ -33,7 +33,7 @@ ALERT_FEATURE = """json_build_object(
         'resolve_note', a.resolve_note))"""
 
 STATUSES = ("open", "acknowledged", "resolved")
-FILTERS = frozenset({"status", "level", "rule", "target", "since", "limit", "cursor"})
+FILTERS = frozenset({"status", "level", "rule", "target", "incident", "since", "limit", "cursor"})
 
 
 @dataclass
@@ -62,6 +62,11 @@ def parse_alert_query(params: Mapping[str, str], clearance: Classification) -> A
             "a.target_type = :target_type AND a.target_id = :target_id",
             target_type=kind,
             target_id=_positive(number, "target"),
+        )
+    if "incident" in params:
+        sql_filter.add(
+            "(a.incident_id = :incident_id OR :incident_id = ANY(a.incident_ids))",
+            incident_id=_positive(params["incident"], "incident"),
         )
     if "since" in params:
         since = parse_datetime(params["since"]).start

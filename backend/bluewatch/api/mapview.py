@@ -1,0 +1,67 @@
+"""What the analyst's map needs beside the layers: its basemap, place names and alert zones."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from bluewatch.api.deps import DatabaseDep, SettingsDep
+from bluewatch.api.policy import ViewerDep
+from bluewatch.api.responses import GeoJSONResponse, JSONResponse
+from bluewatch.rules import zones
+
+router = APIRouter(prefix="/map", tags=["Map"])
+
+
+@lru_cache(maxsize=4)
+def places(path: Path) -> dict[str, Any]:
+    """Named points from the operator's places file; anything else in it is left out."""
+    try:
+        collection = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {"type": "FeatureCollection", "features": []}
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": feature["geometry"]["coordinates"][:2]},
+            "properties": {
+                "name": str(feature["properties"]["name"])[:100],
+                "rank": int(feature["properties"].get("rank", 1)),
+            },
+        }
+        for feature in collection.get("features", [])
+        if isinstance(feature, dict)
+        and (feature.get("geometry") or {}).get("type") == "Point"
+        and isinstance(feature.get("properties"), dict)
+        and "name" in feature["properties"]
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("", summary="The map's configuration: online basemap (if any) and place labels")
+async def map_configuration(settings: SettingsDep, actor: ViewerDep) -> Response:
+    basemap = None
+    if settings.basemap_url is not None:
+        basemap = {
+            "url": settings.basemap_url,
+            "kind": settings.basemap_kind,
+            "mode": settings.basemap_mode,
+            "attribution": settings.basemap_attribution,
+        }
+    return JSONResponse({"basemap": basemap, "places": places(settings.resolved_places_file)})
+
+
+@router.get(
+    "/zones",
+    summary="Alert zones of the enabled proximity rules: rings around camps, route corridors",
+    response_class=GeoJSONResponse,
+)
+async def alert_zones(database: DatabaseDep, actor: ViewerDep) -> Response:
+    async with database.read() as connection:
+        body = await zones.feature_collection(connection, actor.principal.clearance)
+    return GeoJSONResponse(body)

@@ -1,0 +1,96 @@
+// The alerts the panel knows: loaded once, then kept current by the stream's events.
+
+import type { Feature, Point } from "geojson";
+import type { Classification } from "./classification";
+import type { Envelope } from "./stream";
+
+export type AlertLevel = "watch" | "warning" | "critical";
+export type AlertStatus = "open" | "acknowledged" | "resolved";
+
+export interface AlertProperties {
+  level: AlertLevel;
+  status: AlertStatus;
+  headline: string;
+  rule_id: number;
+  rule_kind: "proximity" | "cluster";
+  incident_id: number | null;
+  incident_ids: number[] | null;
+  member_count: number | null;
+  target: { type: "camp" | "route"; id: number; name: string } | null;
+  distance_m: number | null;
+  classification: Classification;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  acknowledge_note: string | null;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  resolve_note: string | null;
+}
+
+export type Alert = Feature<Point, AlertProperties> & { id: number };
+
+export const LEVEL_RANK: Record<AlertLevel, number> = { watch: 0, warning: 1, critical: 2 };
+
+export interface Change {
+  alert: Alert;
+  isNew: boolean;
+  /** Newly critical: created critical, or escalated to critical. */
+  raisedCritical: boolean;
+}
+
+export class AlertBook {
+  private readonly alerts = new Map<number, Alert>();
+
+  load(features: Alert[]): void {
+    for (const feature of features) this.keep(feature);
+  }
+
+  get(id: number): Alert | undefined {
+    return this.alerts.get(id);
+  }
+
+  /** Apply one stream event; stale versions (a replay of an older change) are ignored. */
+  apply(envelope: Envelope<Alert>): Change | null {
+    const incoming = envelope.data;
+    const known = this.alerts.get(incoming.id);
+    if (known && known.properties.version > incoming.properties.version) return null;
+    this.keep(incoming);
+    const wasCritical = known?.properties.level === "critical";
+    return {
+      alert: incoming,
+      isNew: known === undefined,
+      raisedCritical:
+        incoming.properties.level === "critical" &&
+        incoming.properties.status === "open" &&
+        !wasCritical,
+    };
+  }
+
+  /** Keep an alert as the server returned it (after acknowledge or resolve). */
+  keep(alert: Alert): void {
+    const known = this.alerts.get(alert.id);
+    if (known && known.properties.version > alert.properties.version) return;
+    this.alerts.set(alert.id, alert);
+  }
+
+  /** Newest first, filtered by level and status (empty lists: all). */
+  list(levels: readonly string[] = [], statuses: readonly string[] = []): Alert[] {
+    return [...this.alerts.values()]
+      .filter((a) => !levels.length || levels.includes(a.properties.level))
+      .filter((a) => !statuses.length || statuses.includes(a.properties.status))
+      .sort((a, b) => b.id - a.id);
+  }
+
+  forIncident(incidentId: number): Alert[] {
+    return this.list().filter(
+      (a) => a.properties.incident_id === incidentId || (a.properties.incident_ids ?? []).includes(incidentId),
+    );
+  }
+
+  get size(): number {
+    return this.alerts.size;
+  }
+}

@@ -1,0 +1,30 @@
+// Map symbols drawn on a canvas at start-up, so the page needs no sprite or font server.
+
+import type { Map as MapLibreMap } from "maplibre-gl";
+import { CATEGORY_LETTERS } from "./palette";
+
+const SIZE = 32;
+
+function letterImage(letter: string, ratio: number): ImageData {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = SIZE * ratio;
+  const context = canvas.getContext("2d") as CanvasRenderingContext2D;
+  context.scale(ratio, ratio);
+  context.font = "bold 15px system-ui, sans-serif";
+  context.textAlign = "center";
+  context.textBaseline = "middle";
+  context.lineWidth = 3;
+  context.strokeStyle = "rgba(255,255,255,0.9)";
+  context.strokeText(letter, SIZE / 2, SIZE / 2 + 1);
+  context.fillStyle = "#111";
+  context.fillText(letter, SIZE / 2, SIZE / 2 + 1);
+  return context.getImageData(0, 0, SIZE * ratio, SIZE * ratio);
+}
+
+export function addCategoryIcons(map: MapLibreMap): void {
+  const ratio = Math.max(1, Math.round(window.devicePixelRatio || 1));
+  for (const [category, letter] of Object.entries(CATEGORY_LETTERS)) {
+    const name = `category-${category}`;
+    if (!map.hasImage(name)) map.addImage(name, letterImage(letter, ratio), { pixelRatio: ratio });
+  }
+}

@@ -1,0 +1,184 @@
+// The mission layers: alert zones, camps, routes, incidents and alerts, each toggled
+// as a group. Incidents come as clustered GeoJSON, or as vector tiles when the set in
+// view is too large to send whole.
+
+import type { Feature, FeatureCollection, Geometry } from "geojson";
+import type { GeoJSONSource, LayerSpecification, Map as MapLibreMap } from "maplibre-gl";
+import { highest, rank } from "../classification";
+import type { LayerName } from "../view";
+import { ROUTE_STYLES, levelColour, routeColour, severityColour } from "./palette";
+
+export const EMPTY: FeatureCollection = { type: "FeatureCollection", features: [] };
+
+/** The map layers of each toggle, bottom to top. */
+export const LAYER_GROUPS: Record<LayerName, string[]> = {
+  places: ["places", "places-dot"],
+  zones: ["zone-corridors", "zone-rings"],
+  camps: ["camps-fill", "camps-outline", "camps-label"],
+  routes: ["routes-casing", "routes-active", "routes-planned", "routes-suspended", "routes-closed", "routes-label"],
+  incidents: [
+    "incident-clusters", "incident-cluster-count", "incidents", "incident-letters",
+    "incident-tiles-cells", "incident-tiles-points", "incident-tiles-letters",
+  ],
+  alerts: ["alerts"],
+};
+
+/** The layers whose features count for the classification banner and hover. */
+export const DATA_LAYERS = [
+  "zone-rings", "camps-fill", "routes-active", "routes-planned", "routes-suspended", "routes-closed",
+  "incident-clusters", "incidents",
+  "incident-tiles-cells", "incident-tiles-points", "alerts",
+];
+
+/** Adds `cls_rank`, so clusters can carry the highest classification of their members. */
+export function withRank(collection: FeatureCollection): FeatureCollection {
+  return {
+    ...collection,
+    features: collection.features.map((f: Feature<Geometry | null>) => ({
+      ...f,
+      properties: { ...f.properties, cls_rank: rank(highest([f.properties?.classification])) },
+    })) as Feature[],
+  };
+}
+
+export function addMissionLayers(map: MapLibreMap): void {
+  map.addSource("zones", { type: "geojson", data: EMPTY });
+  map.addSource("camps", { type: "geojson", data: EMPTY });
+  map.addSource("routes", { type: "geojson", data: EMPTY });
+  map.addSource("incidents", {
+    type: "geojson", data: EMPTY, cluster: true, clusterRadius: 40, clusterMaxZoom: 11,
+    clusterProperties: {
+      cls_rank: ["max", ["get", "cls_rank"]],
+      severity: ["max", ["get", "severity"]],
+    },
+  });
+  map.addSource("alerts", { type: "geojson", data: EMPTY });
+  map.addSource("draft", { type: "geojson", data: EMPTY });
+
+  const layers: LayerSpecification[] = [
+    {
+      id: "zone-corridors", type: "fill", source: "zones",
+      filter: ["==", ["get", "target_type"], "route"],
+      paint: { "fill-color": levelColour(), "fill-opacity": 0.08 },
+    },
+    {
+      id: "zone-rings", type: "line", source: "zones",
+      filter: ["==", ["get", "target_type"], "camp"],
+      paint: { "line-color": levelColour(), "line-width": 1.5, "line-dasharray": [2, 2] },
+    },
+    {
+      id: "camps-fill", type: "fill", source: "camps",
+      paint: { "fill-color": "#4b6cb7", "fill-opacity": 0.35 },
+    },
+    { id: "camps-outline", type: "line", source: "camps", paint: { "line-color": "#1d3b78", "line-width": 2 } },
+    {
+      id: "camps-label", type: "symbol", source: "camps", minzoom: 8,
+      layout: { "text-field": ["get", "name"], "text-font": ["sans-serif"], "text-size": 12, "text-offset": [0, 1.2] },
+      paint: { "text-color": "#1d3b78", "text-halo-color": "#fff", "text-halo-width": 1.5 },
+    },
+    {
+      id: "routes-casing", type: "line", source: "routes",
+      layout: { "line-cap": "round", "line-join": "round" },
+      paint: { "line-color": "#ffffff", "line-width": 6, "line-opacity": 0.8 },
+    },
+    ...Object.entries(ROUTE_STYLES).map(
+      ([status, style]): LayerSpecification => ({
+        id: `routes-${status}`,
+        type: "line", source: "routes",
+        filter: ["==", ["get", "status"], status],
+        layout: { "line-join": "round" },
+        paint: {
+          "line-color": routeColour(), "line-width": 3.5,
+          ...(style.dash ? { "line-dasharray": [...style.dash] } : {}),
+        },
+      }),
+    ),
+    {
+      id: "routes-label", type: "symbol", source: "routes", minzoom: 9,
+      layout: { "symbol-placement": "line", "text-field": ["get", "name"], "text-font": ["sans-serif"], "text-size": 11 },
+      paint: { "text-color": "#123", "text-halo-color": "#fff", "text-halo-width": 1.5 },
+    },
+    {
+      id: "incident-clusters", type: "circle", source: "incidents", filter: ["has", "point_count"],
+      paint: {
+        "circle-color": severityColour(), "circle-stroke-color": "#333", "circle-stroke-width": 1.2,
+        "circle-radius": ["step", ["get", "point_count"], 12, 10, 16, 50, 22, 200, 28],
+      },
+    },
+    {
+      id: "incident-cluster-count", type: "symbol", source: "incidents", filter: ["has", "point_count"],
+      layout: { "text-field": ["to-string", ["get", "point_count"]], "text-font": ["sans-serif"], "text-size": 12, "text-allow-overlap": true },
+      paint: { "text-color": "#111" },
+    },
+    {
+      id: "incidents", type: "circle", source: "incidents", filter: ["!", ["has", "point_count"]],
+      paint: {
+        "circle-color": severityColour(), "circle-radius": 9,
+        "circle-stroke-color": "#333", "circle-stroke-width": 1.2,
+        "circle-opacity": ["case", ["==", ["get", "status"], "dismissed"], 0.4, 1],
+      },
+    },
+    {
+      id: "incident-letters", type: "symbol", source: "incidents", filter: ["!", ["has", "point_count"]],
+      layout: { "icon-image": ["concat", "category-", ["get", "category"]], "icon-size": 0.6, "icon-allow-overlap": true },
+    },
+    {
+      id: "alerts", type: "circle", source: "alerts",
+      filter: ["!=", ["get", "status"], "resolved"],
+      paint: {
+        "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": levelColour(),
+        "circle-stroke-width": ["match", ["get", "level"], "critical", 4, "warning", 3, 2],
+        "circle-radius": ["match", ["get", "level"], "critical", 15, "warning", 13, 12],
+        "circle-stroke-opacity": ["case", ["==", ["get", "status"], "acknowledged"], 0.5, 1],
+      },
+    },
+    {
+      id: "draft-line", type: "line", source: "draft",
+      paint: { "line-color": "#000", "line-width": 2, "line-dasharray": [2, 1] },
+    },
+    {
+      id: "draft-vertices", type: "circle", source: "draft", filter: ["==", ["geometry-type"], "Point"],
+      paint: { "circle-radius": 6, "circle-color": "#fff", "circle-stroke-color": "#000", "circle-stroke-width": 2 },
+    },
+  ];
+  for (const layer of layers) map.addLayer(layer);
+}
+
+/** Incidents from vector tiles (grid cells at low zoom, points above), for large sets. */
+export function useIncidentTiles(map: MapLibreMap, tileJsonUrl: string | null): void {
+  for (const id of ["incident-tiles-cells", "incident-tiles-points", "incident-tiles-letters"]) {
+    if (map.getLayer(id)) map.removeLayer(id);
+  }
+  if (map.getSource("incident-tiles")) map.removeSource("incident-tiles");
+  if (tileJsonUrl === null) return;
+  map.addSource("incident-tiles", { type: "vector", url: tileJsonUrl });
+  const before = map.getLayer("alerts") ? "alerts" : undefined;
+  map.addLayer({
+    id: "incident-tiles-cells", type: "circle", source: "incident-tiles", "source-layer": "incidents",
+    filter: ["==", ["get", "aggregated"], true],
+    paint: {
+      "circle-color": severityColour(), "circle-stroke-color": "#333", "circle-stroke-width": 1,
+      "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "count"]], 1, 5, 30, 24],
+    },
+  }, before);
+  map.addLayer({
+    id: "incident-tiles-points", type: "circle", source: "incident-tiles", "source-layer": "incidents",
+    filter: ["!", ["has", "aggregated"]],
+    paint: { "circle-color": severityColour(), "circle-radius": 8, "circle-stroke-color": "#333", "circle-stroke-width": 1 },
+  }, before);
+  map.addLayer({
+    id: "incident-tiles-letters", type: "symbol", source: "incident-tiles", "source-layer": "incidents",
+    filter: ["!", ["has", "aggregated"]],
+    layout: { "icon-image": ["concat", "category-", ["get", "category"]], "icon-size": 0.55, "icon-allow-overlap": true },
+  }, before);
+}
+
+export function setData(map: MapLibreMap, source: string, data: FeatureCollection): void {
+  (map.getSource(source) as GeoJSONSource | undefined)?.setData(data);
+}
+
+export function setGroupVisible(map: MapLibreMap, group: LayerName, visible: boolean): void {
+  for (const id of LAYER_GROUPS[group]) {
+    if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
+  }
+}

@@ -1,0 +1,55 @@
+// Colours and symbols. Severity uses ColorBrewer YlOrRd (colour-blind safe, ordered);
+// alert levels and route statuses use Okabe–Ito colours, and never colour alone:
+// letters mark categories, dashes mark route statuses, size and pulse mark alert levels.
+
+import type { ExpressionSpecification } from "maplibre-gl";
+
+export const SEVERITY_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"] as const;
+
+export const LEVEL_COLOURS = { critical: "#D55E00", warning: "#E69F00", watch: "#56B4E9" } as const;
+
+export const ROUTE_STYLES = {
+  active: { colour: "#0072B2", dash: null, label: "Active" },
+  planned: { colour: "#009E73", dash: [3, 2], label: "Planned" },
+  suspended: { colour: "#CC79A7", dash: [1, 2], label: "Suspended" },
+  closed: { colour: "#7f7f7f", dash: [0.5, 3], label: "Closed" },
+} as const;
+
+export const CATEGORY_LETTERS: Record<string, string> = {
+  armed_clash: "A",
+  ied: "I",
+  ambush: "M",
+  indirect_fire: "F",
+  attack_on_civilians: "C",
+  abduction: "K",
+  protest: "P",
+  crime: "R",
+  checkpoint: "X",
+  drone_sighting: "D",
+  uxo: "U",
+  natural_hazard: "N",
+  other: "O",
+};
+
+export function severityColour(): ExpressionSpecification {
+  return [
+    "match", ["to-number", ["get", "severity"], 1],
+    1, SEVERITY_COLOURS[0], 2, SEVERITY_COLOURS[1], 3, SEVERITY_COLOURS[2],
+    4, SEVERITY_COLOURS[3], SEVERITY_COLOURS[4],
+  ];
+}
+
+export function levelColour(): ExpressionSpecification {
+  return [
+    "match", ["get", "level"],
+    "critical", LEVEL_COLOURS.critical, "warning", LEVEL_COLOURS.warning, LEVEL_COLOURS.watch,
+  ];
+}
+
+export function routeColour(): ExpressionSpecification {
+  return [
+    "match", ["get", "status"],
+    "active", ROUTE_STYLES.active.colour, "planned", ROUTE_STYLES.planned.colour,
+    "suspended", ROUTE_STYLES.suspended.colour, ROUTE_STYLES.closed.colour,
+  ];
+}

@@ -1,0 +1,214 @@
+// The side sheet: an incident's details and its alerts, a camp's or route's details,
+// and the forms that create and edit them.
+
+import type { Feature, Geometry, Position } from "geojson";
+import type { Alert } from "./alerts";
+import { Api } from "./api";
+import { highest, marking } from "./classification";
+import { byId, h } from "./dom";
+import { distance, fromLocalInput, grading, label, toLocalInput, utc } from "./format";
+import { classificationField, Form, type FieldSpec, type Values } from "./forms";
+import type { DrawKind } from "./map/draw";
+import { CATEGORIES, INCIDENT_STATUSES } from "./view";
+
+export type Role = "viewer" | "analyst" | "admin";
+type Record_ = Feature<Geometry, Record<string, unknown>> & { id: number };
+
+export interface SheetContext {
+  api: Api;
+  role: () => Role;
+  alertsFor: (incidentId: number) => Alert[];
+  onSaved: (layer: "incidents" | "routes" | "camps") => void;
+  startDrawing: (kind: DrawKind, initial: Position[], done: (geometry: Geometry) => void) => void;
+  stopDrawing: () => void;
+  currentGeometry: () => Geometry | null;
+  onShown: (classifications: string[]) => void;
+}
+
+const ROUTE_STATUSES = ["active", "planned", "suspended", "closed"] as const;
+const CAMP_KINDS = ["hq", "team_site", "company_base", "poc_site", "other"] as const;
+
+export class Sheet {
+  private readonly node = byId("sheet");
+
+  constructor(private readonly context: SheetContext) {}
+
+  close(): void {
+    this.node.hidden = true;
+    this.node.replaceChildren();
+    this.context.stopDrawing();
+    this.context.onShown([]);
+  }
+
+  private show(title: string, classification: string, ...content: (HTMLElement | null)[]): void {
+    const close = h("button", { type: "button", class: "close", "aria-label": "Close details" }, "×");
+    close.addEventListener("click", () => this.close());
+    this.node.replaceChildren(
+      h("div", { class: "sheet-head" }, h("h2", {}, title), close),
+      h("p", { class: "marking", "data-level": classification }, marking(highest([classification]))),
+      ...content.filter((c): c is HTMLElement => c !== null),
+    );
+    this.node.hidden = false;
+    this.context.onShown([classification]);
+  }
+
+  private showForm(form: Form): void {
+    this.node.replaceChildren(form.element);
+    this.node.hidden = false;
+    form.element.querySelector<HTMLElement>("input, select, textarea")?.focus();
+  }
+
+  incident(feature: Record_): void {
+    const p = feature.properties;
+    const rows: [string, string][] = [
+      ["Occurred", utc(String(p.occurred_at))],
+      ["Reported", utc(p.reported_at as string | null)],
+      ["Category", label(String(p.category))],
+      ["Severity", `${p.severity} of 5`],
+      ["Status", label(String(p.status))],
+      ["Source", `${p.source ?? "unknown"} (${grading(p.source_reliability, p.source_credibility)})`],
+      ["Casualties", `${p.fatalities ?? 0} killed, ${p.injured ?? 0} injured`],
+    ];
+    const alerts = this.context.alertsFor(feature.id);
+    this.show(
+      String(p.title), String(p.classification),
+      h("dl", { class: "details" }, ...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+      p.description ? h("p", { class: "description" }, String(p.description)) : null,
+      h("h3", {}, `Alerts (${alerts.length})`),
+      h("ul", { class: "incident-alerts" }, ...alerts.map((a) =>
+        h("li", { class: `alert-${a.properties.level}` }, `${a.properties.level.toUpperCase()} · ${a.properties.headline}`,
+          a.properties.distance_m !== null ? ` · ${distance(a.properties.distance_m)}` : "", ` · ${a.properties.status}`))),
+    );
+  }
+
+  async openIncident(id: number): Promise<void> {
+    this.incident(await this.context.api.get<Record_>(`/incidents/${id}`));
+  }
+
+  async openRecord(layer: "routes" | "camps", id: number): Promise<void> {
+    const feature = await this.context.api.get<Record_>(`/${layer}/${id}`);
+    const p = feature.properties;
+    const rows: [string, string][] = layer === "routes"
+      ? [["Status", label(String(p.status))], ["Active from", utc(p.active_from as string | null) || "—"], ["Active until", utc(p.active_until as string | null) || "—"]]
+      : [["Kind", label(String(p.kind))], ["Unit", String(p.unit ?? "—")]];
+    const canEdit = layer === "routes" ? this.context.role() !== "viewer" : this.context.role() === "admin";
+    const edit = canEdit ? h("button", { type: "button", class: "primary", id: "edit-record" }, layer === "routes" ? "Edit route" : "Edit perimeter") : null;
+    edit?.addEventListener("click", () => (layer === "routes" ? this.routeForm(feature) : this.campForm(feature)));
+    this.show(String(p.name), String(p.classification),
+      h("dl", { class: "details" }, ...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+      p.description ? h("p", { class: "description" }, String(p.description)) : null, edit);
+  }
+
+  /** A new incident at `position` (the analyst clicked the map). */
+  newIncident(position: Position): void {
+    const fields: FieldSpec[] = [
+      { name: "title", label: "Title", kind: "text", required: true },
+      { name: "occurred_at", label: "Occurred at", kind: "datetime", required: true, value: toLocalInput(new Date()) },
+      { name: "category", label: "Category", kind: "select", options: CATEGORIES },
+      { name: "severity", label: "Severity (1–5)", kind: "select", options: ["1", "2", "3", "4", "5"], value: "3" },
+      { name: "status", label: "Status", kind: "select", options: INCIDENT_STATUSES },
+      { name: "source", label: "Source", kind: "text" },
+      { name: "source_reliability", label: "Source reliability (A–F)", kind: "select", options: ["", "A", "B", "C", "D", "E", "F"], optionLabel: (v) => v || "not graded" },
+      { name: "source_credibility", label: "Information credibility (1–6)", kind: "select", options: ["", "1", "2", "3", "4", "5", "6"], optionLabel: (v) => v || "not graded" },
+      { name: "description", label: "Description", kind: "textarea" },
+      classificationField(),
+    ];
+    const where = h("p", { class: "small" }, `At ${position[1].toFixed(5)}, ${position[0].toFixed(5)}`);
+    const form = new Form("incident-form", "New incident", fields, "Save incident", async (values) => {
+      const properties = incidentProperties(values);
+      await this.context.api.post("/incidents", { type: "Feature", geometry: { type: "Point", coordinates: position }, properties });
+      this.close();
+      this.context.onSaved("incidents");
+    }, () => this.close(), where);
+    this.showForm(form);
+  }
+
+  newRoute(): void {
+    this.context.startDrawing("LineString", [], (geometry) => this.routeForm(null, geometry));
+  }
+
+  newCamp(): void {
+    this.context.startDrawing("Polygon", [], (geometry) => this.campForm(null, geometry));
+  }
+
+  private routeForm(feature: Record_ | null, drawn?: Geometry): void {
+    const p = feature?.properties ?? {};
+    const fields: FieldSpec[] = [
+      { name: "name", label: "Name", kind: "text", required: true, value: String(p.name ?? "") },
+      { name: "status", label: "Status", kind: "select", options: ROUTE_STATUSES, value: String(p.status ?? "planned") },
+      { name: "active_from", label: "Active from", kind: "datetime", value: p.active_from ? toLocalInput(new Date(String(p.active_from))) : "" },
+      { name: "active_until", label: "Active until", kind: "datetime", value: p.active_until ? toLocalInput(new Date(String(p.active_until))) : "" },
+      { name: "description", label: "Description", kind: "textarea", value: String(p.description ?? "") },
+      classificationField(String(p.classification ?? "unclassified")),
+    ];
+    this.editableForm("routes", "LineString", feature, drawn, fields, (values) => ({
+      name: values.name,
+      status: values.status,
+      active_from: fromLocalInput(values.active_from),
+      active_until: fromLocalInput(values.active_until),
+      description: values.description,
+      classification: values.classification,
+    }));
+  }
+
+  private campForm(feature: Record_ | null, drawn?: Geometry): void {
+    const p = feature?.properties ?? {};
+    const fields: FieldSpec[] = [
+      { name: "name", label: "Name", kind: "text", required: true, value: String(p.name ?? "") },
+      { name: "kind", label: "Kind", kind: "select", options: CAMP_KINDS, value: String(p.kind ?? "other") },
+      { name: "unit", label: "Unit", kind: "text", value: String(p.unit ?? "") },
+      { name: "description", label: "Description", kind: "textarea", value: String(p.description ?? "") },
+      classificationField(String(p.classification ?? "unclassified")),
+    ];
+    this.editableForm("camps", "Polygon", feature, drawn, fields, (values) => ({
+      name: values.name,
+      kind: values.kind,
+      unit: values.unit || null,
+      description: values.description,
+      classification: values.classification,
+    }));
+  }
+
+  /** A form for a line or polygon record; an existing one's vertices can be dragged meanwhile. */
+  private editableForm(
+    layer: "routes" | "camps", kind: DrawKind, feature: Record_ | null, drawn: Geometry | undefined,
+    fields: FieldSpec[], properties: (values: Values) => Record<string, unknown>,
+  ): void {
+    let geometry: Geometry | undefined = drawn;
+    let editing = false;
+    if (feature) {
+      const vertices = kind === "Polygon"
+        ? ((feature.geometry as { coordinates: Position[][] }).coordinates[0] ?? []).slice(0, -1)
+        : (feature.geometry as { coordinates: Position[] }).coordinates;
+      editing = true;
+      this.context.startDrawing(kind, vertices, (g) => (geometry = g));
+    }
+    const noun = layer === "routes" ? "route" : "camp";
+    const hint = editing ? h("p", { class: "small" }, "Drag the vertices on the map to change the shape; click to add one.") : null;
+    const form = new Form(`${noun}-form`, feature ? `Edit ${noun}` : `New ${noun}`, fields, `Save ${noun}`, async (values) => {
+      const body: Record<string, unknown> = { type: "Feature", properties: properties(values) };
+      const finished = editing ? this.context.currentGeometry() : geometry;
+      if (finished) body.geometry = finished;
+      if (feature) await this.context.api.patch(`/${layer}/${feature.id}`, body);
+      else await this.context.api.post(`/${layer}`, body);
+      this.close();
+      this.context.onSaved(layer);
+    }, () => this.close(), hint);
+    this.showForm(form);
+  }
+}
+
+export function incidentProperties(values: Values): Record<string, unknown> {
+  return {
+    title: values.title,
+    occurred_at: fromLocalInput(values.occurred_at),
+    category: values.category,
+    severity: Number(values.severity),
+    status: values.status,
+    source: values.source || null,
+    source_reliability: values.source_reliability || null,
+    source_credibility: values.source_credibility ? Number(values.source_credibility) : null,
+    description: values.description,
+    classification: values.classification,
+  };
+}

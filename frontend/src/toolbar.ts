@@ -1,0 +1,189 @@
+// The toolbar: time window (presets or a custom range), playback through the window,
+// incident filters, layer toggles with their legend, and export of the current view.
+
+import { byId, h } from "./dom";
+import { fromLocalInput, label, toLocalInput, utc } from "./format";
+import { CATEGORY_LETTERS, LEVEL_COLOURS, ROUTE_STYLES, SEVERITY_COLOURS } from "./map/palette";
+import { CATEGORIES, INCIDENT_STATUSES, LAYER_NAMES, type LayerName, type ViewState, timeRange, playbackInstant } from "./view";
+
+export interface ToolbarOptions {
+  view: ViewState;
+  onViewChange: (reloadData: boolean) => void;
+  onPlayback: (instant: Date | null) => void;
+}
+
+const LAYER_LABELS: Record<LayerName, string> = {
+  incidents: "Incidents",
+  camps: "Camps",
+  zones: "Alert zones (rings, corridors)",
+  routes: "Convoy routes",
+  alerts: "Alerts",
+  places: "Places",
+};
+
+function toggle(button: HTMLButtonElement, popover: HTMLElement): void {
+  button.addEventListener("click", () => {
+    popover.hidden = !popover.hidden;
+    button.setAttribute("aria-expanded", String(!popover.hidden));
+  });
+  popover.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      popover.hidden = true;
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+    }
+  });
+}
+
+export class Toolbar {
+  private playing: number | null = null;
+  private readonly slider = byId<HTMLInputElement>("playback");
+
+  constructor(private readonly options: ToolbarOptions) {
+    this.timeWindow();
+    this.playback();
+    this.filters();
+    this.layers();
+    toggle(byId<HTMLButtonElement>("filters-button"), byId("filters"));
+    toggle(byId<HTMLButtonElement>("layers-button"), byId("layers"));
+  }
+
+  private get view(): ViewState {
+    return this.options.view;
+  }
+
+  private timeWindow(): void {
+    const select = byId<HTMLSelectElement>("window");
+    const custom = byId("custom-range");
+    const from = byId<HTMLInputElement>("window-from");
+    const to = byId<HTMLInputElement>("window-to");
+    select.value = this.view.window.preset;
+    custom.hidden = this.view.window.preset !== "custom";
+    const range = timeRange(this.view.window);
+    from.value = toLocalInput(range.start);
+    to.value = toLocalInput(range.end);
+    select.addEventListener("change", () => {
+      custom.hidden = select.value !== "custom";
+      if (select.value !== "custom") {
+        this.view.window = { preset: select.value as "6h" | "24h" | "7d" };
+        this.resetPlayback();
+        this.options.onViewChange(true);
+      }
+    });
+    byId("window-apply").addEventListener("click", () => {
+      const start = fromLocalInput(from.value);
+      const end = fromLocalInput(to.value);
+      if (!start || !end || start >= end) {
+        from.setAttribute("aria-invalid", "true");
+        return;
+      }
+      from.removeAttribute("aria-invalid");
+      this.view.window = { preset: "custom", from: start, to: end };
+      this.resetPlayback();
+      this.options.onViewChange(true);
+    });
+  }
+
+  private playback(): void {
+    const play = byId<HTMLButtonElement>("play");
+    this.slider.addEventListener("input", () => this.showPlayback());
+    play.addEventListener("click", () => {
+      if (this.playing !== null) {
+        this.stopPlaying();
+        return;
+      }
+      if (Number(this.slider.value) >= 100) this.slider.value = "0";
+      play.textContent = "⏸";
+      play.setAttribute("aria-label", "Pause playback");
+      this.playing = window.setInterval(() => {
+        const next = Number(this.slider.value) + 2;
+        this.slider.value = String(Math.min(100, next));
+        this.showPlayback();
+        if (next >= 100) this.stopPlaying();
+      }, 250);
+    });
+    this.showPlayback();
+  }
+
+  private stopPlaying(): void {
+    if (this.playing !== null) window.clearInterval(this.playing);
+    this.playing = null;
+    const play = byId<HTMLButtonElement>("play");
+    play.textContent = "▶";
+    play.setAttribute("aria-label", "Play the window");
+  }
+
+  private resetPlayback(): void {
+    this.stopPlaying();
+    this.slider.value = "100";
+    this.showPlayback();
+  }
+
+  private showPlayback(): void {
+    const position = Number(this.slider.value) / 100;
+    const output = byId("playback-time");
+    if (position >= 1) {
+      output.textContent = "now";
+      this.options.onPlayback(null);
+      return;
+    }
+    const instant = playbackInstant(timeRange(this.view.window), position);
+    output.textContent = utc(instant.toISOString());
+    this.options.onPlayback(instant);
+  }
+
+  private filters(): void {
+    const box = byId("filters");
+    const categories = h("fieldset", {}, h("legend", {}, "Category"));
+    for (const category of CATEGORIES) {
+      const input = h("input", { type: "checkbox", value: category, checked: this.view.categories.includes(category) });
+      input.addEventListener("change", () => {
+        this.view.categories = [...categories.querySelectorAll<HTMLInputElement>("input:checked")].map((i) => i.value);
+        this.options.onViewChange(true);
+      });
+      categories.append(h("label", { class: "check" }, input, ` ${CATEGORY_LETTERS[category]} · ${label(category)}`));
+    }
+    const severity = h("select", { id: "severity-min", "aria-label": "Minimum severity" });
+    for (const level of [1, 2, 3, 4, 5]) severity.append(h("option", { value: String(level) }, `${level}+`));
+    severity.value = String(this.view.severityMin);
+    severity.addEventListener("change", () => {
+      this.view.severityMin = Number(severity.value);
+      this.options.onViewChange(true);
+    });
+    const status = h("select", { id: "incident-status", "aria-label": "Incident status" });
+    status.append(h("option", { value: "" }, "Any status"));
+    for (const value of INCIDENT_STATUSES) status.append(h("option", { value }, label(value)));
+    status.value = this.view.statuses.join(",");
+    status.addEventListener("change", () => {
+      this.view.statuses = status.value ? [status.value] : [];
+      this.options.onViewChange(true);
+    });
+    box.append(categories,
+      h("label", { class: "field-inline" }, "Severity ", severity),
+      h("label", { class: "field-inline" }, "Status ", status));
+  }
+
+  private layers(): void {
+    const box = byId("layers");
+    for (const name of LAYER_NAMES) {
+      const input = h("input", { type: "checkbox", id: `layer-${name}`, checked: !this.view.hidden.includes(name) });
+      input.addEventListener("change", () => {
+        this.view.hidden = LAYER_NAMES.filter((n) => !(byId<HTMLInputElement>(`layer-${n}`).checked));
+        this.options.onViewChange(false);
+      });
+      box.append(h("label", { class: "check" }, input, ` ${LAYER_LABELS[name]}`));
+    }
+    const swatch = (colour: string, text: string, shape = "dot") =>
+      h("li", {}, h("span", { class: `swatch ${shape}`, style: `--swatch:${colour}` }), ` ${text}`);
+    box.append(
+      h("h3", {}, "Legend"),
+      h("ul", { class: "legend", "aria-label": "Severity" },
+        ...SEVERITY_COLOURS.map((colour, i) => swatch(colour, `Severity ${i + 1}`))),
+      h("ul", { class: "legend", "aria-label": "Alert levels" },
+        ...Object.entries(LEVEL_COLOURS).map(([level, colour]) => swatch(colour, `${label(level)} alert / band`, "ring"))),
+      h("ul", { class: "legend", "aria-label": "Route status" },
+        ...Object.values(ROUTE_STYLES).map((style) => swatch(style.colour, `${style.label} route`, `line ${style.dash ? "dashed" : ""}`))),
+      h("p", { class: "small" }, "Letters: ", Object.entries(CATEGORY_LETTERS).map(([c, l]) => `${l} ${label(c)}`).join(", ")),
+    );
+  }
+}

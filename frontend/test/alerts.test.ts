@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { AlertBook, type Alert, type AlertProperties } from "../src/alerts";
+
+function alert(id: number, changes: Partial<AlertProperties> = {}): Alert {
+  return {
+    type: "Feature",
+    id,
+    geometry: { type: "Point", coordinates: [29.2, -1.6] },
+    properties: {
+      level: "warning", status: "open", headline: `Alert ${id}`, rule_id: 1, rule_kind: "proximity",
+      incident_id: id * 10, incident_ids: [id * 10], member_count: 1,
+      target: { type: "camp", id: 1, name: "Goma" }, distance_m: 1500, classification: "unclassified",
+      version: 1, created_at: "2026-11-22T10:00:00Z", updated_at: "2026-11-22T10:00:00Z",
+      acknowledged_at: null, acknowledged_by: null, acknowledge_note: null,
+      resolved_at: null, resolved_by: null, resolve_note: null,
+      ...changes,
+    },
+  };
+}
+
+const envelope = (data: Alert, id = data.id) => ({ id, type: "alert.updated" as const, timestamp: "", data });
+
+describe("the alert book", () => {
+  it("lists newest first, filtered by level and status", () => {
+    const book = new AlertBook();
+    book.load([alert(1), alert(3, { level: "critical" }), alert(2, { status: "resolved" })]);
+    expect(book.list().map((a) => a.id)).toEqual([3, 2, 1]);
+    expect(book.list(["critical"]).map((a) => a.id)).toEqual([3]);
+    expect(book.list([], ["open"]).map((a) => a.id)).toEqual([3, 1]);
+  });
+
+  it("announces a newly critical alert once, and an escalation", () => {
+    const book = new AlertBook();
+    expect(book.apply(envelope(alert(5, { level: "critical" })))?.raisedCritical).toBe(true);
+    expect(book.apply(envelope(alert(5, { level: "critical", version: 2 })))?.raisedCritical).toBe(false);
+    book.apply(envelope(alert(6)));
+    const escalated = book.apply(envelope(alert(6, { level: "critical", version: 2 })));
+    expect(escalated).toMatchObject({ isNew: false, raisedCritical: true });
+  });
+
+  it("keeps the newest version when events arrive out of order", () => {
+    const book = new AlertBook();
+    book.apply(envelope(alert(8, { status: "acknowledged", version: 2 })));
+    expect(book.apply(envelope(alert(8, { version: 1 })))).toBeNull();
+    expect(book.get(8)?.properties.status).toBe("acknowledged");
+  });
+
+  it("finds the alerts of an incident, cluster members included", () => {
+    const book = new AlertBook();
+    book.load([alert(1), alert(2, { incident_id: null, incident_ids: [10, 99], rule_kind: "cluster" }), alert(3)]);
+    expect(book.forIncident(10).map((a) => a.id)).toEqual([2, 1]);
+  });
+});

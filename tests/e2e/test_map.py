@@ -1,0 +1,230 @@
+"""The analyst's map in a real browser (Debian's Chromium), against the real API and PostGIS.
+
+What the map draws is checked through MapLibre's rendered features, not only the DOM.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import psycopg
+from geojson_pydantic import Feature, FeatureCollection, Point
+from playwright.sync_api import Page, expect
+
+from tests.conftest import RoleKeys, bearer
+from tests.e2e.conftest import ANALYST, VIEWER, Console, screenshot, sign_in, wait_until_ready
+from tests.factories import incident
+
+RENDERED = """(layers) => {
+  const map = window.bluewatch.map;
+  return layers.filter((id) => map.getLayer(id)).flatMap((id) =>
+    map.queryRenderedFeatures({ layers: [id] })
+      .map((f) => ({ layer: id, id: f.id, ...f.properties })));
+}"""
+ROUTE_LAYERS = ["routes-active", "routes-planned", "routes-suspended", "routes-closed"]
+INCIDENT_LAYERS = ["incidents", "incident-clusters"]
+
+
+def rendered(page: Page, *layers: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = page.evaluate(RENDERED, list(layers))
+    return found
+
+
+def camp_inside(db: psycopg.Connection[tuple[object, ...]]) -> tuple[str, float, float]:
+    row = db.execute(
+        "SELECT name, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM camp "
+        "WHERE classification = 'unclassified' ORDER BY id LIMIT 1"
+    ).fetchone()
+    assert row is not None
+    return str(row[0]), float(str(row[1])), float(str(row[2]))
+
+
+def raise_critical(
+    live_server: str, role_keys: RoleKeys, db: psycopg.Connection[tuple[object, ...]], title: str
+) -> int:
+    """Post an incident inside a camp through the API; returns the critical alert's id."""
+    _, lon, lat = camp_inside(db)
+    feature = incident(lon, lat, title=title, severity=5, occurred_at=datetime.now(UTC).isoformat())
+    response = httpx.post(
+        f"{live_server}/api/v1/incidents", json=feature, headers=bearer(role_keys.analyst)
+    )
+    assert response.status_code == 201, response.text
+    critical = [a for a in response.json()["alerts"] if a["properties"]["level"] == "critical"]
+    assert len(critical) == 1
+    return int(critical[0]["id"])
+
+
+def test_analyst_sees_the_scenario_on_the_map(page: Page) -> None:
+    sign_in(page, ANALYST)
+    assert rendered(page, "camps-fill"), "no camp perimeter drawn"
+    assert rendered(page, *ROUTE_LAYERS), "no route drawn"
+    assert rendered(page, *INCIDENT_LAYERS), "no incident drawn"
+    rings = rendered(page, "zone-rings")
+    assert {ring["distance_m"] for ring in rings} == {2000, 5000, 10000}
+    assert rendered(page, "places"), "no town labelled"
+    assert rendered(page, "alerts")
+    # The scenario holds strictly confidential records, and the analyst may see them.
+    expect(page.locator("#banner-top")).to_have_text("UN STRICTLY CONFIDENTIAL")
+    expect(page.locator("#banner-bottom")).to_have_text("UN STRICTLY CONFIDENTIAL")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    screenshot(page, "main-view")
+
+
+def test_new_alert_appears_live_is_acknowledged_and_stays_so(
+    page: Page, live_server: str, role_keys: RoleKeys, scenario_db: Any
+) -> None:
+    sign_in(page, ANALYST)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    alert_id = raise_critical(live_server, role_keys, scenario_db, "Mortar rounds inside the camp")
+    started = time.monotonic()
+    item = page.locator(f"li.alert-critical[data-alert-id='{alert_id}']")
+    expect(item).to_be_visible(timeout=2000)
+    assert time.monotonic() - started < 2.0
+    expect(page.locator("#critical-flash")).to_contain_text("Critical alert")
+    screenshot(page, "alert-panel", "#panel")
+
+    item.locator("button.ack").click()
+    expect(item).to_have_attribute("data-status", "acknowledged")
+    row = scenario_db.execute(
+        "SELECT status, acknowledged_by FROM alert WHERE id = %s", (alert_id,)
+    ).fetchone()
+    assert row == ("acknowledged", ANALYST.username)
+
+    page.reload()
+    wait_until_ready(page)
+    reloaded = page.locator(f"li[data-alert-id='{alert_id}']")
+    expect(reloaded).to_have_attribute("data-status", "acknowledged")
+    expect(reloaded.locator("button.ack")).to_have_count(0)
+
+
+def test_an_alert_missed_while_the_stream_was_cut_arrives_exactly_once(
+    page: Page, live_server: str, role_keys: RoleKeys, scenario_db: Any
+) -> None:
+    sign_in(page, ANALYST)
+    connection = page.locator("#connection")
+    expect(connection).to_have_attribute("data-state", "live")
+    resumed: list[str] = []
+    page.on(
+        "request",
+        lambda request: resumed.append(request.url) if "last_event_id=" in request.url else None,
+    )
+
+    page.context.set_offline(True)
+    expect(connection).to_have_attribute("data-state", "offline")
+    alert_id = raise_critical(live_server, role_keys, scenario_db, "Shots fired at the gate")
+    page.wait_for_timeout(1500)  # the alert exists now, and the page cannot hear of it
+    assert page.locator(f"li[data-alert-id='{alert_id}']").count() == 0
+
+    page.context.set_offline(False)
+    expect(connection).to_have_attribute("data-state", "live", timeout=10_000)
+    item = page.locator(f"li[data-alert-id='{alert_id}']")
+    expect(item).to_have_count(1, timeout=5000)
+    assert resumed, "the stream did not resume with Last-Event-ID"
+    event_id = scenario_db.execute(
+        "SELECT id FROM event WHERE type = 'alert.created' AND alert_id = %s", (alert_id,)
+    ).fetchone()[0]
+    page.wait_for_timeout(1500)  # time for any duplicate to arrive
+    delivered: list[int] = page.evaluate("() => window.bluewatch.delivered")
+    assert delivered.count(int(event_id)) == 1
+    expect(item).to_have_count(1)
+
+
+def test_a_viewer_cannot_act_and_sees_nothing_above_their_clearance(page: Page) -> None:
+    sign_in(page, VIEWER)
+    expect(page.locator("li.alert").first).to_be_visible()
+    expect(page.locator("button.ack")).to_have_count(0)
+    expect(page.locator("button.resolve")).to_have_count(0)
+    expect(page.locator("#add-incident")).to_have_count(0)
+    expect(page.locator("#export-geojson")).to_have_count(0)
+    shown = rendered(page, *INCIDENT_LAYERS, "camps-fill", *ROUTE_LAYERS, "alerts")
+    assert shown
+    # Clusters carry the highest rank of their members; single features their marking.
+    assert all(feature["cls_rank"] == 0 for feature in shown)
+    loaded = page.evaluate(
+        "() => window.bluewatch.map.getSource('incidents').serialize().data.features"
+        ".map((f) => f.properties.classification)"
+    )
+    assert loaded and set(loaded) == {"unclassified"}
+    expect(page.locator("#banner-top")).to_have_text("UNCLASSIFIED")
+
+
+def test_export_downloads_the_view_as_valid_geojson(page: Page) -> None:
+    sign_in(page, ANALYST)
+    with page.expect_download() as download:
+        page.click("#export-geojson")
+    path = download.value.path()
+    document = json.loads(path.read_text())
+    collection = FeatureCollection[Feature[Point, dict[str, Any]]].model_validate(document)
+    assert collection.features
+    west, south, east, north = (
+        float(v)
+        for v in page.evaluate("() => window.bluewatch.exportFilters().get('bbox')").split(",")
+    )
+    for feature in collection.features:
+        assert feature.geometry is not None
+        lon, lat = feature.geometry.coordinates[:2]
+        assert west <= lon <= east and south <= lat <= north
+
+
+def test_an_analyst_adds_an_incident_and_sees_server_errors_beside_the_field(
+    page: Page, scenario_db: Any, console: Console
+) -> None:
+    sign_in(page, ANALYST)
+    console.allowed.append("422")  # the refused save, on purpose
+    page.click("#add-incident")
+    page.locator("#map").click(position={"x": 400, "y": 300})
+    form = page.locator("#incident-form")
+    expect(form).to_be_visible()
+    page.fill("#incident-form-title", "x" * 201)  # the server allows 200 characters
+    page.select_option("#incident-form-category", "ied")
+    page.click("#incident-form button[type=submit]")
+    expect(page.locator("#incident-form-title-error")).to_contain_text("200")
+    expect(page.locator("#incident-form-title")).to_have_attribute("aria-invalid", "true")
+    count = "SELECT count(*) FROM incident WHERE category = 'ied' AND title LIKE 'IED found%%'"
+    assert scenario_db.execute(count).fetchone() == (0,)
+
+    page.fill("#incident-form-title", "IED found on the verge")
+    page.click("#incident-form button[type=submit]")
+    expect(form).to_have_count(0)
+    assert scenario_db.execute(count).fetchone() == (1,)
+
+
+def test_an_analyst_draws_a_route(page: Page, scenario_db: Any) -> None:
+    sign_in(page, ANALYST)
+    page.click("#add-route")
+    for x, y in ((300, 250), (420, 320), (520, 300)):
+        page.locator("#map").click(position={"x": x, "y": y})
+    page.click("#draw-finish")
+    page.fill("#route-form-name", "MSR Tango")
+    page.select_option("#route-form-status", "active")
+    page.click("#route-form button[type=submit]")
+    expect(page.locator("#route-form")).to_have_count(0)
+    row = scenario_db.execute(
+        "SELECT status, ST_NPoints(geom) FROM route WHERE name = 'MSR Tango'"
+    ).fetchone()
+    assert row == ("active", 3)
+
+
+def test_session_expiry_returns_to_sign_in_and_keeps_the_view(
+    page: Page, scenario_db: Any, console: Console
+) -> None:
+    sign_in(page, ANALYST, "/?at=29.20000,-1.65000,10.00&window=24h&severity_min=3")
+    view = page.url
+    scenario_db.execute("UPDATE user_session SET expires_at = now() - interval '1 second'")
+    console.allowed.append("401")  # the request that found the session gone
+    page.click("#filters-button")
+    page.select_option("#severity-min", "4")
+    expect(page.locator("#signin")).to_be_visible()
+    expect(page.locator("#signin-note")).to_contain_text("session has ended")
+    page.fill("#signin-username", ANALYST.username)
+    page.fill("#signin-password", "correct horse battery staple")
+    page.click("#signin-form button[type=submit]")
+    expect(page.locator("#signin")).to_be_hidden()
+    assert page.url == view.replace("severity_min=3", "severity_min=4")
+    centre = page.evaluate("() => window.bluewatch.map.getCenter().toArray()")
+    assert abs(centre[0] - 29.2) < 1e-3 and abs(centre[1] + 1.65) < 1e-3
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
