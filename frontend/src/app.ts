@@ -310,7 +310,7 @@ export class MissionMap {
     this.map.on("mousemove", (event) => {
       coords.textContent = `${event.lngLat.lat.toFixed(5)}, ${event.lngLat.lng.toFixed(5)}`;
     });
-    const clickable = ["incidents", "incident-clusters", "incident-tiles-points", "incident-tiles-cells", "camps-fill", ...LAYER_GROUPS.routes.filter((id) => id.startsWith("routes-") && id !== "routes-label" && id !== "routes-casing"), "alerts"];
+    const clickable = ["incidents", "incident-clusters", "incident-tiles-points", "incident-tiles-cells", "camps-fill", ...LAYER_GROUPS.routes.filter((id) => id.startsWith("routes-") && id !== "routes-label" && id !== "routes-casing"), "alerts", "alerts-lesser"];
     this.map.on("click", (event) => {
       if (this.draw.active) return;
       if (this.picking) {
@@ -336,8 +336,10 @@ export class MissionMap {
         this.picking = false;
         this.sheet.close();
       }
-      if (this.draw.active && event.key === "Enter") this.finishDrawing();
-      if (this.draw.active && event.key === "Backspace") this.draw.removeLast();
+      if (!this.draw.active || !["Enter", "Backspace"].includes(event.key)) return;
+      event.preventDefault(); // Enter must not also submit the form that finishing opens
+      if (event.key === "Enter") this.finishDrawing();
+      else this.draw.removeLast();
     });
     byId("signout").addEventListener("click", async () => {
       this.stream.stop();
@@ -359,7 +361,7 @@ export class MissionMap {
       this.map.easeTo({ center: pointOf(feature), zoom: 8.5 });
       return;
     }
-    if (layer === "alerts") {
+    if (layer === "alerts" || layer === "alerts-lesser") {
       const alert = this.book.get(Number(feature.id));
       if (alert) this.selectAlert(alert);
       return;
@@ -370,10 +372,24 @@ export class MissionMap {
     else await this.sheet.openIncident(id);
   }
 
+  /** Opens a camp's or route's details, as a click on it does. */
+  openRecord(layer: "camps" | "routes", id: number): Promise<void> {
+    return this.sheet.openRecord(layer, id);
+  }
+
+  /** Shows an alert: its incident in the sheet, then the map flies there (after the sheet
+   * has narrowed the map, so the flight is not cut short by the resize). */
   private selectAlert(alert: Alert): void {
-    this.map.flyTo({ center: alert.geometry.coordinates as [number, number], zoom: Math.max(this.map.getZoom(), 11), duration: 800 });
     const incident = alert.properties.incident_id ?? alert.properties.incident_ids?.[0];
-    if (incident) this.background(this.sheet.openIncident(incident));
+    const opened = incident ? this.sheet.openIncident(incident) : Promise.resolve();
+    this.background(
+      opened.finally(() =>
+        requestAnimationFrame(() => {
+          this.map.resize();
+          this.map.flyTo({ center: alert.geometry.coordinates as [number, number], zoom: Math.max(this.map.getZoom(), 11), duration: 800 });
+        }),
+      ),
+    );
   }
 
   private pickPoint(): void {

@@ -187,7 +187,7 @@ export class Sheet {
     const hint = editing ? h("p", { class: "small" }, "Drag the vertices on the map to change the shape; click to add one.") : null;
     const form = new Form(`${noun}-form`, feature ? `Edit ${noun}` : `New ${noun}`, fields, `Save ${noun}`, async (values) => {
       const body: Record<string, unknown> = { type: "Feature", properties: properties(values) };
-      const finished = editing ? this.context.currentGeometry() : geometry;
+      const finished = this.context.currentGeometry() ?? geometry;
       if (finished) body.geometry = finished;
       if (feature) await this.context.api.patch(`/${layer}/${feature.id}`, body);
       else await this.context.api.post(`/${layer}`, body);

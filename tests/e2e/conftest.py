@@ -16,7 +16,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Route,
+    sync_playwright,
+)
 
 from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
@@ -98,14 +105,17 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @dataclass
 class Console:
-    """What the page printed: every error fails the test unless the test expects it."""
+    """What the page printed: every error fails the test unless the test expects it.
+    Also every request the page tried to send anywhere but our server (none may be)."""
 
     errors: list[str] = field(default_factory=list)
     allowed: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
 
     def record(self, message: ConsoleMessage) -> None:
         if message.type == "error":
-            self.errors.append(message.text)
+            where = message.location.get("url", "")
+            self.errors.append(f"{message.text} ({where})" if where else message.text)
 
     def unexpected(self) -> list[str]:
         return [e for e in self.errors if not any(part in e for part in self.allowed)]
@@ -123,12 +133,20 @@ def page(
     context = browser.new_context(
         viewport={"width": 1366, "height": 768}, base_url=live_server, accept_downloads=True
     )
+
+    # Works without the internet: anything not for our server is refused and recorded.
+    def outside(route: Route) -> None:
+        console.outside.append(route.request.url)
+        route.abort()
+
+    context.route(lambda url: not url.startswith(live_server), outside)
     page = context.new_page()
     page.on("console", console.record)
     page.on("pageerror", lambda error: console.errors.append(f"uncaught: {error}"))
     yield page
     context.close()
     assert console.unexpected() == []
+    assert console.outside == []
 
 
 def sign_in(page: Page, person: Person, path: str = "/") -> None:

@@ -6,6 +6,7 @@ What the map draws is checked through MapLibre's rendered features, not only the
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,15 @@ from geojson_pydantic import Feature, FeatureCollection, Point
 from playwright.sync_api import Page, expect
 
 from tests.conftest import RoleKeys, bearer
-from tests.e2e.conftest import ANALYST, VIEWER, Console, screenshot, sign_in, wait_until_ready
+from tests.e2e.conftest import (
+    ADMIN,
+    ANALYST,
+    VIEWER,
+    Console,
+    screenshot,
+    sign_in,
+    wait_until_ready,
+)
 from tests.factories import incident
 
 RENDERED = """(layers) => {
@@ -66,7 +75,7 @@ def test_analyst_sees_the_scenario_on_the_map(page: Page) -> None:
     rings = rendered(page, "zone-rings")
     assert {ring["distance_m"] for ring in rings} == {2000, 5000, 10000}
     assert rendered(page, "places"), "no town labelled"
-    assert rendered(page, "alerts")
+    assert rendered(page, "alerts", "alerts-lesser")
     # The scenario holds strictly confidential records, and the analyst may see them.
     expect(page.locator("#banner-top")).to_have_text("UN STRICTLY CONFIDENTIAL")
     expect(page.locator("#banner-bottom")).to_have_text("UN STRICTLY CONFIDENTIAL")
@@ -140,7 +149,7 @@ def test_a_viewer_cannot_act_and_sees_nothing_above_their_clearance(page: Page) 
     expect(page.locator("button.resolve")).to_have_count(0)
     expect(page.locator("#add-incident")).to_have_count(0)
     expect(page.locator("#export-geojson")).to_have_count(0)
-    shown = rendered(page, *INCIDENT_LAYERS, "camps-fill", *ROUTE_LAYERS, "alerts")
+    shown = rendered(page, *INCIDENT_LAYERS, "camps-fill", *ROUTE_LAYERS, "alerts", "alerts-lesser")
     assert shown
     # Clusters carry the highest rank of their members; single features their marking.
     assert all(feature["cls_rank"] == 0 for feature in shown)
@@ -228,3 +237,166 @@ def test_session_expiry_returns_to_sign_in_and_keeps_the_view(
     centre = page.evaluate("() => window.bluewatch.map.getCenter().toArray()")
     assert abs(centre[0] - 29.2) < 1e-3 and abs(centre[1] + 1.65) < 1e-3
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+
+
+def test_clicking_an_alert_flies_to_it_and_resolving_takes_a_note(
+    page: Page, scenario_db: Any
+) -> None:
+    sign_in(page, ANALYST)
+    page.select_option("#alert-level", "critical")
+    items = page.locator("li.alert")
+    expect(items.first).to_be_visible()
+    assert page.locator("li.alert:not(.alert-critical)").count() == 0
+    first = items.first
+    alert_id = int(first.get_attribute("data-alert-id") or 0)
+    row = scenario_db.execute(
+        "SELECT ST_X(geom), ST_Y(geom), incident_id FROM alert WHERE id = %s", (alert_id,)
+    ).fetchone()
+    lon, lat, incident_id = float(row[0]), float(row[1]), row[2]
+
+    first.locator("button.alert-open").click()
+    page.wait_for_function(
+        "([lon, lat]) => { const c = window.bluewatch.map.getCenter();"
+        " return !window.bluewatch.map.isMoving() && Math.abs(c.lng - lon) < 1e-3"
+        " && Math.abs(c.lat - lat) < 1e-3; }",
+        arg=[lon, lat],
+    )
+    title = scenario_db.execute(
+        "SELECT title FROM incident WHERE id = %s", (incident_id,)
+    ).fetchone()[0]
+    expect(page.locator("#sheet h2")).to_have_text(title)
+    expect(page.locator("#sheet .incident-alerts li").first).to_be_visible()
+    assert "alert_level=critical" in page.url
+
+    first.locator("button.resolve").click()
+    first.locator("input[aria-label='Resolution note']").fill("Patrol confirmed: no threat")
+    first.locator("button.resolve-confirm").click()
+    expect(page.locator(f"li[data-alert-id='{alert_id}']")).to_have_count(0)  # filter hides it
+    stored = scenario_db.execute(
+        "SELECT status, resolve_note FROM alert WHERE id = %s", (alert_id,)
+    ).fetchone()
+    assert stored == ("resolved", "Patrol confirmed: no threat")
+
+
+def test_time_window_playback_filters_and_layers_shape_the_view_and_the_url(page: Page) -> None:
+    sign_in(page, ANALYST)
+
+    def loaded() -> list[dict[str, Any]]:
+        features: list[dict[str, Any]] = page.evaluate(
+            "() => window.bluewatch.map.getSource('incidents').serialize().data.features"
+            ".map((f) => f.properties)"
+        )
+        return features
+
+    week = len(loaded())
+    page.select_option("#window", "6h")
+    expect(page).to_have_url(re.compile(r"window=6h"))
+    page.wait_for_function(
+        f"() => window.bluewatch.map.getSource('incidents')"
+        f".serialize().data.features.length < {week}"
+    )
+    recent = loaded()
+    assert recent and len(recent) < week
+
+    page.locator("#playback").fill("0")
+    page.wait_for_function(
+        "() => window.bluewatch.map.getSource('incidents').serialize().data.features.length === 0"
+    )
+    expect(page.locator("#playback-time")).not_to_have_text("now")
+    page.locator("#playback").fill("100")
+    page.wait_for_function(
+        f"() => window.bluewatch.map.getSource('incidents')"
+        f".serialize().data.features.length === {len(recent)}"
+    )
+
+    page.click("#filters-button")
+    page.select_option("#severity-min", "4")
+    expect(page).to_have_url(re.compile(r"severity_min=4"))
+    page.wait_for_function(
+        "() => window.bluewatch.map.getSource('incidents').serialize().data.features"
+        ".every((f) => f.properties.severity >= 4)"
+    )
+    page.click("#filters-button")
+
+    page.click("#layers-button")
+    page.uncheck("#layer-camps")
+    expect(page).to_have_url(re.compile(r"hide=camps"))
+    page.wait_for_function(
+        "() => window.bluewatch.map.queryRenderedFeatures({ layers: ['camps-fill'] }).length === 0"
+    )
+
+    shared = page.url
+    page.goto(shared)
+    wait_until_ready(page)
+    expect(page.locator("#window")).to_have_value("6h")
+    expect(page.locator("#layer-camps")).not_to_be_checked()
+    assert all(f["severity"] >= 4 for f in loaded())
+
+
+def test_an_admin_draws_a_camp_and_its_alert_rings_appear(page: Page, scenario_db: Any) -> None:
+    sign_in(page, ADMIN, "/?at=29.60000,-1.20000,11.00")
+    page.click("#add-camp")
+    for x, y in ((400, 250), (560, 250), (560, 400), (400, 400)):
+        page.locator("#map").click(position={"x": x, "y": y})
+    page.keyboard.press("Enter")
+    page.fill("#camp-form-name", "TOB Kibumba")
+    page.select_option("#camp-form-kind", "team_site")
+    page.click("#camp-form button[type=submit]")
+    expect(page.locator("#camp-form")).to_have_count(0)
+    row = scenario_db.execute(
+        "SELECT id, ST_NPoints(geom), kind FROM camp WHERE name = 'TOB Kibumba'"
+    ).fetchone()
+    assert row is not None and row[1:] == (5, "team_site")
+    page.wait_for_function(
+        "(id) => window.bluewatch.map.getSource('zones').serialize().data.features"
+        ".filter((f) => f.properties.target_id === id).length === 3",
+        arg=row[0],
+    )
+
+
+def test_an_analyst_moves_a_route_vertex(page: Page, scenario_db: Any) -> None:
+    route_id, lon, lat = scenario_db.execute(
+        "SELECT id, ST_X(ST_StartPoint(geom)), ST_Y(ST_StartPoint(geom)) FROM route "
+        "WHERE classification = 'unclassified' ORDER BY id LIMIT 1"
+    ).fetchone()
+    sign_in(page, ANALYST, f"/?at={lon:.5f},{lat:.5f},12.00")
+    page.evaluate(f"() => window.bluewatch.openRecord('routes', {route_id})")
+    page.click("#edit-record")
+    expect(page.locator("#route-form")).to_be_visible()
+    page.wait_for_timeout(300)  # the sheet narrowed the map: let it resize
+    start = page.evaluate(
+        "([lon, lat]) => window.bluewatch.map.project([lon, lat])", [float(lon), float(lat)]
+    )
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + start["x"], box["y"] + start["y"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + start["x"] + 60, box["y"] + start["y"] + 40, steps=8)
+    page.mouse.up()
+    page.click("#route-form button[type=submit]")
+    expect(page.locator("#route-form")).to_have_count(0)
+    moved = scenario_db.execute(
+        "SELECT ST_X(ST_StartPoint(geom)), ST_Y(ST_StartPoint(geom)) FROM route WHERE id = %s",
+        (route_id,),
+    ).fetchone()
+    assert float(moved[0]) > float(lon) and float(moved[1]) < float(lat)
+
+
+def test_controls_have_names_and_the_map_fits_an_ops_room_screen(page: Page) -> None:
+    sign_in(page, ANALYST)
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('button, select, input, a[href]')]
+          .filter((el) => el.offsetParent !== null)
+          .filter((el) => !(el.getAttribute('aria-label') || (el.labels && el.labels.length)
+                             || el.textContent.trim() || el.getAttribute('title')))
+          .map((el) => el.outerHTML.slice(0, 80))"""
+    )
+    assert unnamed == []
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement && document.activeElement.tagName")
+    assert focused in {"BUTTON", "SELECT", "INPUT", "A"}
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.wait_for_timeout(500)
+    panel = page.locator("#panel").bounding_box()
+    assert panel is not None and panel["x"] + panel["width"] <= 1920
+    screenshot(page, "ops-room-1920")

@@ -20,14 +20,14 @@ export const LAYER_GROUPS: Record<LayerName, string[]> = {
     "incident-clusters", "incident-cluster-count", "incidents", "incident-letters",
     "incident-tiles-cells", "incident-tiles-points", "incident-tiles-letters",
   ],
-  alerts: ["alerts"],
+  alerts: ["alerts-lesser", "alerts"],
 };
 
 /** The layers whose features count for the classification banner and hover. */
 export const DATA_LAYERS = [
   "zone-rings", "camps-fill", "routes-active", "routes-planned", "routes-suspended", "routes-closed",
   "incident-clusters", "incidents",
-  "incident-tiles-cells", "incident-tiles-points", "alerts",
+  "incident-tiles-cells", "incident-tiles-points", "alerts-lesser", "alerts",
 ];
 
 /** Adds `cls_rank`, so clusters can carry the highest classification of their members. */
@@ -122,16 +122,19 @@ export function addMissionLayers(map: MapLibreMap): void {
       id: "incident-letters", type: "symbol", source: "incidents", filter: ["!", ["has", "point_count"]],
       layout: { "icon-image": ["concat", "category-", ["get", "category"]], "icon-size": 0.6, "icon-allow-overlap": true },
     },
-    {
-      id: "alerts", type: "circle", source: "alerts",
-      filter: ["!=", ["get", "status"], "resolved"],
+    // Rings around the alerted incidents; warnings and watches from zoom 8, so the threat
+    // picture stays readable at mission scale.
+    ...(["alerts-lesser", "alerts"] as const).map((id): LayerSpecification => ({
+      id, type: "circle", source: "alerts", ...(id === "alerts-lesser" ? { minzoom: 8 } : {}),
+      filter: ["all", ["!=", ["get", "status"], "resolved"],
+        [id === "alerts" ? "==" : "!=", ["get", "level"], "critical"]],
       paint: {
         "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": levelColour(),
-        "circle-stroke-width": ["match", ["get", "level"], "critical", 4, "warning", 3, 2],
-        "circle-radius": ["match", ["get", "level"], "critical", 15, "warning", 13, 12],
-        "circle-stroke-opacity": ["case", ["==", ["get", "status"], "acknowledged"], 0.5, 1],
+        "circle-stroke-width": ["match", ["get", "level"], "critical", 3, "warning", 2, 1.5],
+        "circle-radius": ["match", ["get", "level"], "critical", 12, "warning", 11, 10],
+        "circle-stroke-opacity": ["case", ["==", ["get", "status"], "acknowledged"], 0.45, 1],
       },
-    },
+    })),
     {
       id: "draft-line", type: "line", source: "draft",
       paint: { "line-color": "#000", "line-width": 2, "line-dasharray": [2, 1] },
@@ -152,7 +155,7 @@ export function useIncidentTiles(map: MapLibreMap, tileJsonUrl: string | null): 
   if (map.getSource("incident-tiles")) map.removeSource("incident-tiles");
   if (tileJsonUrl === null) return;
   map.addSource("incident-tiles", { type: "vector", url: tileJsonUrl });
-  const before = map.getLayer("alerts") ? "alerts" : undefined;
+  const before = map.getLayer("alerts-lesser") ? "alerts-lesser" : undefined;
   map.addLayer({
     id: "incident-tiles-cells", type: "circle", source: "incident-tiles", "source-layer": "incidents",
     filter: ["==", ["get", "aggregated"], true],
