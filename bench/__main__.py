@@ -14,9 +14,9 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import exports, harness, ingest, peers, rules, stream, webhooks
+from bench import exports, harness, ingest, page, peers, rules, stream, webhooks
 
-WORKLOADS = ("rules", "ingest", "stream", "webhooks", "exports", "peers")
+WORKLOADS = ("rules", "ingest", "stream", "webhooks", "exports", "peers", "page")
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
         if "rules" in chosen:
             batch, sample = (2_000, 200) if args.quick else (10_000, 500)
             asyncio.run(rules.measure(world, report, batch, sample, args.runs))
-        if chosen & {"ingest", "stream", "webhooks", "exports", "peers"}:
+        if chosen & {"ingest", "stream", "webhooks", "exports", "peers", "page"}:
             with harness.api_process(world.url) as base:
                 if "ingest" in chosen:
                     batches = 5 if args.quick else 20
@@ -46,6 +46,8 @@ def main() -> None:
                     exports.measure(world, base, report, args.runs)
                 if "peers" in chosen:
                     peers.measure(world, base, report, 3 if args.quick else 15, args.runs)
+                if "page" in chosen:
+                    page.measure(world, base, report, 3 if args.quick else 10, args.runs)
     header = (
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
         f"{os.cpu_count()} cores, {incidents:,} incidents, runs={args.runs}"

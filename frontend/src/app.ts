@@ -8,7 +8,7 @@ import { AlertBook, type Alert } from "./alerts";
 import { Api, ApiError, type SessionInfo } from "./api";
 import { fromRank, highest, marking, type Classification } from "./classification";
 import { byId, h } from "./dom";
-import { basemapStyle, loadNaturalEarth, type OnlineBasemap } from "./map/basemap";
+import { NO_EARTH, basemapStyle, loadNaturalEarth, showNaturalEarth, type OnlineBasemap } from "./map/basemap";
 import { DrawTool, type DrawKind } from "./map/draw";
 import { addCategoryIcons } from "./map/icons";
 import { DATA_LAYERS, EMPTY, LAYER_GROUPS, addMissionLayers, setData, setGroupVisible, useIncidentTiles, withRank } from "./map/layers";
@@ -20,6 +20,9 @@ import { LAYER_NAMES, fromQuery, incidentFilters, timeRange, toQuery, type ViewS
 
 /** Above this many incidents in the window, they come as vector tiles instead of GeoJSON. */
 const GEOJSON_LIMIT = 5000;
+
+type Layer = "zones" | "camps" | "routes" | "incidents";
+const LAYERS: Layer[] = ["zones", "camps", "routes", "incidents"];
 
 interface MapConfig {
   basemap: OnlineBasemap | null;
@@ -64,10 +67,14 @@ export class MissionMap {
 
   private async start(): Promise<void> {
     byId("app").hidden = false;
-    const [earth, config] = await Promise.all([loadNaturalEarth(), this.api.get<MapConfig>("/map")]);
+    // Everything is asked for at once; the map starts while the answers arrive.
+    const earth = loadNaturalEarth();
+    const data = LAYERS.map((layer) => this.fetchLayer(layer));
+    const alerts = this.api.get<{ features: Alert[] }>("/alerts", new URLSearchParams({ limit: "1000" }));
+    const config = await this.api.get<MapConfig>("/map");
     this.map = new maplibregl.Map({
       container: "map",
-      style: basemapStyle(earth, config.places, config.basemap),
+      style: basemapStyle(NO_EARTH, config.places, config.basemap),
       center: this.view.center ?? [29.3, 0.2],
       zoom: this.view.zoom ?? 6,
       attributionControl: { compact: true },
@@ -113,7 +120,11 @@ export class MissionMap {
     this.roleTools();
     this.interactions();
     this.applyLayerVisibility();
-    await Promise.all([this.reload("zones"), this.reload("camps"), this.reload("routes"), this.reload("incidents"), this.loadAlerts()]);
+    await Promise.all([
+      ...LAYERS.map(async (layer, i) => this.applyLayer(layer, await data[i])),
+      alerts.then((page) => this.showAlerts(page.features)),
+      earth.then((loaded) => showNaturalEarth(this.map, loaded)),
+    ]);
     if (this.view.center === null) this.fitToData();
     this.startStream();
     window.setInterval(() => this.updateBanner(), 500);
@@ -192,25 +203,28 @@ export class MissionMap {
 
   // ---- data ----------------------------------------------------------------------------
 
-  async reload(layer: "zones" | "camps" | "routes" | "incidents"): Promise<void> {
-    if (layer === "zones") {
-      setData(this.map, "zones", await this.api.get<FeatureCollection>("/map/zones"));
-      return;
-    }
+  reload(layer: Layer): Promise<void> {
+    return this.fetchLayer(layer).then((data) => this.applyLayer(layer, data));
+  }
+
+  private fetchLayer(layer: Layer): Promise<FeatureCollection & Page> {
+    if (layer === "zones") return this.api.get("/map/zones");
+    const params = layer === "incidents" ? incidentFilters(this.view, timeRange(this.view.window)) : new URLSearchParams();
+    params.set("limit", String(layer === "incidents" ? GEOJSON_LIMIT : 10_000));
+    return this.api.get(`/${layer}`, params);
+  }
+
+  private applyLayer(layer: Layer, data: FeatureCollection & Page): void {
     if (layer !== "incidents") {
-      const params = new URLSearchParams({ limit: "10000" });
-      setData(this.map, layer, withRank(await this.api.get<FeatureCollection>(`/${layer}`, params)));
+      setData(this.map, layer, layer === "zones" ? data : withRank(data));
       return;
     }
-    const params = incidentFilters(this.view, timeRange(this.view.window));
-    params.set("limit", String(GEOJSON_LIMIT));
-    const page = await this.api.get<FeatureCollection & Page>("/incidents", params);
-    this.tiles = (page.links ?? []).some((link) => link.rel === "next");
+    this.tiles = (data.links ?? []).some((link) => link.rel === "next");
     if (this.tiles) {
       this.incidents = EMPTY;
       useIncidentTiles(this.map, this.tileJsonUrl());
     } else {
-      this.incidents = withRank(page);
+      this.incidents = withRank(data);
       useIncidentTiles(this.map, null);
     }
     this.showIncidents();
@@ -240,9 +254,12 @@ export class MissionMap {
   }
 
   private async loadAlerts(): Promise<void> {
-    const params = new URLSearchParams({ limit: "1000" });
-    const page = await this.api.get<{ features: Alert[] }>("/alerts", params);
-    this.book.load(page.features);
+    const page = await this.api.get<{ features: Alert[] }>("/alerts", new URLSearchParams({ limit: "1000" }));
+    this.showAlerts(page.features);
+  }
+
+  private showAlerts(features: Alert[]): void {
+    this.book.load(features);
     this.alertsChanged();
   }
 

@@ -2,7 +2,7 @@
 // with the page), place names from our own data, and an optional online tile layer.
 
 import type { FeatureCollection } from "geojson";
-import type { LayerSpecification, SourceSpecification, StyleSpecification } from "maplibre-gl";
+import type { GeoJSONSource, LayerSpecification, Map as MapLibreMap, SourceSpecification, StyleSpecification } from "maplibre-gl";
 import { feature, mesh } from "topojson-client";
 import type { GeometryCollection, Topology } from "topojson-specification";
 import countriesUrl from "world-atlas/countries-50m.json?url";
@@ -17,6 +17,15 @@ export interface OnlineBasemap {
 export interface NaturalEarth {
   countries: FeatureCollection;
   borders: FeatureCollection;
+}
+
+const NONE: FeatureCollection = { type: "FeatureCollection", features: [] };
+/** The style starts without Natural Earth; it is drawn as soon as it has loaded. */
+export const NO_EARTH: NaturalEarth = { countries: NONE, borders: NONE };
+
+export function showNaturalEarth(map: MapLibreMap, earth: NaturalEarth): void {
+  (map.getSource("countries") as GeoJSONSource | undefined)?.setData(earth.countries);
+  (map.getSource("borders") as GeoJSONSource | undefined)?.setData(earth.borders);
 }
 
 export async function loadNaturalEarth(): Promise<NaturalEarth> {
