@@ -67,6 +67,30 @@ def raise_critical(
     return int(critical[0]["id"])
 
 
+def draw_and_save(
+    page: Page,
+    tool: str,
+    vertices: list[tuple[int, int]],
+    noun: str,
+    name: str,
+    choice: tuple[str, str],
+    *,
+    enter: bool = False,
+) -> None:
+    """Draw with ``tool`` by clicking the map, finish (button or Enter), name it, save."""
+    page.click(tool)
+    for x, y in vertices:
+        page.locator("#map").click(position={"x": x, "y": y})
+    if enter:
+        page.keyboard.press("Enter")
+    else:
+        page.click("#draw-finish")
+    page.fill(f"#{noun}-form-name", name)
+    page.select_option(f"#{noun}-form-{choice[0]}", choice[1])
+    page.click(f"#{noun}-form button[type=submit]")
+    expect(page.locator(f"#{noun}-form")).to_have_count(0)
+
+
 def test_analyst_sees_the_scenario_on_the_map(page: Page) -> None:
     sign_in(page, ANALYST)
     assert rendered(page, "camps-fill"), "no camp perimeter drawn"
@@ -204,14 +228,8 @@ def test_an_analyst_adds_an_incident_and_sees_server_errors_beside_the_field(
 
 def test_an_analyst_draws_a_route(page: Page, scenario_db: Any) -> None:
     sign_in(page, ANALYST)
-    page.click("#add-route")
-    for x, y in ((300, 250), (420, 320), (520, 300)):
-        page.locator("#map").click(position={"x": x, "y": y})
-    page.click("#draw-finish")
-    page.fill("#route-form-name", "MSR Tango")
-    page.select_option("#route-form-status", "active")
-    page.click("#route-form button[type=submit]")
-    expect(page.locator("#route-form")).to_have_count(0)
+    vertices = [(300, 250), (420, 320), (520, 300)]
+    draw_and_save(page, "#add-route", vertices, "route", "MSR Tango", ("status", "active"))
     row = scenario_db.execute(
         "SELECT status, ST_NPoints(geom) FROM route WHERE name = 'MSR Tango'"
     ).fetchone()
@@ -335,14 +353,10 @@ def test_time_window_playback_filters_and_layers_shape_the_view_and_the_url(page
 
 def test_an_admin_draws_a_camp_and_its_alert_rings_appear(page: Page, scenario_db: Any) -> None:
     sign_in(page, ADMIN, "/?at=29.60000,-1.20000,11.00")
-    page.click("#add-camp")
-    for x, y in ((400, 250), (560, 250), (560, 400), (400, 400)):
-        page.locator("#map").click(position={"x": x, "y": y})
-    page.keyboard.press("Enter")
-    page.fill("#camp-form-name", "TOB Kibumba")
-    page.select_option("#camp-form-kind", "team_site")
-    page.click("#camp-form button[type=submit]")
-    expect(page.locator("#camp-form")).to_have_count(0)
+    vertices = [(400, 250), (560, 250), (560, 400), (400, 400)]
+    draw_and_save(
+        page, "#add-camp", vertices, "camp", "TOB Kibumba", ("kind", "team_site"), enter=True
+    )
     row = scenario_db.execute(
         "SELECT id, ST_NPoints(geom), kind FROM camp WHERE name = 'TOB Kibumba'"
     ).fetchone()
