@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -11,6 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # the default backlog of 5 refuses bursts of connections
     daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A sender closing its keep-alive connection is normal, not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 @dataclass
