@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ import psycopg
 from geojson_pydantic import Feature, FeatureCollection, Point
 from playwright.sync_api import Page, expect
 
+from bluewatch.seed import synthetic
 from tests.conftest import RoleKeys, bearer
 from tests.e2e.conftest import (
     ADMIN,
@@ -414,3 +415,28 @@ def test_controls_have_names_and_the_map_fits_an_ops_room_screen(page: Page) -> 
     panel = page.locator("#panel").bounding_box()
     assert panel is not None and panel["x"] + panel["width"] <= 1920
     screenshot(page, "ops-room-1920")
+
+
+def test_a_large_window_is_drawn_from_vector_tiles(
+    page: Page, scenario_db: Any, database_url: str
+) -> None:
+    synthetic.load(database_url, 6000, seed=7)  # a year of incidents: over the 5,000 limit
+    now = datetime.now(UTC)
+    year = f"{(now - timedelta(days=366)).isoformat()}/{now.isoformat()}".replace("+00:00", "Z")
+    sign_in(page, ANALYST, f"/?window={year}")
+    page.wait_for_function(
+        "() => window.bluewatch.map.queryRenderedFeatures({ layers: ['incident-tiles-cells'] })"
+        ".length > 0"
+    )
+    cells = rendered(page, "incident-tiles-cells")
+    assert sum(int(cell["count"]) for cell in cells) > 1000
+    assert {cell["classification"] for cell in cells} <= {
+        "unclassified", "confidential", "strictly_confidential"
+    }  # fmt: skip
+    assert (
+        page.evaluate(
+            "() => window.bluewatch.map.getSource('incidents').serialize().data.features.length"
+        )
+        == 0
+    )
+    expect(page.locator("#banner-top")).to_have_text("UN STRICTLY CONFIDENTIAL")
