@@ -93,6 +93,10 @@ def test_an_online_basemap_is_offered_and_allowed_by_the_content_security_policy
         '{"type": "FeatureCollection", "features": ['
         '{"type": "Feature", "geometry": {"type": "Point", "coordinates": [30, -1]},'
         ' "properties": {"name": "Kigali", "rank": 9, "secret": "dropped"}},'
+        '{"type": "Feature", "geometry": {"type": "Point", "coordinates": "x"},'
+        ' "properties": {"name": "broken"}},'
+        '{"type": "Feature", "geometry": {"type": "Point", "coordinates": [200, 0]},'
+        ' "properties": {"name": "off the globe"}},'
         '{"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},'
         ' "properties": {"name": "not a place"}}]}'
     )

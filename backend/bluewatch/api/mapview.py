@@ -18,29 +18,35 @@ from bluewatch.rules import zones
 router = APIRouter(prefix="/map", tags=["Map"])
 
 
+def _place(feature: Any) -> dict[str, Any] | None:
+    """A labelled point, or None for anything else (a places file is the operator's input)."""
+    try:
+        lon, lat = (float(v) for v in feature["geometry"]["coordinates"][:2])
+        if feature["geometry"]["type"] != "Point" or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            return None
+        properties = feature["properties"]
+        return {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {
+                "name": str(properties["name"])[:100],
+                "rank": int(properties.get("rank", 1)),
+            },
+        }
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
 @lru_cache(maxsize=4)
 def places(path: Path) -> dict[str, Any]:
     """Named points from the operator's places file; anything else in it is left out."""
     try:
         collection = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return {"type": "FeatureCollection", "features": []}
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": feature["geometry"]["coordinates"][:2]},
-            "properties": {
-                "name": str(feature["properties"]["name"])[:100],
-                "rank": int(feature["properties"].get("rank", 1)),
-            },
-        }
-        for feature in collection.get("features", [])
-        if isinstance(feature, dict)
-        and (feature.get("geometry") or {}).get("type") == "Point"
-        and isinstance(feature.get("properties"), dict)
-        and "name" in feature["properties"]
-    ]
-    return {"type": "FeatureCollection", "features": features}
+        features = collection["features"] if isinstance(collection, dict) else []
+    except (OSError, orjson.JSONDecodeError, KeyError):
+        features = []
+    found = [_place(feature) for feature in (features if isinstance(features, list) else [])]
+    return {"type": "FeatureCollection", "features": [place for place in found if place]}
 
 
 @router.get("", summary="The map's configuration: online basemap (if any) and place labels")
