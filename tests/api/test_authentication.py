@@ -112,6 +112,23 @@ def test_session_cookie_flags_and_sign_out(client: TestClient, analyst_user: str
     assert client.get("/api/v1/incidents").status_code == 401
 
 
+def test_the_page_asks_for_its_session_without_an_error(
+    client: TestClient, analyst_user: str, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    assert client.get("/api/v1/session/current").json() == {"session": None}
+    signed = sign_in(client, analyst_user)
+    current = client.get("/api/v1/session/current")
+    assert current.status_code == 200
+    assert current.json()["session"] == {
+        "username": analyst_user,
+        "role": "analyst",
+        "clearance": "confidential",
+        "csrf_token": signed["csrf_token"],
+    }
+    db.execute("UPDATE user_session SET expires_at = now() - interval '1 second'")
+    assert client.get("/api/v1/session/current").json() == {"session": None}
+
+
 def test_cookie_is_secure_over_https(settings: Settings, analyst_user: str) -> None:
     with TestClient(create_app(settings), base_url="https://testserver") as browser:
         response = browser.post(

@@ -24,11 +24,19 @@ async def authenticate(request: Request) -> Principal:
         if principal is None:
             raise Unauthorized("The API key is unknown, expired or revoked.")
         return principal
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        async with database.read() as connection:
-            principal = await sessions.principal_for(connection, cookie)
+    if request.cookies.get(SESSION_COOKIE):
+        principal = await session_principal(request)
         if principal is None:
             raise Unauthorized("The session has ended; sign in again.")
         return principal
     raise Unauthorized("Sign in, or send an API key as 'Authorization: Bearer <key>'.")
+
+
+async def session_principal(request: Request) -> Principal | None:
+    """Who the browser's session cookie stands for; None without one, or once it ended."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    database: Database = request.app.state.database
+    async with database.read() as connection:
+        return await sessions.principal_for(connection, cookie)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from bluewatch.api.authentication import SESSION_COOKIE
+from bluewatch.api.authentication import SESSION_COOKIE, session_principal
 from bluewatch.api.body import json_body, read_model
 from bluewatch.api.deps import DatabaseDep, SettingsDep
 from bluewatch.api.policy import PUBLIC, ViewerDep, request_actor
@@ -78,12 +78,8 @@ async def create_session(
     summary="The browser's session, or null: lets the page ask without an error",
     dependencies=[PUBLIC.depends()],
 )
-async def current_session(request: Request, database: DatabaseDep) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
-    principal = None
-    if token:
-        async with database.read() as connection:
-            principal = await sessions.principal_for(connection, token)
+async def current_session(request: Request) -> Response:
+    principal = await session_principal(request)
     return JSONResponse({"session": describe(principal) if principal else None})
 
 
