@@ -11,7 +11,7 @@ import { byId, h } from "./dom";
 import { NO_EARTH, basemapStyle, loadNaturalEarth, showNaturalEarth, type OnlineBasemap } from "./map/basemap";
 import { DrawTool, type DrawKind } from "./map/draw";
 import { addCategoryIcons } from "./map/icons";
-import { DATA_LAYERS, EMPTY, LAYER_GROUPS, addMissionLayers, setData, setGroupVisible, useIncidentTiles, withRank } from "./map/layers";
+import { DATA_LAYERS, EMPTY, ROUTE_LAYERS, addMissionLayers, setData, setGroupVisible, useIncidentTiles, withRank } from "./map/layers";
 import { AlertPanel } from "./panel";
 import { Sheet, type Role } from "./sheet";
 import { AlertStream, type Envelope } from "./stream";
@@ -29,11 +29,8 @@ interface MapConfig {
   places: FeatureCollection;
 }
 
-interface Page<T = FeatureCollection> {
-  features: T extends FeatureCollection ? T["features"] : never;
-  links?: { rel: string; href: string }[];
-  numberReturned?: number;
-}
+/** A list response: a FeatureCollection with paging links. */
+type ListPage = FeatureCollection & { links?: { rel: string; href: string }[] };
 
 export class MissionMap {
   readonly view: ViewState = fromQuery(location.search);
@@ -97,7 +94,10 @@ export class MissionMap {
       startDrawing: (kind, initial, done) => this.startDrawing(kind, initial, done),
       stopDrawing: () => this.stopDrawing(),
       currentGeometry: () => this.draw.geometry(),
-      onShown: (levels) => (this.sheetLevels = levels),
+      onShown: (levels) => {
+        this.sheetLevels = levels;
+        this.updateBanner();
+      },
     });
     this.panel = new AlertPanel({
       api: this.api,
@@ -110,6 +110,7 @@ export class MissionMap {
         this.view.alertLevels = levels;
         this.view.alertStatuses = statuses;
         this.writeUrl();
+        this.updateBanner();
       },
     });
     new Toolbar({
@@ -127,7 +128,10 @@ export class MissionMap {
     ]);
     if (this.view.center === null) this.fitToData();
     this.startStream();
-    window.setInterval(() => this.updateBanner(), 500);
+    // The banner follows what is drawn: after each settled render, and when the panel
+    // or the sheet changes (they are not part of the map).
+    this.map.on("idle", () => this.updateBanner());
+    this.updateBanner();
     this.map.on("moveend", () => {
       const centre = this.map.getCenter();
       this.view.center = [centre.lng, centre.lat];
@@ -176,19 +180,17 @@ export class MissionMap {
     const exports = byId("export-tools");
     exports.replaceChildren();
     if (this.role !== "viewer") {
-      const geojson = h("a", { id: "export-geojson", class: "button", href: "#", download: "" }, "Export GeoJSON");
-      const bundle = h("a", { id: "export-bundle", class: "button", href: "#", download: "" }, "JMAC bundle");
-      const refresh = () => {
-        geojson.href = this.api.url("/export/incidents.geojson", this.exportFilters());
-        bundle.href = this.api.url("/export/bundle.zip", this.exportFilters());
-      };
-      geojson.addEventListener("focus", refresh);
-      geojson.addEventListener("mouseenter", refresh);
-      geojson.addEventListener("click", refresh);
-      bundle.addEventListener("focus", refresh);
-      bundle.addEventListener("mouseenter", refresh);
-      bundle.addEventListener("click", refresh);
-      exports.append(geojson, bundle);
+      // The link follows the view: its address is filled in just before it is used.
+      const links: [string, string, string][] = [
+        ["export-geojson", "/export/incidents.geojson", "Export GeoJSON"],
+        ["export-bundle", "/export/bundle.zip", "JMAC bundle"],
+      ];
+      for (const [id, path, text] of links) {
+        const link = h("a", { id, class: "button", href: "#", download: "" }, text);
+        const refresh = () => (link.href = this.api.url(path, this.exportFilters()));
+        for (const event of ["focus", "mouseenter", "click"]) link.addEventListener(event, refresh);
+        exports.append(link);
+      }
     }
   }
 
@@ -207,14 +209,14 @@ export class MissionMap {
     return this.fetchLayer(layer).then((data) => this.applyLayer(layer, data));
   }
 
-  private fetchLayer(layer: Layer): Promise<FeatureCollection & Page> {
+  private fetchLayer(layer: Layer): Promise<ListPage> {
     if (layer === "zones") return this.api.get("/map/zones");
     const params = layer === "incidents" ? incidentFilters(this.view, timeRange(this.view.window)) : new URLSearchParams();
     params.set("limit", String(layer === "incidents" ? GEOJSON_LIMIT : 10_000));
     return this.api.get(`/${layer}`, params);
   }
 
-  private applyLayer(layer: Layer, data: FeatureCollection & Page): void {
+  private applyLayer(layer: Layer, data: ListPage): void {
     if (layer !== "incidents") {
       setData(this.map, layer, layer === "zones" ? data : withRank(data));
       return;
@@ -265,6 +267,7 @@ export class MissionMap {
 
   private alertsChanged(): void {
     this.panel.render();
+    this.updateBanner();
     const shown = this.book.list([], ["open", "acknowledged"]);
     setData(this.map, "alerts", withRank({ type: "FeatureCollection", features: shown }));
     this.updatePulses(shown);
@@ -327,7 +330,7 @@ export class MissionMap {
     this.map.on("mousemove", (event) => {
       coords.textContent = `${event.lngLat.lat.toFixed(5)}, ${event.lngLat.lng.toFixed(5)}`;
     });
-    const clickable = ["incidents", "incident-clusters", "incident-tiles-points", "incident-tiles-cells", "camps-fill", ...LAYER_GROUPS.routes.filter((id) => id.startsWith("routes-") && id !== "routes-label" && id !== "routes-casing"), "alerts", "alerts-lesser"];
+    const clickable = ["incidents", "incident-clusters", "incident-tiles-points", "incident-tiles-cells", "camps-fill", ...ROUTE_LAYERS, "alerts", "alerts-lesser"];
     this.map.on("click", (event) => {
       if (this.draw.active) return;
       if (this.picking) {
@@ -430,10 +433,8 @@ export class MissionMap {
       byId("draw-hint").textContent = this.draw.kind === "Polygon" ? "A perimeter needs at least 3 vertices" : "A route needs at least 2 vertices";
       return;
     }
-    const done = this.drawDone;
-    if (!this.draw.vertices.length) return;
     byId("draw-bar").hidden = true;
-    done?.(geometry);
+    this.drawDone?.(geometry);
   }
 
   private stopDrawing(): void {

@@ -174,20 +174,18 @@ export class Sheet {
     layer: "routes" | "camps", kind: DrawKind, feature: Record_ | null, drawn: Geometry | undefined,
     fields: FieldSpec[], properties: (values: Values) => Record<string, unknown>,
   ): void {
-    let geometry: Geometry | undefined = drawn;
-    let editing = false;
+    // The drawing stays on the map while the form is open: what is saved is what is drawn.
     if (feature) {
       const vertices = kind === "Polygon"
         ? ((feature.geometry as { coordinates: Position[][] }).coordinates[0] ?? []).slice(0, -1)
         : (feature.geometry as { coordinates: Position[] }).coordinates;
-      editing = true;
-      this.context.startDrawing(kind, vertices, (g) => (geometry = g));
+      this.context.startDrawing(kind, vertices, () => undefined);
     }
     const noun = layer === "routes" ? "route" : "camp";
-    const hint = editing ? h("p", { class: "small" }, "Drag the vertices on the map to change the shape; click to add one.") : null;
+    const hint = feature ? h("p", { class: "small" }, "Drag the vertices on the map to change the shape; click to add one.") : null;
     const form = new Form(`${noun}-form`, feature ? `Edit ${noun}` : `New ${noun}`, fields, `Save ${noun}`, async (values) => {
       const body: Record<string, unknown> = { type: "Feature", properties: properties(values) };
-      const finished = this.context.currentGeometry() ?? geometry;
+      const finished = this.context.currentGeometry() ?? drawn;
       if (finished) body.geometry = finished;
       if (feature) await this.context.api.patch(`/${layer}/${feature.id}`, body);
       else await this.context.api.post(`/${layer}`, body);

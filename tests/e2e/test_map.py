@@ -35,12 +35,20 @@ RENDERED = """(layers) => {
     map.queryRenderedFeatures({ layers: [id] })
       .map((f) => ({ layer: id, id: f.id, ...f.properties })));
 }"""
+# The incidents the page holds in its GeoJSON source (what it draws, before clustering).
+INCIDENTS = "window.bluewatch.map.getSource('incidents').serialize().data.features"
 ROUTE_LAYERS = ["routes-active", "routes-planned", "routes-suspended", "routes-closed"]
 INCIDENT_LAYERS = ["incidents", "incident-clusters"]
 
 
 def rendered(page: Page, *layers: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = page.evaluate(RENDERED, list(layers))
+    return found
+
+
+def incidents_loaded(page: Page) -> list[dict[str, Any]]:
+    """The properties of the incidents in the page's GeoJSON source."""
+    found: list[dict[str, Any]] = page.evaluate(f"() => {INCIDENTS}.map((f) => f.properties)")
     return found
 
 
@@ -178,11 +186,8 @@ def test_a_viewer_cannot_act_and_sees_nothing_above_their_clearance(page: Page) 
     assert shown
     # Clusters carry the highest rank of their members; single features their marking.
     assert all(feature["cls_rank"] == 0 for feature in shown)
-    loaded = page.evaluate(
-        "() => window.bluewatch.map.getSource('incidents').serialize().data.features"
-        ".map((f) => f.properties.classification)"
-    )
-    assert loaded and set(loaded) == {"unclassified"}
+    loaded = {incident["classification"] for incident in incidents_loaded(page)}
+    assert loaded == {"unclassified"}
     expect(page.locator("#banner-top")).to_have_text("UNCLASSIFIED")
 
 
@@ -299,42 +304,23 @@ def test_clicking_an_alert_flies_to_it_and_resolving_takes_a_note(
 
 def test_time_window_playback_filters_and_layers_shape_the_view_and_the_url(page: Page) -> None:
     sign_in(page, ANALYST)
-
-    def loaded() -> list[dict[str, Any]]:
-        features: list[dict[str, Any]] = page.evaluate(
-            "() => window.bluewatch.map.getSource('incidents').serialize().data.features"
-            ".map((f) => f.properties)"
-        )
-        return features
-
-    week = len(loaded())
+    week = len(incidents_loaded(page))
     page.select_option("#window", "6h")
     expect(page).to_have_url(re.compile(r"window=6h"))
-    page.wait_for_function(
-        f"() => window.bluewatch.map.getSource('incidents')"
-        f".serialize().data.features.length < {week}"
-    )
-    recent = loaded()
+    page.wait_for_function(f"() => {INCIDENTS}.length < {week}")
+    recent = incidents_loaded(page)
     assert recent and len(recent) < week
 
     page.locator("#playback").fill("0")
-    page.wait_for_function(
-        "() => window.bluewatch.map.getSource('incidents').serialize().data.features.length === 0"
-    )
+    page.wait_for_function(f"() => {INCIDENTS}.length === 0")
     expect(page.locator("#playback-time")).not_to_have_text("now")
     page.locator("#playback").fill("100")
-    page.wait_for_function(
-        f"() => window.bluewatch.map.getSource('incidents')"
-        f".serialize().data.features.length === {len(recent)}"
-    )
+    page.wait_for_function(f"() => {INCIDENTS}.length === {len(recent)}")
 
     page.click("#filters-button")
     page.select_option("#severity-min", "4")
     expect(page).to_have_url(re.compile(r"severity_min=4"))
-    page.wait_for_function(
-        "() => window.bluewatch.map.getSource('incidents').serialize().data.features"
-        ".every((f) => f.properties.severity >= 4)"
-    )
+    page.wait_for_function(f"() => {INCIDENTS}.every((f) => f.properties.severity >= 4)")
     page.click("#filters-button")
 
     page.click("#layers-button")
@@ -349,7 +335,7 @@ def test_time_window_playback_filters_and_layers_shape_the_view_and_the_url(page
     wait_until_ready(page)
     expect(page.locator("#window")).to_have_value("6h")
     expect(page.locator("#layer-camps")).not_to_be_checked()
-    assert all(f["severity"] >= 4 for f in loaded())
+    assert all(f["severity"] >= 4 for f in incidents_loaded(page))
 
 
 def test_an_admin_draws_a_camp_and_its_alert_rings_appear(page: Page, scenario_db: Any) -> None:
@@ -433,10 +419,5 @@ def test_a_large_window_is_drawn_from_vector_tiles(
     assert {cell["classification"] for cell in cells} <= {
         "unclassified", "confidential", "strictly_confidential"
     }  # fmt: skip
-    assert (
-        page.evaluate(
-            "() => window.bluewatch.map.getSource('incidents').serialize().data.features.length"
-        )
-        == 0
-    )
+    assert incidents_loaded(page) == []
     expect(page.locator("#banner-top")).to_have_text("UN STRICTLY CONFIDENTIAL")

@@ -10,12 +10,15 @@ import { ROUTE_STYLES, levelColour, routeColour, severityColour } from "./palett
 
 export const EMPTY: FeatureCollection = { type: "FeatureCollection", features: [] };
 
+/** One line layer per route status (see ROUTE_STYLES). */
+export const ROUTE_LAYERS = Object.keys(ROUTE_STYLES).map((status) => `routes-${status}`);
+
 /** The map layers of each toggle, bottom to top. */
 export const LAYER_GROUPS: Record<LayerName, string[]> = {
   places: ["places", "places-dot"],
   zones: ["zone-corridors", "zone-rings"],
   camps: ["camps-fill", "camps-outline", "camps-label"],
-  routes: ["routes-casing", "routes-active", "routes-planned", "routes-suspended", "routes-closed", "routes-label"],
+  routes: ["routes-casing", ...ROUTE_LAYERS, "routes-label"],
   incidents: [
     "incident-clusters", "incident-cluster-count", "incidents", "incident-letters",
     "incident-tiles-cells", "incident-tiles-points", "incident-tiles-letters",
@@ -25,8 +28,7 @@ export const LAYER_GROUPS: Record<LayerName, string[]> = {
 
 /** The layers whose features count for the classification banner and hover. */
 export const DATA_LAYERS = [
-  "zone-rings", "camps-fill", "routes-active", "routes-planned", "routes-suspended", "routes-closed",
-  "incident-clusters", "incidents",
+  "zone-rings", "camps-fill", ...ROUTE_LAYERS, "incident-clusters", "incidents",
   "incident-tiles-cells", "incident-tiles-points", "alerts-lesser", "alerts",
 ];
 
