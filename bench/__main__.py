@@ -35,11 +35,11 @@ def main() -> None:
         if chosen & {"ingest", "stream", "webhooks", "exports", "peers", "page"}:
             with harness.api_process(world.url) as base:
                 if "ingest" in chosen:
-                    batches = 5 if args.quick else 20
-                    ingest.measure(world, base, report, batches, 1_000, args.runs)
+                    batches, seconds = (5, 3) if args.quick else (20, 10)
+                    ingest.measure(world, base, report, batches, 1_000, seconds, args.runs)
                 if "stream" in chosen:
-                    seconds = 3 if args.quick else 10
-                    stream.measure(world, base, report, 100, seconds, args.runs)
+                    rates, seconds = ((100,), 3) if args.quick else ((100, 1_000), 10)
+                    stream.measure(world, base, report, rates, seconds, args.runs)
                 if "webhooks" in chosen:
                     webhooks.measure(world, report, 100 if args.quick else 1_000, args.runs)
                 if "exports" in chosen:

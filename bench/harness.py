@@ -7,11 +7,13 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+import psycopg
 from tests import processes
 
 from bluewatch.classification import Classification
@@ -24,6 +26,7 @@ from bluewatch.seed import synthetic
 from bluewatch.settings import Settings
 
 SEED = 20261122
+CONNECTIONS = 16
 
 
 @dataclass
@@ -100,14 +103,27 @@ def world(incidents: int, camps: int, routes: int) -> Iterator[World]:
     try:
         started = time.perf_counter()
         migrate.upgrade(settings, url)
-        synthetic.load_targets(url, camps, routes, seed=SEED)
-        synthetic.load(url, incidents, seed=SEED)
+        if cluster is None and _holds_data_set(url, incidents):
+            print(f"data set: reusing {url.rsplit('/', 1)[-1]}", flush=True)
+        else:
+            synthetic.load_targets(url, camps, routes, seed=SEED)
+            synthetic.load(url, incidents, seed=SEED)
         print(f"data set: {incidents:,} incidents, {camps} camps, {routes} routes "
               f"({time.perf_counter() - started:.1f}s)", flush=True)  # fmt: skip
         yield World(url, settings, incidents, admin_key(url, settings))
     finally:
         if cluster is not None:
             cluster.destroy()
+
+
+def _holds_data_set(url: str, incidents: int) -> bool:
+    """A database given by BLUEWATCH_BENCH_DATABASE_URL that an earlier run loaded (for
+    profiling between runs; the recorded figures come from a fresh throwaway cluster)."""
+    with psycopg.connect(url) as connection:
+        row = connection.execute(
+            "SELECT (SELECT count(*) FROM camp), (SELECT count(*) FROM incident)"
+        ).fetchone()
+    return row is not None and row[0] > 0 and row[1] >= incidents
 
 
 def admin_key(url: str, settings: Settings) -> str:
@@ -137,3 +153,37 @@ def api_process(url: str) -> AbstractContextManager[str]:
             "BLUEWATCH_WEBHOOK_POLL_SECONDS": "0.2",
         },
     )
+
+
+Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+
+async def load(send: Send, headers: dict[str, str], seconds: float) -> tuple[float, list[float]]:
+    """(requests/s, latencies in ms) with CONNECTIONS clients, each sending request
+    number n, n + CONNECTIONS, ... for ``seconds``; any error response fails the run."""
+    latencies: list[float] = []
+    stop = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=CONNECTIONS)
+    async with httpx.AsyncClient(headers=headers, timeout=60, limits=limits) as http:
+
+        async def client(offset: int) -> None:
+            number = offset
+            while time.monotonic() < stop:
+                started = time.perf_counter()
+                response = await send(http, number)
+                response.raise_for_status()
+                await response.aread()
+                latencies.append((time.perf_counter() - started) * 1000)
+                number += CONNECTIONS
+
+        started = time.monotonic()
+        await asyncio.gather(*(client(i) for i in range(CONNECTIONS)))
+        elapsed = time.monotonic() - started
+    return len(latencies) / elapsed, latencies
+
+
+def latency_rows(report: Report, workload: str, figure: str, runs: list[list[float]]) -> None:
+    """p50, p95 and p99 of each run, as medians over the runs."""
+    for name, share in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+        value = median([percentile(latencies, share) for latencies in runs])
+        report.add(Row(workload, f"{figure}, {name}", value, "ms"))

@@ -1,7 +1,9 @@
-"""Ingest through the API (1,000-feature batches, rules on) against COPY of the same rows."""
+"""W1: ingest through the API, rules on, against COPY of the same rows: 1,000-feature
+batches one after another, and single features from 16 concurrent connections."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,8 +12,19 @@ import httpx
 import numpy as np
 import psycopg
 
-from bench.harness import SEED, Report, Row, World, median
+from bench.harness import (
+    CONNECTIONS,
+    SEED,
+    Report,
+    Row,
+    World,
+    latency_rows,
+    load,
+    median,
+)
 from bluewatch.seed.synthetic import CATEGORIES, HOTSPOTS
+
+TAG = time.strftime("%Y%m%d%H%M%S")  # keeps external keys new in a reused bench database
 
 
 def batch(size: int, run: int, number: int) -> list[dict[str, Any]]:
@@ -27,7 +40,7 @@ def batch(size: int, run: int, number: int) -> list[dict[str, Any]]:
                 "category": CATEGORIES[category],
                 "severity": int(severity),
                 "title": "Bench incident",
-                "external_source": f"bench-{run}",
+                "external_source": f"bench-{TAG}-{run}",
                 "external_id": f"{number}-{index}",
             },
         }
@@ -55,8 +68,11 @@ def copy_rows(features: list[dict[str, Any]], source: str) -> str:
     return "".join(lines)
 
 
-def measure(world: World, base: str, report: Report, batches: int, size: int, runs: int) -> None:
-    api_rates, copy_rates = [], []
+def measure(
+    world: World, base: str, report: Report, batches: int, size: int, seconds: float, runs: int
+) -> None:
+    api_rates, copy_rates, single_rates = [], [], []
+    latencies: list[list[float]] = []
     headers = {"Authorization": f"Bearer {world.admin_token}"}
     with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
         for run in range(runs):
@@ -68,7 +84,7 @@ def measure(world: World, base: str, report: Report, batches: int, size: int, ru
                 response.raise_for_status()
             api_rates.append(batches * size / (time.perf_counter() - started))
 
-            rows = "".join(copy_rows(f, f"copy-{run}") for f in batches_of_features)
+            rows = "".join(copy_rows(f, f"copy-{TAG}-{run}") for f in batches_of_features)
             with psycopg.connect(world.url) as connection, connection.cursor() as cursor:
                 started = time.perf_counter()
                 with cursor.copy(
@@ -78,10 +94,28 @@ def measure(world: World, base: str, report: Report, batches: int, size: int, ru
                     copy.write(rows)
                 connection.commit()
                 copy_rates.append(batches * size / (time.perf_counter() - started))
+            single_rates.append(asyncio.run(_singles(base, headers, run, seconds, latencies)))
     report.add(
         Row(
-            "ingest", f"POST /incidents, {size:,}-feature batches, rules on",
+            "W1 ingest", f"POST /incidents, {size:,}-feature batches, rules on",
             median(api_rates), "incidents/s", "COPY of the same rows",
             median(copy_rates), "≥ 0.5× COPY",
         )
     )  # fmt: skip
+    figure = f"POST /incidents, single features, rules on, {CONNECTIONS} connections"
+    report.add(Row("W1 ingest", figure, median(single_rates), "incidents/s",
+                   "COPY of the same rows", median(copy_rates), "≥ 1,000/s"))  # fmt: skip
+    latency_rows(report, "W1 ingest", "single features", latencies)
+
+
+async def _singles(
+    base: str, headers: dict[str, str], run: int, seconds: float, latencies: list[list[float]]
+) -> float:
+    features = batch(int(3_000 * seconds), run, 9_999)  # more than the API can take
+
+    async def post(http: httpx.AsyncClient, number: int) -> httpx.Response:
+        return await http.post(f"{base}/api/v1/incidents", json=features[number])
+
+    rate, run_latencies = await load(post, headers, seconds)
+    latencies.append(run_latencies)
+    return rate

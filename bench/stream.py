@@ -1,105 +1,256 @@
-"""Commit → SSE delivery at a steady rate of incidents, each next to a camp."""
+"""W7: commit → SSE event and commit → webhook receipt, under a steady rate of incidents.
+
+100 SSE clients run in a process of their own (``listen``), 10 webhook subscriptions
+point at a local receiver, a ``bluewatch worker`` process helps the API's delivery
+loop, and this process POSTs single incidents at a fixed rate, each at a uniformly
+random place in the mission area (so some raise alerts near camps and routes and
+most do not, as in a mission). Latency runs from the event's transaction time (the
+``timestamp`` in the event, read back from the database) to its arrival; an event
+that does not arrive within the drain time is lost.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import queue
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
+from multiprocessing.sharedctypes import Synchronized
+from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
+import orjson
 import psycopg
+from tests.receiver import Receiver
 
-from bench.harness import Report, Row, World, median, percentile
-from bluewatch.events.client import SSEListener
+from bench.harness import SEED, Report, Row, World, median, percentile
+from bluewatch.seed.synthetic import AREA
+from bluewatch.webhooks.signing import new_secret
+
+SSE_CLIENTS = 100
+SINKS = 10
+DRAIN_SECONDS = 60
+EVENT_ID = re.compile(rb"^id: (\d+)$", re.MULTILINE)
+
+
+def listen(
+    url: str, token: str, clients: int, out: str, least: Synchronized[int], stop: Any
+) -> None:  # fmt: skip
+    """Run ``clients`` SSE streams until ``stop`` is set; write each one's (event id,
+    arrival time) pairs to ``out``/<n>.npy. ``least`` holds the fewest alert events any
+    client has so far."""
+    received: list[dict[int, float]] = [{} for _ in range(clients)]
+
+    async def one(http: httpx.AsyncClient, number: int) -> None:
+        """One client that, like the map, resumes with Last-Event-ID when cut off (the
+        server ends a stream that falls 10,000 events behind)."""
+        seen = received[number]
+        while True:
+            resume = {"Last-Event-ID": str(max(seen))} if seen else {}
+            pending = b""
+            try:
+                async with http.stream("GET", url, headers=resume) as response:
+                    async for chunk in response.aiter_bytes():
+                        now = time.time()
+                        pending += chunk
+                        complete, _, pending = pending.rpartition(b"\n\n")
+                        for match in EVENT_ID.finditer(complete):
+                            seen.setdefault(int(match.group(1)), now)
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+
+    async def main() -> None:
+        limits = httpx.Limits(max_connections=clients + 1)
+        timeout = httpx.Timeout(10.0, read=None)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(headers=headers, limits=limits, timeout=timeout) as http:
+            tasks = [asyncio.create_task(one(http, n)) for n in range(clients)]
+            while not stop.is_set():
+                least.value = min(len(seen) for seen in received)
+                await asyncio.sleep(0.2)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(main())
+    for number, seen in enumerate(received):
+        np.save(Path(out) / f"{number}.npy", np.array(sorted(seen.items()), dtype=np.float64))
 
 
 async def post_steadily(
-    base: str, headers: dict[str, str], targets: list[tuple[float, float]], rate: float,
-    seconds: float,
-) -> tuple[list[dict[str, Any]], list[int]]:  # fmt: skip
-    """POST one incident every 1/rate s; returns the alerts the responses announced and
-    the requests that failed or timed out."""
-    announced: list[dict[str, Any]] = []
-    failures: list[int] = []
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
+    base: str, headers: dict[str, str], rate: float, seconds: float, run: int
+) -> tuple[float, int]:  # fmt: skip
+    """POST single incidents at ``rate`` for ``seconds``; (achieved rate, failures)."""
+    rng = np.random.default_rng(SEED + 7 + run)
+    count = int(rate * seconds)
+    lons = rng.uniform(AREA[0], AREA[2], count)
+    lats = rng.uniform(AREA[1], AREA[3], count)
+    failures = 0
+    limits = httpx.Limits(max_connections=64)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=limits) as http:
 
         async def one(number: int) -> None:
-            lon, lat = targets[number % len(targets)]
+            nonlocal failures
             body = {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "geometry": {"type": "Point", "coordinates": [lons[number], lats[number]]},
                 "properties": {
-                    "occurred_at": datetime.now().astimezone().isoformat(),
+                    "occurred_at": datetime.now(UTC).isoformat(),
                     "category": "armed_clash",
                     "severity": 4,
-                    "title": f"Bench threat {number}",
+                    "title": f"Bench report {number}",
                 },
             }
             try:
                 response = await http.post("/api/v1/incidents", json=body)
-            except httpx.TimeoutException:
-                failures.append(number)
-                return
-            if response.status_code >= 400:
-                failures.append(number)
-                return
-            announced.extend(response.json()["alerts"])
+                failures += response.status_code >= 400
+            except httpx.HTTPError:
+                failures += 1
 
         tasks = []
         start = time.monotonic()
-        for number in range(int(rate * seconds)):
+        for number in range(count):
             await asyncio.sleep(max(0.0, start + number / rate - time.monotonic()))
             tasks.append(asyncio.create_task(one(number)))
+        sent = time.monotonic() - start
         await asyncio.gather(*tasks)
-    return announced, failures
+    return count / max(sent, 1e-6), failures
+
+
+def _events_after(url: str, after: int) -> dict[int, tuple[str, float]]:
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "SELECT id, type, extract(epoch FROM occurred_at) FROM event WHERE id > %s", (after,)
+        ).fetchall()
+    return {row[0]: (row[1], float(row[2])) for row in rows}
+
+
+def _last_event(url: str) -> int:
+    with psycopg.connect(url) as connection:
+        row = connection.execute("SELECT coalesce(max(id), 0) FROM event").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _subscribe(url: str, receiver: Receiver) -> None:
+    with psycopg.connect(url) as connection:
+        connection.execute("DELETE FROM webhook")  # a reused bench database's earlier ones
+        for sink in range(SINKS):
+            connection.execute(
+                "INSERT INTO webhook (url, event_types, clearance, secret) "
+                "VALUES (%s, ARRAY['alert.created', 'alert.updated'], 'strictly_confidential', %s)",
+                (f"{receiver.url}?sink={sink}", new_secret()),
+            )
 
 
 def measure(
-    world: World, base: str, report: Report, rate: float, seconds: float, runs: int
-) -> None:
+    world: World, base: str, report: Report, rates: tuple[int, ...], seconds: float, runs: int
+) -> None:  # fmt: skip
     headers = {"Authorization": f"Bearer {world.admin_token}"}
-    with psycopg.connect(world.url) as connection:
-        targets = [
-            (round(x, 6), round(y, 6))
-            for x, y in connection.execute(
-                "SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM camp LIMIT 50"
-            ).fetchall()
-        ]
-    p50s, p99s, lost_counts, failed_counts = [], [], [], []
-    for _ in range(runs):
-        listener = SSEListener(f"{base}/api/v1/alerts/stream", headers)
-        try:
-            announced, failures = asyncio.run(post_steadily(base, headers, targets, rate, seconds))
-            failed_counts.append(len(failures))
-            wanted = {(a["id"], a["properties"]["version"]) for a in announced}
-            latencies: list[float] = []
-            seen: set[tuple[int, int]] = set()
-            deadline = time.monotonic() + 60  # late is measured; only absent is lost
-            while wanted - seen and time.monotonic() < deadline:
-                try:
-                    message = listener.next(timeout=1)
-                except queue.Empty:
-                    continue
-                alert = message.data["data"]
-                seen.add((alert["id"], alert["properties"]["version"]))
-                committed = datetime.fromisoformat(message.data["timestamp"]).timestamp()
-                latencies.append((message.received - committed) * 1000)
-        finally:
-            listener.close()
-        p50s.append(percentile(latencies, 0.5) if latencies else float("nan"))
-        p99s.append(percentile(latencies, 0.99) if latencies else float("nan"))
-        lost_counts.append(len(wanted - seen))
-    label = f"commit → SSE at {rate:.0f} incidents/s ({seconds:.0f}s)"
-    report.add(Row("stream", f"{label}, p50", median(p50s), "ms"))
-    report.add(Row("stream", f"{label}, p99", median(p99s), "ms", target="p99 ≤ 250 ms"))
-    report.add(
-        Row("stream", f"{label}, events not received in 60 s", max(lost_counts), "events",
-            target="0")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
+    env |= {"BLUEWATCH_DATABASE_URL": world.url, "BLUEWATCH_WEBHOOK_ALLOW_CIDRS": "127.0.0.0/8",
+            "BLUEWATCH_WEBHOOK_POLL_SECONDS": "0.2"}  # fmt: skip
+    receiver = Receiver()
+    _subscribe(world.url, receiver)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "bluewatch", "worker", "--workers", "4"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    report.add(
-        Row(
-            "stream", f"{label}, POSTs failed or > 30 s", max(failed_counts), "requests", target="0"
-        )
-    )
+    try:
+        for rate in rates:
+            figures = [_one_run(world, base, headers, receiver, rate, seconds, run)
+                       for run in range(runs)]  # fmt: skip
+            _report(report, rate, seconds, figures)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        receiver.close()
+        with psycopg.connect(world.url) as connection:
+            connection.execute("DELETE FROM webhook")  # nothing left to send to a closed sink
+
+
+def _one_run(
+    world: World, base: str, headers: dict[str, str], receiver: Receiver, rate: float,
+    seconds: float, run: int,
+) -> dict[str, float]:  # fmt: skip
+    context = multiprocessing.get_context("spawn")
+    least = context.Value("q", 0)
+    stop = context.Event()
+    with tempfile.TemporaryDirectory(prefix="bluewatch-w7-") as out:
+        listeners = context.Process(
+            target=listen,
+            args=(f"{base}/api/v1/alerts/stream", world.admin_token, SSE_CLIENTS, out, least,
+                  stop),
+        )  # fmt: skip
+        listeners.start()
+        time.sleep(3)  # the streams open
+        after = _last_event(world.url)
+        already = len(receiver.requests)
+        achieved, failures = asyncio.run(post_steadily(base, headers, rate, seconds, run))
+        events = _events_after(world.url, after)
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while time.monotonic() < deadline and (
+            least.value < len(events) + 1  # + the stream.open position
+            or len(receiver.requests) - already < SINKS * len(events)
+        ):
+            time.sleep(0.2)
+        stop.set()
+        listeners.join(timeout=60)
+        streams = [np.load(Path(out) / f"{n}.npy") for n in range(SSE_CLIENTS)]
+    sse_latencies, sse_lost = [], 0
+    for seen in streams:
+        arrivals = {int(i): t for i, t in seen}
+        for event_id, (_, committed) in events.items():
+            if event_id in arrivals:
+                sse_latencies.append((arrivals[event_id] - committed) * 1000)
+            else:
+                sse_lost += 1
+    first: dict[tuple[str, int], float] = {}
+    for request in receiver.requests[already:]:
+        event_id = orjson.loads(request.body)["id"]
+        first.setdefault((request.path, event_id), request.at)
+    hook_latencies = [(at - events[i][1]) * 1000 for (_, i), at in first.items() if i in events]
+    return {
+        "achieved": achieved, "failures": failures, "events": len(events) / seconds,
+        "sse_p50": percentile(sse_latencies, 0.5) if sse_latencies else float("nan"),
+        "sse_p99": percentile(sse_latencies, 0.99) if sse_latencies else float("nan"),
+        "sse_lost": sse_lost,
+        "hook_p50": percentile(hook_latencies, 0.5) if hook_latencies else float("nan"),
+        "hook_p99": percentile(hook_latencies, 0.99) if hook_latencies else float("nan"),
+        "hook_lost": SINKS * len(events) - len(hook_latencies),
+    }  # fmt: skip
+
+
+def _report(report: Report, rate: float, seconds: float, runs: list[dict[str, float]]) -> None:
+    def middle(key: str) -> float:
+        return median([run[key] for run in runs])
+
+    def worst(key: str) -> float:
+        return max(run[key] for run in runs)
+
+    label = f"{rate:,.0f} incidents/s for {seconds:.0f} s"
+    rows = [
+        Row("W7 live", f"{label}: incidents/s sent", middle("achieved"), "incidents/s"),
+        Row("W7 live", f"{label}: POSTs failed", worst("failures"), "requests", target="0"),
+        Row("W7 live", f"{label}: alert events/s committed", middle("events"), "events/s"),
+        Row("W7 live", f"{label}: commit → SSE p50 ({SSE_CLIENTS} clients)", middle("sse_p50"),
+            "ms"),
+        Row("W7 live", f"{label}: commit → SSE p99 ({SSE_CLIENTS} clients)", middle("sse_p99"),
+            "ms", target="≤ 250 ms at 100/s"),
+        Row("W7 live", f"{label}: SSE events lost (all clients, worst run)", worst("sse_lost"),
+            "events", target="0"),
+        Row("W7 live", f"{label}: commit → webhook p50 ({SINKS} sinks)", middle("hook_p50"), "ms"),
+        Row("W7 live", f"{label}: commit → webhook p99 ({SINKS} sinks)", middle("hook_p99"), "ms",
+            target="≤ 1,000 ms at 100/s"),
+        Row("W7 live", f"{label}: webhook deliveries lost (worst run)", worst("hook_lost"),
+            "deliveries", target="0"),
+    ]  # fmt: skip
+    for row in rows:
+        report.add(row)

@@ -48,6 +48,8 @@ async def subscribe(world: World, urls: list[str]) -> None:
     database = Database(world.url, world.settings)
     try:
         async with database.transaction() as connection:
+            # A reused bench database may hold an earlier run's subscriptions.
+            await connection.execute(text("DELETE FROM webhook"))
             for url in urls:
                 await connection.execute(
                     text("""

@@ -66,4 +66,4 @@ def test_models_match_the_migrated_schema(database_url: str) -> None:
         )
         differences = compare_metadata(context, Base.metadata)
     engine.dispose()
-    assert differences == []
+    assert [str(d) for d in differences] == []

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
+from pyproj import Geod
 
 from tests.cap_schema import cap_problems
 from tests.conftest import RoleKeys, bearer
@@ -78,6 +79,31 @@ def test_incidents_beyond_the_radius_raise_no_surge(client: TestClient, surge_on
     far_apart = [incident(BENI[0] + i * 0.2, BENI[1]) for i in range(3)]  # ~22 km apart
     client.post("/api/v1/incidents", json=collection(*far_apart), headers=GEOJSON)
     assert alerts(client) == []
+
+
+@pytest.mark.parametrize("latitude", [0.49, 62.0, -45.0])
+@pytest.mark.parametrize(("metres", "hours", "surge"), [
+    (9_950, 23.9, True), (10_050, 1, False), (9_950, 24.1, False),
+])  # fmt: skip
+def test_surge_membership_is_exact_at_the_radius_and_window(
+    client: TestClient, surge_only: None, latitude: float, metres: float, hours: float,
+    surge: bool,
+) -> None:  # fmt: skip
+    """The (lon, lat, days) index box may only widen the search: neighbours due east
+    (where a degree of longitude is shortest) just inside the geodesic radius and the
+    time window count, just outside do not."""
+    geod = Geod(ellps="WGS84")
+    east, _, _ = geod.fwd(29.0, latitude, 90, metres)
+    west, _, _ = geod.fwd(29.0, latitude, 270, metres)
+    batch = [
+        incident(29.0, latitude, hours_ago=1 + hours),
+        incident(east, latitude, hours_ago=1),
+        incident(west, latitude, hours_ago=1),
+    ]
+    response = client.post("/api/v1/incidents", json=collection(*batch), headers=GEOJSON)
+    assert response.status_code == 200
+    counts = [a["properties"]["member_count"] for a in response.json()["alerts"]]
+    assert counts == ([3] if surge else [])
 
 
 def test_two_separate_surges_in_one_batch_raise_two_alerts(

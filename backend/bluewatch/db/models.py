@@ -106,10 +106,10 @@ class Incident(_Record, Base):
         Index("ix_incident_geog", text("(geom::geography)"), postgresql_using="gist"),
         Index("ix_incident_occurred_at", "occurred_at"),
         Index(
-            "ix_incident_geog_occurred_at",
-            text("(geom::geography)"),
-            "occurred_at",
+            "ix_incident_space_time",
+            text("space_time(geom, occurred_at)"),
             postgresql_using="gist",
+            postgresql_ops={"space_time(geom, occurred_at)": "gist_geometry_ops_nd"},  # as 0006
         ),
     )
 

@@ -6,6 +6,11 @@ nearest unresolved cluster alert of the rule whose centre lies within the radius
 and that changed within the window; the rest are grouped (DBSCAN over their
 positions, one alert per group). Membership is exact (geodesic); only the grouping
 of new alerts approximates the radius in degrees.
+
+Neighbours come from the N-D GiST over (lon, lat, days) (``space_time``, migration
+0006): the box holds every candidate, and the exact tests are written so that the
+planner cannot answer them from the geography or time indexes instead (it would
+AND their much larger bitmaps with the box's).
 """
 
 from __future__ import annotations
@@ -48,9 +53,10 @@ STATEMENT = text(f"""
                max(m.classification) AS classification
         FROM seeds s
         JOIN incident m
-          ON ST_DWithin(m.geom::geography, s.geom::geography, :radius_m)
-         AND m.occurred_at BETWEEN s.occurred_at - make_interval(secs => :window_seconds)
-                               AND s.occurred_at + make_interval(secs => :window_seconds)
+          ON space_time(m.geom, m.occurred_at)
+             &&& space_time_box(s.geom, s.occurred_at, :radius_m, :window_seconds)
+         AND ST_Distance(m.geom::geography, s.geom::geography) <= :radius_m
+         AND abs(extract(epoch FROM m.occurred_at - s.occurred_at)) <= :window_seconds
         WHERE {INCIDENT_FILTERS.format(alias="m")}
         GROUP BY s.id, s.geom
         HAVING count(*) >= :min_count
