@@ -38,7 +38,7 @@ def main() -> None:
                     batches, seconds = (5, 3) if args.quick else (20, 10)
                     ingest.measure(world, base, report, batches, 1_000, seconds, args.runs)
                 if "stream" in chosen:
-                    rates, seconds = ((100,), 3) if args.quick else ((100, 1_000), 10)
+                    rates, seconds = ((100,), 3) if args.quick else ((10, 100, 1_000), 10)
                     stream.measure(world, base, report, rates, seconds, args.runs)
                 if "webhooks" in chosen:
                     webhooks.measure(world, report, 100 if args.quick else 1_000, args.runs)

@@ -63,6 +63,9 @@ class Receiver:
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
+                if answer.status == 204:  # no body: bytes after a 204 corrupt the connection
+                    self.end_headers()
+                    return
                 self.send_header("content-length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
