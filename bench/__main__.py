@@ -28,6 +28,15 @@ def main() -> None:
     chosen = set(args.only.split(","))
     incidents = 10_000 if args.quick else 1_000_000
     report = harness.Report()
+    try:
+        measure(args, chosen, incidents, report)
+    finally:  # a workload that fails still leaves the others' figures
+        write(report, incidents, args.runs)
+
+
+def measure(
+    args: argparse.Namespace, chosen: set[str], incidents: int, report: harness.Report
+) -> None:
     with harness.world(incidents, camps=100, routes=200) as world:
         if "rules" in chosen:
             batch, sample = (2_000, 200) if args.quick else (10_000, 500)
@@ -48,9 +57,12 @@ def main() -> None:
                     peers.measure(world, base, report, 3 if args.quick else 15, args.runs)
                 if "page" in chosen:
                     page.measure(world, base, report, 3 if args.quick else 10, args.runs)
+
+
+def write(report: harness.Report, incidents: int, runs: int) -> None:
     header = (
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-        f"{os.cpu_count()} cores, {incidents:,} incidents, runs={args.runs}"
+        f"{os.cpu_count()} cores, {incidents:,} incidents, runs={runs}"
     )
     table = report.table()
     print(f"\n{header}\n\n{table}")

@@ -54,7 +54,8 @@ class Report:
 
     def add(self, row: Row) -> None:
         self.rows.append(row)
-        print(f"  {row.workload}: {row.figure} = {row.value:,.1f} {row.unit}", flush=True)
+        baseline = "" if row.ratio is None else f" ({row.ratio:.2f}× {row.baseline_value:,.1f})"
+        print(f"  {row.workload}: {row.figure} = {row.value:,.1f} {row.unit}{baseline}", flush=True)
 
     def table(self) -> str:
         lines = [
@@ -187,3 +188,16 @@ def latency_rows(report: Report, workload: str, figure: str, runs: list[list[flo
     for name, share in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
         value = median([percentile(latencies, share) for latencies in runs])
         report.add(Row(workload, f"{figure}, {name}", value, "ms"))
+
+
+def remove_subscriptions(url: str) -> None:
+    """Delete every webhook subscription. The API's delivery loop may hold their rows
+    (and their deliveries') while it records attempts, so a deadlock is tried again."""
+    for _ in range(20):
+        try:
+            with psycopg.connect(url) as connection:
+                connection.execute("DELETE FROM webhook")
+            return
+        except psycopg.errors.DeadlockDetected:
+            time.sleep(0.5)
+    raise RuntimeError("could not remove the bench's webhook subscriptions")

@@ -31,7 +31,7 @@ import psycopg
 from tests.processes import free_port
 from tests.receiver import Receiver
 
-from bench.harness import SEED, Report, Row, World, median, percentile
+from bench.harness import SEED, Report, Row, World, median, percentile, remove_subscriptions
 from bluewatch.seed.synthetic import AREA
 from bluewatch.webhooks.signing import new_secret
 
@@ -157,8 +157,8 @@ def _last_event(url: str) -> int:
 
 
 def _subscribe(url: str, sink_url: str) -> None:
+    remove_subscriptions(url)  # a reused bench database's earlier ones
     with psycopg.connect(url) as connection:
-        connection.execute("DELETE FROM webhook")  # a reused bench database's earlier ones
         for sink in range(SINKS):
             connection.execute(
                 "INSERT INTO webhook (url, event_types, clearance, secret) "
@@ -197,8 +197,7 @@ def measure(
             sinks.join(timeout=60)
             worker.terminate()
             worker.wait(timeout=30)
-            with psycopg.connect(world.url) as connection:
-                connection.execute("DELETE FROM webhook")  # nothing left to send to
+            remove_subscriptions(world.url)  # nothing left to send to a closed sink
         requests = np.load(Path(out) / "sinks.npy")
     first: dict[tuple[int, int], float] = {}
     for number, event_id, at in requests:  # at least once: the first receipt counts

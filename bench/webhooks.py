@@ -16,7 +16,7 @@ import time
 from sqlalchemy import text
 from tests.receiver import Receiver
 
-from bench.harness import Report, Row, World, median, percentile
+from bench.harness import Report, Row, World, median, percentile, remove_subscriptions
 from bluewatch.db.engine import Database
 from bluewatch.events import log
 from bluewatch.webhooks.signing import new_secret
@@ -48,8 +48,6 @@ async def subscribe(world: World, urls: list[str]) -> None:
     database = Database(world.url, world.settings)
     try:
         async with database.transaction() as connection:
-            # A reused bench database may hold an earlier run's subscriptions.
-            await connection.execute(text("DELETE FROM webhook"))
             for url in urls:
                 await connection.execute(
                     text("""
@@ -73,6 +71,7 @@ def measure(world: World, report: Report, alerts: int, runs: int) -> None:
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
+        remove_subscriptions(world.url)  # earlier workloads' sinks are closed
         asyncio.run(subscribe(world, [f"{receiver.url}?n={n}" for n in range(SUBSCRIPTIONS)]))
         for _ in range(runs):
             before = len(receiver.requests)
