@@ -161,11 +161,12 @@ Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
 
 async def load(send: Send, headers: dict[str, str], seconds: float) -> tuple[float, list[float]]:
     """(requests/s, latencies in ms) with CONNECTIONS clients, each sending request
-    number n, n + CONNECTIONS, ... for ``seconds``; any error response fails the run."""
+    number n, n + CONNECTIONS, ... for ``seconds``; any error response fails the run.
+    A request may take minutes (tipg's z6 tile carries 550k points at 1M incidents)."""
     latencies: list[float] = []
     stop = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=CONNECTIONS)
-    async with httpx.AsyncClient(headers=headers, timeout=60, limits=limits) as http:
+    async with httpx.AsyncClient(headers=headers, timeout=600, limits=limits) as http:
 
         async def client(offset: int) -> None:
             number = offset
