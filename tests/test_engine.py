@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import text
 
@@ -24,4 +25,7 @@ def test_connections_plan_each_execution_for_its_own_values(database_url: str) -
         finally:
             await database.dispose()
 
-    assert asyncio.run(read_settings()) == ["force_custom_plan", "UTC", "1min"]
+    # In a thread of its own: after the browser tests, Playwright's loop runs in this one.
+    with ThreadPoolExecutor(1) as pool:
+        found = pool.submit(asyncio.run, read_settings()).result()
+    assert found == ["force_custom_plan", "UTC", "1min"]
