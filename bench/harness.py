@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -24,9 +26,15 @@ from bluewatch.security import admin_cli
 from bluewatch.security.principal import Role
 from bluewatch.seed import synthetic
 from bluewatch.settings import Settings
+from bluewatch.webhooks.signing import new_secret
 
 SEED = 20261122
 CONNECTIONS = 16
+# Deliveries to the bench's own sinks on loopback, picked up quickly.
+DELIVERY_SETTINGS = {
+    "BLUEWATCH_WEBHOOK_ALLOW_CIDRS": "127.0.0.0/8",
+    "BLUEWATCH_WEBHOOK_POLL_SECONDS": "0.2",
+}
 
 
 @dataclass
@@ -77,6 +85,9 @@ def median(values: Sequence[float]) -> float:
 
 
 def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile; NaN when nothing arrived to measure."""
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
@@ -150,10 +161,37 @@ def api_process(url: str) -> AbstractContextManager[str]:
             "BLUEWATCH_RATE_LIMIT_PER_MINUTE": "100000000",
             "BLUEWATCH_RATE_LIMIT_BURST": "1000000",
             "BLUEWATCH_EVENT_POLL_SECONDS": "0.5",
-            "BLUEWATCH_WEBHOOK_ALLOW_CIDRS": "127.0.0.0/8",
-            "BLUEWATCH_WEBHOOK_POLL_SECONDS": "0.2",
+            **DELIVERY_SETTINGS,
         },
     )
+
+
+@contextmanager
+def delivery_worker(url: str) -> Iterator[None]:
+    """``bluewatch worker --workers 4`` beside the API's own delivery loop."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
+    env |= DELIVERY_SETTINGS | {"BLUEWATCH_DATABASE_URL": url}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "bluewatch", "worker", "--workers", "4"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def subscribe(url: str, sink_urls: list[str], event_types: list[str], clearance: str) -> None:
+    """Webhook subscriptions to the bench's sinks, in place of any earlier ones (their
+    sinks are closed)."""
+    remove_subscriptions(url)
+    with psycopg.connect(url) as connection:
+        for sink_url in sink_urls:
+            connection.execute(
+                "INSERT INTO webhook (url, event_types, clearance, secret) VALUES (%s, %s, %s, %s)",
+                (sink_url, event_types, clearance, new_secret()),
+            )
 
 
 Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import os
 import re
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -32,9 +29,18 @@ import psycopg
 from tests.processes import free_port
 from tests.receiver import Receiver
 
-from bench.harness import SEED, Report, Row, World, median, percentile, remove_subscriptions
+from bench.harness import (
+    SEED,
+    Report,
+    Row,
+    World,
+    delivery_worker,
+    median,
+    percentile,
+    remove_subscriptions,
+    subscribe,
+)
 from bluewatch.seed.synthetic import AREA
-from bluewatch.webhooks.signing import new_secret
 
 SSE_CLIENTS = 100
 SINKS = 10
@@ -157,36 +163,19 @@ def _last_event(url: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _subscribe(url: str, sink_url: str) -> None:
-    remove_subscriptions(url)  # a reused bench database's earlier ones
-    with psycopg.connect(url) as connection:
-        for sink in range(SINKS):
-            connection.execute(
-                "INSERT INTO webhook (url, event_types, clearance, secret) "
-                "VALUES (%s, ARRAY['alert.created', 'alert.updated'], 'strictly_confidential', %s)",
-                (f"{sink_url}?sink={sink}", new_secret()),
-            )
-
-
 def measure(
     world: World, base: str, report: Report, rates: tuple[int, ...], seconds: float, runs: int
 ) -> None:  # fmt: skip
     headers = {"Authorization": f"Bearer {world.admin_token}"}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
-    env |= {"BLUEWATCH_DATABASE_URL": world.url, "BLUEWATCH_WEBHOOK_ALLOW_CIDRS": "127.0.0.0/8",
-            "BLUEWATCH_WEBHOOK_POLL_SECONDS": "0.2"}  # fmt: skip
     context = multiprocessing.get_context("spawn")
     delivered, stop_sink = context.Value("q", 0), context.Event()
     port = free_port()
-    _subscribe(world.url, f"http://127.0.0.1:{port}/hook")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "bluewatch", "worker", "--workers", "4"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    figures: dict[int, list[dict[str, float]]] = {}
-    with tempfile.TemporaryDirectory(prefix="bluewatch-w7-") as out:
-        sinks = context.Process(target=sink, args=(port, out, delivered, stop_sink))
-        sinks.start()
+    sinks = [f"http://127.0.0.1:{port}/hook?sink={n}" for n in range(SINKS)]
+    subscribe(world.url, sinks, ["alert.created", "alert.updated"], "strictly_confidential")
+    figures: dict[int, list[dict[str, Any]]] = {}
+    with delivery_worker(world.url), tempfile.TemporaryDirectory(prefix="bluewatch-w7-") as out:
+        receiver = context.Process(target=sink, args=(port, out, delivered, stop_sink))
+        receiver.start()
         try:
             for rate in rates:
                 figures[rate] = [
@@ -195,9 +184,7 @@ def measure(
                 ]
         finally:
             stop_sink.set()
-            sinks.join(timeout=60)
-            worker.terminate()
-            worker.wait(timeout=30)
+            receiver.join(timeout=60)
             remove_subscriptions(world.url)  # nothing left to send to a closed sink
         requests = np.load(Path(out) / "sinks.npy")
     first: dict[tuple[int, int], float] = {}
@@ -208,8 +195,8 @@ def measure(
             events = run.pop("events")
             assert isinstance(events, dict)
             latencies = [(at - events[i]) * 1000 for (_, i), at in first.items() if i in events]
-            run["hook_p50"] = percentile(latencies, 0.5) if latencies else float("nan")
-            run["hook_p99"] = percentile(latencies, 0.99) if latencies else float("nan")
+            run["hook_p50"] = percentile(latencies, 0.5)
+            run["hook_p99"] = percentile(latencies, 0.99)
             run["hook_lost"] = SINKS * len(events) - len(latencies)
         _report(report, rate, seconds, runs_of_rate)
 
@@ -256,8 +243,8 @@ def _one_run(
     return {
         "achieved": achieved, "failures": failures, "events": events,
         "rate": len(events) / posting,
-        "sse_p50": percentile(sse_latencies, 0.5) if sse_latencies else float("nan"),
-        "sse_p99": percentile(sse_latencies, 0.99) if sse_latencies else float("nan"),
+        "sse_p50": percentile(sse_latencies, 0.5),
+        "sse_p99": percentile(sse_latencies, 0.99),
         "sse_lost": sse_lost,
     }  # fmt: skip
 

@@ -8,18 +8,15 @@ loop and one ``bluewatch worker`` process deliver them.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
+from contextlib import closing
 
 from sqlalchemy import text
 from tests.receiver import Receiver
 
-from bench.harness import Report, Row, World, median, percentile, remove_subscriptions
+from bench.harness import Report, Row, World, delivery_worker, median, percentile, subscribe
 from bluewatch.db.engine import Database
 from bluewatch.events import log
-from bluewatch.webhooks.signing import new_secret
 
 SUBSCRIPTIONS = 10
 
@@ -44,35 +41,11 @@ async def raise_alerts(world: World, count: int) -> float:
         await database.dispose()
 
 
-async def subscribe(world: World, urls: list[str]) -> None:
-    database = Database(world.url, world.settings)
-    try:
-        async with database.transaction() as connection:
-            for url in urls:
-                await connection.execute(
-                    text("""
-                        INSERT INTO webhook (url, event_types, clearance, secret)
-                        VALUES (:url, ARRAY['alert.created'], 'unclassified', :secret)
-                    """),
-                    {"url": url, "secret": new_secret()},
-                )
-    finally:
-        await database.dispose()
-
-
 def measure(world: World, report: Report, alerts: int, runs: int) -> None:
     rates, p50s, p99s, missing, duplicates = [], [], [], [], []
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
-    env |= {"BLUEWATCH_DATABASE_URL": world.url, "BLUEWATCH_WEBHOOK_ALLOW_CIDRS": "127.0.0.0/8",
-            "BLUEWATCH_WEBHOOK_POLL_SECONDS": "0.2"}  # fmt: skip
-    receiver = Receiver()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "bluewatch", "worker", "--workers", "4"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        remove_subscriptions(world.url)  # earlier workloads' sinks are closed
-        asyncio.run(subscribe(world, [f"{receiver.url}?n={n}" for n in range(SUBSCRIPTIONS)]))
+    with closing(Receiver()) as receiver, delivery_worker(world.url):
+        sinks = [f"{receiver.url}?n={n}" for n in range(SUBSCRIPTIONS)]
+        subscribe(world.url, sinks, ["alert.created"], "unclassified")
         for _ in range(runs):
             before = len(receiver.requests)
             expected = alerts * SUBSCRIPTIONS
@@ -93,13 +66,9 @@ def measure(world: World, report: Report, alerts: int, runs: int) -> None:
             last = max(first_receipt.values(), default=committed)
             rates.append(len(first_receipt) / max(last - committed, 1e-6))
             duplicates.append(len(batch) - len(first_receipt))
-            p50s.append(percentile(latencies, 0.5) if latencies else float("nan"))
-            p99s.append(percentile(latencies, 0.99) if latencies else float("nan"))
+            p50s.append(percentile(latencies, 0.5))
+            p99s.append(percentile(latencies, 0.99))
             missing.append(expected - len(first_receipt))
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-        receiver.close()
     label = f"{alerts:,} alerts × {SUBSCRIPTIONS} subscriptions"
     report.add(Row("W7 webhook burst", f"{label}, deliveries/s", median(rates), "deliveries/s",
                    target="≥ 500/s"))  # fmt: skip
