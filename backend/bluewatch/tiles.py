@@ -97,15 +97,15 @@ def _aggregate_tile_sql(spec: LayerSpec, where: str) -> str:
     return f"""
         WITH bounds AS (
             SELECT ST_TileEnvelope(:z, :x, :y) AS tile,
-                   ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) AS area
+                   ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) AS area,
+                   360.0 / (2 ^ :z) / {GRID_CELLS} AS cell
         ), cells AS (
             SELECT count(*) AS count, max(t.severity) AS severity,
                    max(t.occurred_at) AS latest, max(t.classification) AS classification,
                    ST_SetSRID(ST_MakePoint(avg(ST_X(t.geom)), avg(ST_Y(t.geom))), 4326) AS centre
             FROM {spec.table} t, bounds
             WHERE t.geom && bounds.area AND {where}
-            GROUP BY floor(ST_X(t.geom) / (360.0 / (2 ^ :z) / {GRID_CELLS})),
-                     floor(ST_Y(t.geom) / (360.0 / (2 ^ :z) / {GRID_CELLS}))
+            GROUP BY floor(ST_X(t.geom) / bounds.cell), floor(ST_Y(t.geom) / bounds.cell)
         ), features AS (
             SELECT row_number() OVER () AS id, cells.count, cells.severity,
                    cells.latest::text AS latest, cells.classification::text AS classification,
