@@ -16,7 +16,7 @@ from bluewatch.api.responses import JSONResponse
 from bluewatch.classification import Classification
 from bluewatch.errors import InvalidParameter
 from bluewatch.layers.query import decode_cursor, encode_cursor, parse_datetime
-from bluewatch.security import audit, keys, users
+from bluewatch.security import administration, audit
 from bluewatch.security.principal import Role
 
 router = APIRouter(tags=["Administration"])
@@ -51,10 +51,9 @@ class UserChange(BaseModel):
     disabled: bool | None = None
 
 
-@router.get("/keys", summary="API keys (never their tokens)")
+@router.get("/keys", summary="API keys within your clearance (never their tokens)")
 async def list_keys(database: DatabaseDep, actor: AdminDep) -> Response:
-    async with database.read() as connection:
-        return JSONResponse({"items": await keys.listing(connection)})
+    return JSONResponse({"items": await administration.list_keys(database, actor)})
 
 
 @router.post(
@@ -65,70 +64,39 @@ async def list_keys(database: DatabaseDep, actor: AdminDep) -> Response:
 )
 async def create_key(request: Request, database: DatabaseDep, actor: AdminDep) -> Response:
     wanted = await read_model(request, NewKey)
-    keys.check_grantable(actor.principal, wanted.role, wanted.clearance)
-    async with database.transaction() as connection:
-        record, token = await keys.create(
-            connection,
-            name=wanted.name,
-            role=wanted.role,
-            clearance=wanted.clearance,
-            expires_at=wanted.expires_at,
-            created_by=actor.principal.name,
-        )
-        grant = {"role": wanted.role.value, "clearance": wanted.clearance.value}
-        await audit.record(
-            connection,
-            actor,
-            "keys.create",
-            object_type="api_key",
-            object_id=record["id"],
-            details={"prefix": record["prefix"], **grant},
-        )
+    record, token = await administration.create_key(
+        database,
+        actor,
+        name=wanted.name,
+        role=wanted.role,
+        clearance=wanted.clearance,
+        expires_at=wanted.expires_at,
+    )
     return JSONResponse(record | {"token": token}, status_code=201)
 
 
 @router.delete("/keys/{key_id}", summary="Revoke an API key", status_code=204)
 async def revoke_key(key_id: ItemId, database: DatabaseDep, actor: AdminDep) -> Response:
-    async with database.transaction() as connection:
-        record = await keys.revoke(connection, str(key_id))
-        await audit.record(
-            connection,
-            actor,
-            "keys.revoke",
-            object_type="api_key",
-            object_id=key_id,
-            details={"prefix": record["prefix"]},
-        )
+    await administration.revoke_key(database, actor, str(key_id))
     return Response(status_code=204)
 
 
-@router.get("/users", summary="Users")
+@router.get("/users", summary="Users within your clearance")
 async def list_users(database: DatabaseDep, actor: AdminDep) -> Response:
-    async with database.read() as connection:
-        return JSONResponse({"items": await users.listing(connection)})
+    return JSONResponse({"items": await administration.list_users(database, actor)})
 
 
 @router.post("/users", summary="Create a user", status_code=201, openapi_extra=json_body(NewUser))
 async def create_user(request: Request, database: DatabaseDep, actor: AdminDep) -> Response:
     wanted = await read_model(request, NewUser)
-    keys.check_grantable(actor.principal, wanted.role, wanted.clearance)
-    async with database.transaction() as connection:
-        record = await users.create(
-            connection,
-            username=wanted.username,
-            password=wanted.password,
-            role=wanted.role,
-            clearance=wanted.clearance,
-        )
-        grant = {"role": wanted.role.value, "clearance": wanted.clearance.value}
-        await audit.record(
-            connection,
-            actor,
-            "users.create",
-            object_type="app_user",
-            object_id=record["id"],
-            details={"username": wanted.username, **grant},
-        )
+    record = await administration.create_user(
+        database,
+        actor,
+        username=wanted.username,
+        password=wanted.password,
+        role=wanted.role,
+        clearance=wanted.clearance,
+    )
     return JSONResponse(record, status_code=201)
 
 
@@ -141,36 +109,19 @@ async def change_user(
     user_id: ItemId, request: Request, database: DatabaseDep, actor: AdminDep
 ) -> Response:
     wanted = await read_model(request, UserChange)
-    changes = wanted.model_dump(exclude_none=True)
-    keys.check_grantable(
-        actor.principal, wanted.role or Role.VIEWER, wanted.clearance or Classification.UNCLASSIFIED
-    )
-    async with database.transaction() as connection:
-        record = await users.update(connection, user_id, changes)
-        await audit.record(
-            connection,
-            actor,
-            "users.update",
-            object_type="app_user",
-            object_id=user_id,
-            details={"changed": sorted(changes)},
-        )
-    return JSONResponse(record)
+    changes = wanted.model_dump(mode="json", exclude_none=True)
+    return JSONResponse(await administration.update_user(database, actor, user_id, changes))
 
 
 @router.delete("/users/{user_id}", summary="Delete a user and end their sessions", status_code=204)
 async def delete_user(user_id: ItemId, database: DatabaseDep, actor: AdminDep) -> Response:
-    async with database.transaction() as connection:
-        await users.delete(connection, user_id)
-        await audit.record(
-            connection, actor, "users.delete", object_type="app_user", object_id=user_id
-        )
+    await administration.delete_user(database, actor, user_id)
     return Response(status_code=204)
 
 
 @router.get(
     "/audit",
-    summary="The audit log, newest first",
+    summary="The audit log within your clearance, newest first",
     openapi_extra={
         "parameters": [
             {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
@@ -196,6 +147,7 @@ async def read_audit(request: Request, database: DatabaseDep, actor: AdminDep) -
             actor=params.get("actor"),
             before_id=before,
             limit=limit,
+            scope=actor.principal.clearance,
         )
     body: dict[str, Any] = {"items": items, "links": []}
     if len(items) == limit:

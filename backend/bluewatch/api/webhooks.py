@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -68,6 +68,10 @@ async def _check_destination(settings: Settings, url: str | None) -> None:
         raise InvalidInput(f"The webhook URL is not allowed: {refused}.") from None
 
 
+def _highest_clearance(*subscriptions: dict[str, Any]) -> Classification:
+    return Classification.highest(Classification(s["clearance"]) for s in subscriptions)
+
+
 def _check_clearance(actor: Actor, clearance: Classification | None) -> None:
     if clearance is not None and not actor.principal.may_see(clearance):
         raise InvalidInput("A webhook's clearance may not exceed your own.")
@@ -90,7 +94,12 @@ async def create_webhook(
             connection, wanted.model_dump(mode="json"), actor.principal.name
         )
         await audit.record(
-            connection, actor, "webhooks.create", object_type="webhook", object_id=record["id"]
+            connection,
+            actor,
+            "webhooks.create",
+            object_type="webhook",
+            object_id=record["id"],
+            classification=wanted.clearance,
         )
     return JSONResponse(record | {"secret": secret}, status_code=201)
 
@@ -98,13 +107,13 @@ async def create_webhook(
 @router.get("", summary="Subscriptions (never their secrets)")
 async def list_webhooks(database: DatabaseDep, actor: AdminDep) -> Response:
     async with database.read() as connection:
-        return JSONResponse({"items": await store.listing(connection)})
+        return JSONResponse({"items": await store.listing(connection, actor.principal.clearance)})
 
 
 @router.get("/{webhook_id}", summary="One subscription")
 async def get_webhook(webhook_id: ItemId, database: DatabaseDep, actor: AdminDep) -> Response:
     async with database.read() as connection:
-        return JSONResponse(await store.get(connection, webhook_id))
+        return JSONResponse(await store.get(connection, webhook_id, actor.principal.clearance))
 
 
 @router.patch(
@@ -126,13 +135,16 @@ async def change_webhook(
     _check_clearance(actor, wanted.clearance)
     await _check_destination(settings, wanted.url)
     async with database.transaction() as connection:
-        record = await store.update(connection, webhook_id, changes)
+        scope = actor.principal.clearance
+        before = await store.get(connection, webhook_id, scope, lock=True)
+        record = await store.update(connection, webhook_id, changes, scope)
         await audit.record(
             connection,
             actor,
             "webhooks.update",
             object_type="webhook",
             object_id=webhook_id,
+            classification=_highest_clearance(before, record),
             details={"changed": sorted(changes)},
         )
     return JSONResponse(record)
@@ -141,9 +153,14 @@ async def change_webhook(
 @router.delete("/{webhook_id}", summary="Unsubscribe", status_code=204)
 async def delete_webhook(webhook_id: ItemId, database: DatabaseDep, actor: AdminDep) -> Response:
     async with database.transaction() as connection:
-        await store.delete(connection, webhook_id)
+        held = await store.delete(connection, webhook_id, actor.principal.clearance)
         await audit.record(
-            connection, actor, "webhooks.delete", object_type="webhook", object_id=webhook_id
+            connection,
+            actor,
+            "webhooks.delete",
+            object_type="webhook",
+            object_id=webhook_id,
+            classification=held,
         )
     return Response(status_code=204)
 
@@ -154,9 +171,16 @@ async def rotate_secret(
 ) -> Response:
     overlap = timedelta(hours=settings.webhook_rotation_overlap_hours)
     async with database.transaction() as connection:
-        secret = await store.rotate(connection, webhook_id, overlap)
+        scope = actor.principal.clearance
+        subscription = await store.get(connection, webhook_id, scope, lock=True)
+        secret = await store.rotate(connection, webhook_id, overlap, scope)
         await audit.record(
-            connection, actor, "webhooks.rotate", object_type="webhook", object_id=webhook_id
+            connection,
+            actor,
+            "webhooks.rotate",
+            object_type="webhook",
+            object_id=webhook_id,
+            classification=_highest_clearance(subscription),
         )
     return JSONResponse(
         {
@@ -170,7 +194,8 @@ async def rotate_secret(
 @router.get("/{webhook_id}/deliveries", summary="The delivery log, newest first")
 async def list_deliveries(webhook_id: ItemId, database: DatabaseDep, actor: AdminDep) -> Response:
     async with database.read() as connection:
-        return JSONResponse({"items": await store.deliveries(connection, webhook_id)})
+        items = await store.deliveries(connection, webhook_id, actor.principal.clearance)
+        return JSONResponse({"items": items})
 
 
 @router.post("/{webhook_id}/deliveries/{delivery_id}/retry", summary="Send a delivery again")
@@ -178,13 +203,16 @@ async def retry_delivery(
     webhook_id: ItemId, delivery_id: ItemId, database: DatabaseDep, actor: AdminDep
 ) -> Response:
     async with database.transaction() as connection:
-        record = await store.retry(connection, webhook_id, delivery_id)
+        scope = actor.principal.clearance
+        subscription = await store.get(connection, webhook_id, scope)
+        record = await store.retry(connection, webhook_id, delivery_id, scope)
         await audit.record(
             connection,
             actor,
             "webhooks.retry",
             object_type="webhook_delivery",
             object_id=delivery_id,
+            classification=_highest_clearance(subscription),
         )
     return JSONResponse(record)
 
@@ -192,8 +220,15 @@ async def retry_delivery(
 @router.post("/{webhook_id}/test", summary="Send a signed ping", status_code=202)
 async def test_webhook(webhook_id: ItemId, database: DatabaseDep, actor: AdminDep) -> Response:
     async with database.transaction() as connection:
-        record = await store.ping(connection, webhook_id)
+        scope = actor.principal.clearance
+        subscription = await store.get(connection, webhook_id, scope)
+        record = await store.ping(connection, webhook_id, scope)
         await audit.record(
-            connection, actor, "webhooks.test", object_type="webhook", object_id=webhook_id
+            connection,
+            actor,
+            "webhooks.test",
+            object_type="webhook",
+            object_id=webhook_id,
+            classification=_highest_clearance(subscription),
         )
     return JSONResponse(record, status_code=202)

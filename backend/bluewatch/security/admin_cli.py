@@ -1,4 +1,5 @@
-"""What ``bluewatch keys`` and ``bluewatch users`` do, over the same functions as the API."""
+"""What ``bluewatch keys`` and ``bluewatch users`` do: the administration use cases, acted
+by the command line (an administrator with full clearance on the machine itself)."""
 
 from __future__ import annotations
 
@@ -9,57 +10,39 @@ from typing import Any
 
 from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
-from bluewatch.security import audit, keys, users
-from bluewatch.security.principal import SYSTEM, Actor, Role
+from bluewatch.security import administration, users
+from bluewatch.security.principal import Actor, Principal, Role
 from bluewatch.settings import Settings
 
-CLI_ACTOR = Actor(SYSTEM, request_id="cli")
+CLI_ACTOR = Actor(
+    Principal("cli", Role.ADMIN, Classification.STRICTLY_CONFIDENTIAL), request_id="cli"
+)
 FIRST_ADMIN = "admin"
 
 
 async def create_key(
     database: Database, name: str, role: Role, clearance: Classification, expires: datetime | None
 ) -> str:
-    async with database.transaction() as connection:
-        record, token = await keys.create(
-            connection,
-            name=name,
-            role=role,
-            clearance=clearance,
-            expires_at=expires,
-            created_by="cli",
-        )
-        await audit.record(
-            connection, CLI_ACTOR, "keys.create", object_type="api_key", object_id=record["id"]
-        )
+    _, token = await administration.create_key(
+        database, CLI_ACTOR, name=name, role=role, clearance=clearance, expires_at=expires
+    )
     return token
 
 
 async def list_keys(database: Database) -> list[dict[str, Any]]:
-    async with database.read() as connection:
-        return await keys.listing(connection)
+    return await administration.list_keys(database, CLI_ACTOR)
 
 
 async def revoke_key(database: Database, key: str) -> dict[str, Any]:
-    async with database.transaction() as connection:
-        record = await keys.revoke(connection, key)
-        await audit.record(
-            connection, CLI_ACTOR, "keys.revoke", object_type="api_key", object_id=record["id"]
-        )
-    return record
+    return await administration.revoke_key(database, CLI_ACTOR, key)
 
 
 async def create_user(
     database: Database, username: str, password: str, role: Role, clearance: Classification
 ) -> dict[str, Any]:
-    async with database.transaction() as connection:
-        record = await users.create(
-            connection, username=username, password=password, role=role, clearance=clearance
-        )
-        await audit.record(
-            connection, CLI_ACTOR, "users.create", object_type="app_user", object_id=record["id"]
-        )
-    return record
+    return await administration.create_user(
+        database, CLI_ACTOR, username=username, password=password, role=role, clearance=clearance
+    )
 
 
 async def ensure_first_admin(database: Database, settings: Settings, local: bool) -> str | None:

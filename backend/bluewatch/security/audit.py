@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
 from bluewatch.security.principal import Actor
+from bluewatch.security.scope import ENTRY_WITHIN, bound
 
 Result = Literal["success", "denied", "failed"]
 
@@ -71,9 +72,11 @@ async def entries(
     actor: str | None,
     before_id: int | None,
     limit: int,
+    scope: Classification,
 ) -> list[dict[str, Any]]:
+    """Entries about what lies within ``scope`` (the reader's clearance), newest first."""
     rows = await connection.execute(
-        text("""
+        text(f"""
             SELECT id, at, actor, role, action, object_type, object_id, classification,
                    result, request_id, address, details
             FROM audit_log
@@ -81,9 +84,17 @@ async def entries(
               AND (CAST(:action AS text) IS NULL OR action = :action)
               AND (CAST(:actor AS text) IS NULL OR actor = :actor)
               AND (CAST(:before_id AS bigint) IS NULL OR id < :before_id)
+              AND {ENTRY_WITHIN}
             ORDER BY id DESC
             LIMIT :limit
         """),
-        {"since": since, "action": action, "actor": actor, "before_id": before_id, "limit": limit},
+        {
+            "since": since,
+            "action": action,
+            "actor": actor,
+            "before_id": before_id,
+            "limit": limit,
+            **bound(scope),
+        },
     )
     return [dict(row._mapping) for row in rows]

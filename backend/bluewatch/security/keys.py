@@ -12,6 +12,7 @@ from bluewatch.classification import Classification
 from bluewatch.errors import InvalidInput, NotFound
 from bluewatch.security import secrets
 from bluewatch.security.principal import Principal, Role
+from bluewatch.security.scope import CLEARANCE_WITHIN, bound
 
 PUBLIC_COLUMNS = "id, prefix, name, role, clearance, created_at, created_by, expires_at, " \
     "revoked_at, last_used_at"  # fmt: skip
@@ -59,22 +60,25 @@ async def create(
     return dict(row._mapping), token
 
 
-async def listing(connection: AsyncConnection) -> list[dict[str, Any]]:
-    rows = await connection.execute(text(f"SELECT {PUBLIC_COLUMNS} FROM api_key ORDER BY id"))
+async def listing(connection: AsyncConnection, scope: Classification) -> list[dict[str, Any]]:
+    rows = await connection.execute(
+        text(f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE {CLEARANCE_WITHIN} ORDER BY id"),
+        bound(scope),
+    )
     return [dict(row._mapping) for row in rows]
 
 
-async def revoke(connection: AsyncConnection, key: str) -> dict[str, Any]:
+async def revoke(connection: AsyncConnection, key: str, scope: Classification) -> dict[str, Any]:
     """Revoke by id or by prefix; revoking twice keeps the first time."""
     column = "id" if key.isdigit() else "prefix"
     row = (
         await connection.execute(
             text(f"""
                 UPDATE api_key SET revoked_at = coalesce(revoked_at, now())
-                WHERE {column} = :key
+                WHERE {column} = :key AND {CLEARANCE_WITHIN}
                 RETURNING {PUBLIC_COLUMNS}
             """),
-            {"key": int(key) if key.isdigit() else key},
+            {"key": int(key) if key.isdigit() else key, **bound(scope)},
         )
     ).first()
     if row is None:

@@ -29,7 +29,10 @@ async def sign_in(
             session = await sessions.open_session(connection, principal, lifetime)
             await sessions.note_attempt(connection, username, context.address, succeeded=True)
             await audit.record(
-                connection, Actor(principal, context.request_id, context.address), "session.sign_in"
+                connection,
+                Actor(principal, context.request_id, context.address),
+                "session.sign_in",
+                classification=principal.clearance,
             )
             return session
     except TooManyRequests:

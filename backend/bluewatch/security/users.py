@@ -11,6 +11,7 @@ from bluewatch.classification import Classification
 from bluewatch.errors import Conflict, InvalidInput, NotFound
 from bluewatch.security.passwords import MIN_LENGTH, hash_password
 from bluewatch.security.principal import Role
+from bluewatch.security.scope import CLEARANCE_WITHIN, bound
 
 PUBLIC_COLUMNS = "id, username, role, clearance, disabled, created_at, updated_at"
 
@@ -50,16 +51,37 @@ async def create(
     return dict(row._mapping)
 
 
-async def listing(connection: AsyncConnection) -> list[dict[str, Any]]:
-    rows = await connection.execute(text(f"SELECT {PUBLIC_COLUMNS} FROM app_user ORDER BY id"))
+async def listing(connection: AsyncConnection, scope: Classification) -> list[dict[str, Any]]:
+    rows = await connection.execute(
+        text(f"SELECT {PUBLIC_COLUMNS} FROM app_user WHERE {CLEARANCE_WITHIN} ORDER BY id"),
+        bound(scope),
+    )
     return [dict(row._mapping) for row in rows]
 
 
+async def clearance_of(
+    connection: AsyncConnection, user_id: int, scope: Classification
+) -> Classification:
+    """The user's clearance, locked for the change to come; NotFound outside ``scope``."""
+    row = (
+        await connection.execute(
+            text(f"""
+                SELECT clearance FROM app_user WHERE id = :id AND {CLEARANCE_WITHIN}
+                FOR UPDATE
+            """),
+            {"id": user_id, **bound(scope)},
+        )
+    ).first()
+    if row is None:
+        raise NotFound("No such user.")
+    return Classification(row.clearance)
+
+
 async def update(
-    connection: AsyncConnection, user_id: int, changes: dict[str, Any]
+    connection: AsyncConnection, user_id: int, changes: dict[str, Any], scope: Classification
 ) -> dict[str, Any]:
     """Change role, clearance, password or disabled; a change ends the user's sessions."""
-    values: dict[str, Any] = {"id": user_id}
+    values: dict[str, Any] = {"id": user_id, **bound(scope)}
     assignments = []
     if "role" in changes:
         assignments.append("role = :role")
@@ -80,7 +102,7 @@ async def update(
         await connection.execute(
             text(f"""
                 UPDATE app_user SET {", ".join(assignments)}, updated_at = now()
-                WHERE id = :id RETURNING {PUBLIC_COLUMNS}
+                WHERE id = :id AND {CLEARANCE_WITHIN} RETURNING {PUBLIC_COLUMNS}
             """),
             values,
         )
@@ -91,14 +113,19 @@ async def update(
     return dict(row._mapping)
 
 
-async def delete(connection: AsyncConnection, user_id: int) -> None:
+async def delete(
+    connection: AsyncConnection, user_id: int, scope: Classification
+) -> Classification:
+    """Delete the user (and so their sessions); the clearance they held."""
     row = (
         await connection.execute(
-            text("DELETE FROM app_user WHERE id = :id RETURNING id"), {"id": user_id}
+            text(f"DELETE FROM app_user WHERE id = :id AND {CLEARANCE_WITHIN} RETURNING clearance"),
+            {"id": user_id, **bound(scope)},
         )
     ).first()
     if row is None:
         raise NotFound("No such user.")
+    return Classification(row.clearance)
 
 
 async def count(connection: AsyncConnection) -> int:

@@ -10,7 +10,9 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
+from bluewatch.security.scope import CLEARANCE_WITHIN, bound
 from bluewatch.webhooks.signing import new_secret
 
 CHANNEL = "bluewatch_deliveries"
@@ -74,15 +76,24 @@ async def create(
     return dict(row._mapping), secret
 
 
-async def listing(connection: AsyncConnection) -> list[dict[str, Any]]:
-    rows = await connection.execute(text(f"SELECT {PUBLIC} FROM webhook ORDER BY id"))
+async def listing(connection: AsyncConnection, scope: Classification) -> list[dict[str, Any]]:
+    rows = await connection.execute(
+        text(f"SELECT {PUBLIC} FROM webhook WHERE {CLEARANCE_WITHIN} ORDER BY id"), bound(scope)
+    )
     return [dict(row._mapping) for row in rows]
 
 
-async def get(connection: AsyncConnection, webhook_id: int) -> dict[str, Any]:
+async def get(
+    connection: AsyncConnection, webhook_id: int, scope: Classification, *, lock: bool = False
+) -> dict[str, Any]:
+    """The subscription, when it lies within ``scope``; ``lock`` holds it for a change."""
     row = (
         await connection.execute(
-            text(f"SELECT {PUBLIC} FROM webhook WHERE id = :id"), {"id": webhook_id}
+            text(f"""
+                SELECT {PUBLIC} FROM webhook WHERE id = :id AND {CLEARANCE_WITHIN}
+                {"FOR UPDATE" if lock else ""}
+            """),
+            {"id": webhook_id, **bound(scope)},
         )
     ).first()
     if row is None:
@@ -91,7 +102,7 @@ async def get(connection: AsyncConnection, webhook_id: int) -> dict[str, Any]:
 
 
 async def update(
-    connection: AsyncConnection, webhook_id: int, changes: dict[str, Any]
+    connection: AsyncConnection, webhook_id: int, changes: dict[str, Any], scope: Classification
 ) -> dict[str, Any]:
     casts = {"min_level": "alert_level", "clearance": "classification"}
     assignments = [
@@ -105,9 +116,9 @@ async def update(
         await connection.execute(
             text(f"""
                 UPDATE webhook SET {", ".join([*assignments, "updated_at = now()"])}
-                WHERE id = :id RETURNING {PUBLIC}
+                WHERE id = :id AND {CLEARANCE_WITHIN} RETURNING {PUBLIC}
             """),
-            {**changes, "id": webhook_id},
+            {**changes, "id": webhook_id, **bound(scope)},
         )
     ).first()
     if row is None:
@@ -115,27 +126,34 @@ async def update(
     return dict(row._mapping)
 
 
-async def delete(connection: AsyncConnection, webhook_id: int) -> None:
+async def delete(
+    connection: AsyncConnection, webhook_id: int, scope: Classification
+) -> Classification:
+    """Unsubscribe; the clearance the subscription had."""
     row = (
         await connection.execute(
-            text("DELETE FROM webhook WHERE id = :id RETURNING id"), {"id": webhook_id}
+            text(f"DELETE FROM webhook WHERE id = :id AND {CLEARANCE_WITHIN} RETURNING clearance"),
+            {"id": webhook_id, **bound(scope)},
         )
     ).first()
     if row is None:
         raise NotFound(f"No such webhook (id {webhook_id}).")
+    return Classification(row.clearance)
 
 
-async def rotate(connection: AsyncConnection, webhook_id: int, overlap: timedelta) -> str:
+async def rotate(
+    connection: AsyncConnection, webhook_id: int, overlap: timedelta, scope: Classification
+) -> str:
     """A new secret; the old one keeps signing beside it for ``overlap``."""
     secret = new_secret()
     row = (
         await connection.execute(
-            text("""
+            text(f"""
                 UPDATE webhook SET previous_secret = secret, secret = :secret,
                        previous_secret_until = now() + :overlap, updated_at = now()
-                WHERE id = :id RETURNING id
+                WHERE id = :id AND {CLEARANCE_WITHIN} RETURNING id
             """),
-            {"secret": secret, "overlap": overlap, "id": webhook_id},
+            {"secret": secret, "overlap": overlap, "id": webhook_id, **bound(scope)},
         )
     ).first()
     if row is None:
@@ -144,9 +162,9 @@ async def rotate(connection: AsyncConnection, webhook_id: int, overlap: timedelt
 
 
 async def deliveries(
-    connection: AsyncConnection, webhook_id: int, limit: int = 100
+    connection: AsyncConnection, webhook_id: int, scope: Classification, limit: int = 100
 ) -> list[dict[str, Any]]:
-    await get(connection, webhook_id)
+    await get(connection, webhook_id, scope)
     rows = await connection.execute(
         text(f"""
             SELECT {DELIVERY} FROM webhook_delivery WHERE webhook_id = :id
@@ -157,7 +175,10 @@ async def deliveries(
     return [dict(row._mapping) for row in rows]
 
 
-async def retry(connection: AsyncConnection, webhook_id: int, delivery_id: int) -> dict[str, Any]:
+async def retry(
+    connection: AsyncConnection, webhook_id: int, delivery_id: int, scope: Classification
+) -> dict[str, Any]:
+    await get(connection, webhook_id, scope, lock=True)
     row = (
         await connection.execute(
             text(f"""
@@ -175,9 +196,11 @@ async def retry(connection: AsyncConnection, webhook_id: int, delivery_id: int) 
     return dict(row._mapping)
 
 
-async def ping(connection: AsyncConnection, webhook_id: int) -> dict[str, Any]:
+async def ping(
+    connection: AsyncConnection, webhook_id: int, scope: Classification
+) -> dict[str, Any]:
     """A signed test message through the normal delivery path."""
-    await get(connection, webhook_id)
+    await get(connection, webhook_id, scope)
     message_id = f"ping_{random.token_hex(8)}"
     payload = orjson.dumps(
         {"id": message_id, "type": "webhook.test", "data": {"webhook_id": webhook_id}}
