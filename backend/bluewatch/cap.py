@@ -84,8 +84,12 @@ MESSAGE_SQL = """
     FROM alert a
     JOIN rule r ON r.id = a.rule_id
     LEFT JOIN incident i ON i.id = a.incident_id
+         AND i.classification <= CAST(:clearance AS classification)
     LEFT JOIN camp c ON a.target_type = 'camp' AND c.id = a.target_id
+         AND c.classification <= CAST(:clearance AS classification)
 """
+# The alert's marking is at least its sources' (migration 0007), so a reader of the alert
+# may read them; the joins are filtered all the same, by the same bound clearance.
 
 
 def _message(row: Any) -> CapMessage:

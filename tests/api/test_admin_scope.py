@@ -123,9 +123,7 @@ def test_webhooks_above_clearance_do_not_exist_for_an_admin(
         client.patch(base, json=redirect, headers=low_admin),
         client.post(f"{base}/rotate", headers=low_admin),
         client.get(f"{base}/deliveries", headers=low_admin),
-        client.post(
-            f"{base}/deliveries/{delivery.json()['id']}/retry", headers=low_admin
-        ),
+        client.post(f"{base}/deliveries/{delivery.json()['id']}/retry", headers=low_admin),
         client.post(f"{base}/test", headers=low_admin),
         client.delete(base, headers=low_admin),
     ]
@@ -168,7 +166,7 @@ def test_audit_entries_above_clearance_are_hidden(
     limited = about(low_admin)
     assert ("app_user", str(low["id"])) in limited
     assert not hidden & limited
-    for entry in client.get(
-        "/api/v1/audit", params={"limit": 1000}, headers=low_admin
-    ).json()["items"]:
+    for entry in client.get("/api/v1/audit", params={"limit": 1000}, headers=low_admin).json()[
+        "items"
+    ]:
         assert entry["classification"] in (None, "unclassified")

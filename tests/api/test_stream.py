@@ -322,3 +322,65 @@ def test_browsers_open_the_stream_with_their_session_cookie(
         listener.close()
     anonymous = httpx.get(f"{live_server}{STREAM}")
     assert anonymous.status_code == 401
+
+
+def _closed(listener: SSEListener, timeout: float = 10.0) -> tuple[str, dict[str, object]]:
+    return listener.notices.get(timeout=timeout)
+
+
+def test_revoking_the_key_ends_an_open_stream(
+    client: TestClient, goma_camp: int, listen: Listen, database_url: str
+) -> None:
+    created = client.post(
+        "/api/v1/keys", json={"name": "wall-screen", "role": "viewer", "clearance": "unclassified"}
+    ).json()
+    listener = listen(created["token"])
+    alert_id = threaten(client)
+    assert listener.until(lambda ms: any(m.data["data"]["id"] == alert_id for m in ms))
+    assert listener.notices.empty()
+
+    assert client.delete(f"/api/v1/keys/{created['id']}").status_code == 204
+    assert _closed(listener) == ("stream.closed", {"reason": "credential"})
+    threaten(client, 1)
+    assert listener.drain(wait=1.5) == []
+
+
+@pytest.mark.parametrize("change", [{"disabled": True}, {"clearance": "unclassified"}])
+def test_disabling_or_downgrading_a_user_ends_their_stream(
+    client: TestClient, live_server: str, goma_camp: int, change: dict[str, object]
+) -> None:
+    created = client.post(
+        "/api/v1/users",
+        json={"username": "night-watch", "password": "a long enough passphrase",
+              "role": "viewer", "clearance": "confidential"},
+    )  # fmt: skip
+    assert created.status_code == 201
+    with httpx.Client(base_url=live_server) as browser:
+        signed_in = browser.post(
+            "/api/v1/session",
+            json={"username": "night-watch", "password": "a long enough passphrase"},
+        )
+        assert signed_in.status_code == 201
+        cookie = browser.cookies["bluewatch_session"]
+    listener = SSEListener(f"{live_server}{STREAM}", {"Cookie": f"bluewatch_session={cookie}"})
+    try:
+        confidential = threaten(client, classification="confidential")
+        assert listener.until(lambda ms: any(m.data["data"]["id"] == confidential for m in ms))
+        changed = client.patch(f"/api/v1/users/{created.json()['id']}", json=change)
+        assert changed.status_code == 200, changed.text
+        assert _closed(listener) == ("stream.closed", {"reason": "credential"})
+        threaten(client, 1, classification="confidential")
+        assert listener.drain(wait=1.5) == []
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("raw", ["9" * 5000, "9" * 20, str(2**63), "²", "-1", "1e3"])
+def test_an_impossible_last_event_id_is_a_clear_400(
+    client: TestClient, listen: Listen, raw: str
+) -> None:
+    assert listen(last_event_id=2**63 - 1).status_code == 200  # the largest id is one
+    response = client.get(STREAM, params={"last_event_id": raw})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert raw not in response.text

@@ -16,6 +16,7 @@ from bluewatch.api.responses import JSONResponse
 from bluewatch.classification import Classification
 from bluewatch.errors import InvalidParameter
 from bluewatch.layers.query import decode_cursor, encode_cursor, parse_datetime
+from bluewatch.parsing import whole_number
 from bluewatch.security import administration, audit
 from bluewatch.security.principal import Role
 
@@ -135,8 +136,8 @@ async def read_audit(request: Request, database: DatabaseDep, actor: AdminDep) -
     if unknown:
         raise InvalidParameter("Accepted: since, action, actor, limit, cursor.")
     since = _instant(params.get("since"))
-    limit = int(params["limit"]) if params.get("limit", "").isdigit() else 100
-    if not 1 <= limit <= 1000 or ("limit" in params and not params["limit"].isdigit()):
+    limit = whole_number(params.get("limit", "100"), upper=1000)
+    if limit is None or limit < 1:
         raise InvalidParameter("'limit' must lie between 1 and 1000.")
     before = decode_cursor(params["cursor"]) if "cursor" in params else None
     async with database.read() as connection:

@@ -10,14 +10,17 @@ from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
 from bluewatch import cap
+from bluewatch.api.authentication import authenticate
 from bluewatch.api.body import read_model
 from bluewatch.api.deps import DatabaseDep, SettingsDep
 from bluewatch.api.layers import feature_collection
 from bluewatch.api.policy import AnalystDep, ViewerDep
 from bluewatch.api.responses import GeoJSONResponse
-from bluewatch.errors import InvalidParameter
+from bluewatch.classification import Classification
+from bluewatch.errors import InvalidParameter, Unauthorized
 from bluewatch.events import log, sse
 from bluewatch.layers.query import encode_cursor
+from bluewatch.parsing import whole_number
 from bluewatch.rules import alerts
 from bluewatch.security import audit
 
@@ -56,12 +59,24 @@ async def stream_alerts(
     request: Request, database: DatabaseDep, settings: SettingsDep, actor: ViewerDep
 ) -> Response:
     raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
-    if raw is not None and not raw.strip().isdigit():
-        raise InvalidParameter("Last-Event-ID must be an event id.")
-    last_event_id = int(raw) if raw is not None else None
+    last_event_id = None if raw is None else _event_id(raw)
     hub = request.app.state.event_hub
+
+    async def current_clearance() -> Classification | None:
+        try:
+            return (await authenticate(request)).clearance
+        except Unauthorized:
+            return None
+
     subscription = hub.subscribe(actor.principal.clearance)
-    events = sse.stream(hub, subscription, database, last_event_id, settings.sse_heartbeat_seconds)
+    events = sse.stream(
+        hub,
+        subscription,
+        database,
+        last_event_id,
+        settings.sse_heartbeat_seconds,
+        current_clearance,
+    )
     return StreamingResponse(
         events,
         media_type="text/event-stream",
@@ -69,6 +84,13 @@ async def stream_alerts(
         # Also when the body never runs (the client left at once).
         background=BackgroundTask(hub.unsubscribe, subscription),
     )
+
+
+def _event_id(raw: str) -> int:
+    event_id = whole_number(raw)
+    if event_id is None:
+        raise InvalidParameter("Last-Event-ID must be an event id.")
+    return event_id
 
 
 @router.get(

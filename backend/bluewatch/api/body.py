@@ -17,6 +17,7 @@ from bluewatch.errors import (
     UnsupportedMediaType,
     validation_errors,
 )
+from bluewatch.parsing import whole_number
 
 JSON_MEDIA_TYPES = {"application/json", "application/geo+json"}
 
@@ -43,7 +44,7 @@ class BodyLimit:
         )
         detail = f"The body is over the limit of {limit} bytes."
         for name, value in scope["headers"]:
-            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
+            if name == b"content-length" and whole_number(value, upper=limit) is None:
                 response = problem(413, "payload-too-large", "Request body too large", detail)
                 await response(scope, receive, send)
                 return

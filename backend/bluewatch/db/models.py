@@ -310,6 +310,9 @@ class Alert(Base):
             postgresql_where=text("rule_kind = 'cluster'"),
         ),
         Index("ix_alert_status_level", "status", "level"),
+        # The marking triggers (migration 0007) find the alerts resting on a record.
+        Index("ix_alert_incident_id", "incident_id"),
+        Index("ix_alert_target", "target_type", "target_id"),
     )
 
 

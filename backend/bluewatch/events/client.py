@@ -29,6 +29,8 @@ class SSEListener:
         self.messages: queue.Queue[Message] = queue.Queue()
         self.opened_at: int | None = None  # the position a fresh stream announced
         self.comments: queue.Queue[str] = queue.Queue()
+        # Events without an id, such as stream.closed and stream.reset: (type, data).
+        self.notices: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
         self._client = httpx.Client(timeout=httpx.Timeout(10.0, read=None))
         self._response = self._client.send(
             self._client.build_request("GET", url, headers=wanted), stream=True
@@ -49,6 +51,8 @@ class SSEListener:
                         data = json.loads(fields["data"])
                         message = Message(int(fields["id"]), fields["event"], data, time.time())
                         self.messages.put(message)
+                    elif "data" in fields and "event" in fields:
+                        self.notices.put((fields["event"], json.loads(fields["data"])))
                     fields = {}
                 elif line.startswith(":"):
                     self.comments.put(line)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
 from bluewatch.events import log
 from bluewatch.events.hub import EventHub, Subscription
 
 RETRY_MS = 2000
+# The principal's clearance now, or None once its key, user or session is gone.
+Recheck = Callable[[], Awaitable[Classification | None]]
+CLOSED = b'event: stream.closed\ndata: {"reason": "credential"}\n\n'
 
 
 def message(event: log.StoredEvent) -> bytes:
@@ -22,8 +27,13 @@ async def stream(
     database: Database,
     last_event_id: int | None,
     heartbeat_seconds: float,
+    recheck: Recheck,
 ) -> AsyncIterator[bytes]:
     """Replay what followed ``last_event_id``, then stream live, never an event twice.
+
+    The principal's rights are checked again at least every ``heartbeat_seconds``: a
+    revoked key, disabled user or ended session closes the stream, and a changed
+    clearance filters every later event.
 
     The caller subscribes *before* the response starts: once the client has the
     headers, every later commit must reach it, and the body only runs when the event
@@ -56,7 +66,15 @@ async def stream(
                         yield message(missed)
                     after = events[-1].id
             cursor = max(last_event_id, subscription.start_id)
+        checked = time.monotonic()
         while True:
+            if time.monotonic() - checked >= heartbeat_seconds:
+                current = await recheck()
+                if current is None:
+                    yield CLOSED
+                    return
+                subscription.clearance = current
+                checked = time.monotonic()
             try:
                 event: log.StoredEvent | None = await asyncio.wait_for(
                     subscription.queue.get(), heartbeat_seconds
@@ -66,7 +84,7 @@ async def stream(
                 continue
             if event is None:  # this client fell too far behind; it resumes from its id
                 return
-            if event.id > cursor:
+            if event.id > cursor and event.classification.rank <= subscription.clearance.rank:
                 yield message(event)
                 cursor = event.id
     finally:

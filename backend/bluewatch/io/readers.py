@@ -24,6 +24,7 @@ import shapely
 
 from bluewatch.errors import InvalidParameter, MalformedBody
 from bluewatch.io.files import SHAPEFILE_NAMES
+from bluewatch.parsing import whole_number
 
 FORMATS = ("geojson", "geojsonseq", "csv", "gpkg", "kml", "shp.zip")
 MEDIA_TYPES = {
@@ -193,7 +194,7 @@ def _acled_feature(record: dict[str, str | None]) -> dict[str, Any]:
         properties["description"] = notes
     if "severity" not in properties:
         fatalities = str(properties.get("fatalities", "0"))
-        properties["severity"] = _severity(int(fatalities) if fatalities.isdigit() else 0)
+        properties["severity"] = _severity(whole_number(fatalities) or 0)
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": position},
             "properties": properties}  # fmt: skip
 

@@ -19,6 +19,7 @@ from typing import Any
 from bluewatch.classification import Classification
 from bluewatch.errors import InvalidParameter
 from bluewatch.layers.spec import LayerSpec
+from bluewatch.parsing import whole_number
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -167,9 +168,10 @@ def decode_cursor(raw: str) -> int:
         padded = raw + "=" * (-len(raw) % 4)
         text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
         prefix, _, number = text.partition(":")
-        if prefix != "after" or not number.isdigit():
+        last_id = whole_number(number)
+        if prefix != "after" or last_id is None:
             raise ValueError
-        return int(number)
+        return last_id
     except (ValueError, UnicodeError, binascii.Error):
         raise InvalidParameter(
             "'cursor' is not one this server issued; follow the 'next' link."

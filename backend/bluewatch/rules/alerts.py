@@ -12,6 +12,7 @@ from bluewatch.classification import Classification
 from bluewatch.errors import Conflict, InvalidParameter, NotFound
 from bluewatch.layers.query import SqlFilter, decode_cursor, parse_datetime, visible_to
 from bluewatch.layers.store import features_in_order
+from bluewatch.parsing import whole_number
 from bluewatch.rules.params import AlertLevel
 
 ALERT_FEATURE = """json_build_object(
@@ -89,9 +90,10 @@ def _choices(raw: str, allowed: tuple[str, ...]) -> list[str]:
 
 
 def _positive(raw: str, name: str) -> int:
-    if not raw.isdigit() or not 1 <= int(raw) <= 2**63 - 1:
+    value = whole_number(raw)
+    if value is None or value < 1:
         raise InvalidParameter(f"'{name}' must be a positive whole number.")
-    return int(raw)
+    return value
 
 
 @dataclass

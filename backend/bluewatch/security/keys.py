@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.errors import InvalidInput, NotFound
+from bluewatch.parsing import whole_number
 from bluewatch.security import secrets
 from bluewatch.security.principal import Principal, Role
 from bluewatch.security.scope import CLEARANCE_WITHIN, bound
@@ -70,7 +71,8 @@ async def listing(connection: AsyncConnection, scope: Classification) -> list[di
 
 async def revoke(connection: AsyncConnection, key: str, scope: Classification) -> dict[str, Any]:
     """Revoke by id or by prefix; revoking twice keeps the first time."""
-    column = "id" if key.isdigit() else "prefix"
+    key_id = whole_number(key)
+    column = "id" if key_id is not None else "prefix"
     row = (
         await connection.execute(
             text(f"""
@@ -78,7 +80,7 @@ async def revoke(connection: AsyncConnection, key: str, scope: Classification) -
                 WHERE {column} = :key AND {CLEARANCE_WITHIN}
                 RETURNING {PUBLIC_COLUMNS}
             """),
-            {"key": int(key) if key.isdigit() else key, **bound(scope)},
+            {"key": key if key_id is None else key_id, **bound(scope)},
         )
     ).first()
     if row is None:

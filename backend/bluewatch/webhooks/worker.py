@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.db.engine import Database
 from bluewatch.events.listen import listen_forever
+from bluewatch.parsing import whole_number
 from bluewatch.security import audit
 from bluewatch.security.principal import SYSTEM, Actor
 from bluewatch.settings import Settings
@@ -83,8 +84,9 @@ class Outcome:
 def retry_after_seconds(value: str | None) -> float | None:
     if value is None:
         return None
-    if value.strip().isdigit():
-        return float(value.strip())
+    seconds = whole_number(value, upper=10**9)
+    if seconds is not None:
+        return float(seconds)
     with contextlib.suppress(TypeError, ValueError):
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     return None
