@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -161,6 +163,30 @@ def test_wrong_passwords_are_throttled_per_account(client: TestClient, analyst_u
     )
     assert throttled.status_code == 429
     assert int(throttled.headers["retry-after"]) > 0
+
+
+def test_concurrent_wrong_passwords_are_counted_one_by_one(
+    client: TestClient, analyst_user: str, live_server: str
+) -> None:
+    """40 guesses at once: exactly the per-account limit of them reach the password check."""
+
+    async def guess_all() -> list[int]:
+        async with httpx.AsyncClient(base_url=live_server, timeout=60) as browser:
+            answers = await asyncio.gather(
+                *[
+                    browser.post(
+                        "/api/v1/session", json={"username": analyst_user, "password": f"no{n}"}
+                    )
+                    for n in range(40)
+                ]
+            )
+        return [answer.status_code for answer in answers]
+
+    statuses = asyncio.run(guess_all())
+    assert sorted(set(statuses)) == [401, 429]
+    assert statuses.count(401) == 5, statuses
+    right = client.post("/api/v1/session", json={"username": analyst_user, "password": PASSWORD})
+    assert right.status_code == 429, "the account stays throttled"
 
 
 def test_sign_in_is_throttled_per_address(client: TestClient, analyst_user: str) -> None:

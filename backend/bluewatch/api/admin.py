@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from bluewatch.api.body import json_body, read_model
@@ -15,6 +15,7 @@ from bluewatch.api.policy import AdminDep
 from bluewatch.api.responses import JSONResponse
 from bluewatch.classification import Classification
 from bluewatch.errors import InvalidParameter
+from bluewatch.instants import Instant
 from bluewatch.layers.query import decode_cursor, encode_cursor, parse_datetime
 from bluewatch.parsing import whole_number
 from bluewatch.security import administration, audit
@@ -31,7 +32,7 @@ class NewKey(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     role: Role
     clearance: Classification
-    expires_at: AwareDatetime | None = None
+    expires_at: Instant | None = None
 
 
 class NewUser(BaseModel):

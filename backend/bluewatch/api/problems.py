@@ -11,7 +11,8 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -63,6 +64,11 @@ SQLSTATE_PROBLEMS: dict[str, tuple[int, str, str, str]] = {
     "40P01": (503, "retry", "Concurrent update", "A concurrent change collided; retry."),
 }
 
+# Connection failures (08), the server shutting down or starting (57P01-57P03), and a
+# connection lost with no SQLSTATE at all: the database is away, not the request wrong.
+UNREACHABLE_SQLSTATES = ("08", "57P")
+RETRY_AFTER_SECONDS = 5
+
 HTTP_TITLES = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
 
 
@@ -84,8 +90,22 @@ def internal_error() -> Response:
     return problem(500, "internal", "Internal server error", "The server failed; it is logged.")
 
 
+def database_unavailable() -> Response:
+    response = problem(
+        503, "database-unavailable", "Service unavailable",
+        "The database cannot be reached; try again shortly.",
+    )  # fmt: skip
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def _sqlstate_problem(error: DBAPIError) -> Response:
     sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    if isinstance(error, OperationalError | InterfaceError) and (
+        not sqlstate or sqlstate.startswith(UNREACHABLE_SQLSTATES)
+    ):
+        log.warning("database unreachable: %s", type(error.orig).__name__)
+        return database_unavailable()
     if not sqlstate and isinstance(error, DataError):
         # Refused by the driver before reaching the server (e.g. a NUL in text).
         return problem(422, "invalid-input", "Invalid input", "A value cannot be stored as given.")
@@ -125,6 +145,11 @@ def install(app: FastAPI) -> None:
         assert isinstance(error, DBAPIError)
         return _sqlstate_problem(error)
 
+    async def on_unreachable(_: Request, error: Exception) -> Response:
+        # No connection could be had: the pool timed out, or the socket was refused.
+        log.warning("database unreachable: %s", type(error).__name__)
+        return database_unavailable()
+
     async def on_unexpected(_: Request, error: Exception) -> Response:
         log.exception("unhandled error", exc_info=error)
         return internal_error()
@@ -133,4 +158,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_request_validation)
     app.add_exception_handler(HTTPException, on_http_error)
     app.add_exception_handler(DBAPIError, on_database_error)
+    app.add_exception_handler(PoolTimeout, on_unreachable)
+    app.add_exception_handler(ConnectionError, on_unreachable)
     app.add_exception_handler(Exception, on_unexpected)

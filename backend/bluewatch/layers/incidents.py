@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
+from bluewatch.instants import Instant
 from bluewatch.layers.spec import COMMON_COLUMNS, Column, LayerProperties, LayerSpec
 
 
@@ -33,8 +34,8 @@ class IncidentStatus(enum.StrEnum):
 
 
 class IncidentProperties(LayerProperties):
-    occurred_at: AwareDatetime
-    reported_at: AwareDatetime | None = None
+    occurred_at: Instant
+    reported_at: Instant | None = None
     category: IncidentCategory
     severity: int = Field(ge=1, le=5)
     fatalities: int = Field(default=0, ge=0, le=100_000)

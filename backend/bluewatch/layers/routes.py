@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
+from bluewatch.instants import Instant
 from bluewatch.layers.spec import COMMON_COLUMNS, Column, LayerProperties, LayerSpec
 
 
@@ -20,8 +21,8 @@ class RouteProperties(LayerProperties):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
     status: RouteStatus = RouteStatus.PLANNED
-    active_from: AwareDatetime | None = None
-    active_until: AwareDatetime | None = None
+    active_from: Instant | None = None
+    active_until: Instant | None = None
 
     @model_validator(mode="after")
     def _window_in_order(self) -> RouteProperties:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,6 +47,16 @@ async def _recent_failures(connection: AsyncConnection, column: str, value: str)
 async def check_throttle(
     connection: AsyncConnection, username: str, address: str | None, limits: SignInLimits
 ) -> None:
+    """Refuse when the account or address failed too often lately.
+
+    Concurrent attempts on one account or address queue on a transaction lock here, and
+    each attempt is noted (as failed, until it succeeds) before the lock is released, so
+    40 attempts at once are counted one by one, not all against the same count.
+    """
+    for key in (f"user:{username}", f"address:{address}"):
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        )
     throttled = await _recent_failures(connection, "username", username) >= limits.per_account
     if address is not None and not throttled:
         throttled = await _recent_failures(connection, "address", address) >= limits.per_address
@@ -56,29 +67,56 @@ async def check_throttle(
         )
 
 
-async def note_attempt(
-    connection: AsyncConnection, username: str, address: str | None, succeeded: bool
-) -> None:
-    await connection.execute(
-        text("""
-            INSERT INTO sign_in_attempt (username, address, succeeded)
-            VALUES (:username, :address, :succeeded)
-        """),
-        {"username": username, "address": address, "succeeded": succeeded},
+async def note_attempt(connection: AsyncConnection, username: str, address: str | None) -> int:
+    """An attempt, counted as failed until ``note_success``; its id."""
+    return int(
+        (
+            await connection.execute(
+                text("""
+                    INSERT INTO sign_in_attempt (username, address, succeeded)
+                    VALUES (:username, :address, false) RETURNING id
+                """),
+                {"username": username, "address": address},
+            )
+        ).scalar_one()
     )
 
 
-async def verify_user(connection: AsyncConnection, username: str, password: str) -> Principal:
+async def note_success(connection: AsyncConnection, attempt_id: int) -> None:
+    await connection.execute(
+        text("UPDATE sign_in_attempt SET succeeded = true WHERE id = :id"), {"id": attempt_id}
+    )
+
+
+async def password_hash_of(connection: AsyncConnection, username: str) -> str | None:
+    """The stored hash of an enabled user; None for anyone else (checked against a decoy)."""
     row = (
         await connection.execute(
-            text("""
-                SELECT username, password_hash, role, clearance FROM app_user
-                WHERE username = :username AND NOT disabled
-            """),
+            text("SELECT password_hash FROM app_user WHERE username = :username AND NOT disabled"),
             {"username": username},
         )
     ).first()
-    if not verify_password(row.password_hash if row else None, password) or row is None:
+    return None if row is None else str(row.password_hash)
+
+
+async def password_matches(stored: str | None, password: str) -> bool:
+    """argon2 costs tens of milliseconds of CPU: in a worker thread, off the event loop
+    (argon2-cffi releases the GIL while it hashes)."""
+    return await asyncio.to_thread(verify_password, stored, password)
+
+
+async def principal_of(connection: AsyncConnection, username: str, stored: str | None) -> Principal:
+    """The principal of an enabled user whose hash is still ``stored``."""
+    row = (
+        await connection.execute(
+            text("""
+                SELECT username, role, clearance FROM app_user
+                WHERE username = :username AND NOT disabled AND password_hash = :stored
+            """),
+            {"username": username, "stored": stored},
+        )
+    ).first()
+    if row is None:
         raise Unauthorized("Unknown username or wrong password.")
     return Principal(row.username, Role(row.role), Classification(row.clearance))
 

@@ -19,32 +19,38 @@ async def sign_in(
     limits: sessions.SignInLimits,
     lifetime: timedelta,
 ) -> sessions.Session:
-    """A new session, or Unauthorized / TooManyRequests. Every outcome is audited."""
+    """A new session, or Unauthorized / TooManyRequests. Every outcome is audited.
+
+    The attempt is counted under the throttle's lock before the password is checked, so
+    concurrent guesses cannot share one count; the check itself runs outside any
+    transaction, in a worker thread.
+    """
     # Failures are recorded under the name that was tried; it is not a verified identity.
     claimed = Actor(replace(ANONYMOUS, name=username), context.request_id, context.address)
     try:
         async with database.transaction() as connection:
             await sessions.check_throttle(connection, username, context.address, limits)
-            principal = await sessions.verify_user(connection, username, password)
-            session = await sessions.open_session(connection, principal, lifetime)
-            await sessions.note_attempt(connection, username, context.address, succeeded=True)
-            await audit.record(
-                connection,
-                Actor(principal, context.request_id, context.address),
-                "session.sign_in",
-                classification=principal.clearance,
-            )
-            return session
+            attempt = await sessions.note_attempt(connection, username, context.address)
+            stored = await sessions.password_hash_of(connection, username)
     except TooManyRequests:
         await audit.record_alone(
             database, claimed, "session.sign_in", result="denied", details={"reason": "throttled"}
         )
         raise
-    except Unauthorized:
-        async with database.transaction() as connection:
-            await sessions.note_attempt(connection, username, context.address, succeeded=False)
-            await audit.record(connection, claimed, "session.sign_in", result="failed")
-        raise
+    if not await sessions.password_matches(stored, password):
+        await audit.record_alone(database, claimed, "session.sign_in", result="failed")
+        raise Unauthorized("Unknown username or wrong password.")
+    async with database.transaction() as connection:
+        principal = await sessions.principal_of(connection, username, stored)
+        await sessions.note_success(connection, attempt)
+        session = await sessions.open_session(connection, principal, lifetime)
+        await audit.record(
+            connection,
+            Actor(principal, context.request_id, context.address),
+            "session.sign_in",
+            classification=principal.clearance,
+        )
+    return session
 
 
 async def sign_out(database: Database, token: str, actor: Actor) -> None:

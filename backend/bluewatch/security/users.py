@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import text
@@ -40,7 +41,7 @@ async def create(
             """),
             {
                 "username": username,
-                "password_hash": hash_password(password),
+                "password_hash": await asyncio.to_thread(hash_password, password),
                 "role": role.value,
                 "clearance": clearance.value,
             },
@@ -95,7 +96,7 @@ async def update(
     if "password" in changes:
         check_password(changes["password"])
         assignments.append("password_hash = :password_hash")
-        values["password_hash"] = hash_password(changes["password"])
+        values["password_hash"] = await asyncio.to_thread(hash_password, changes["password"])
     if not assignments:
         raise InvalidInput("Nothing to change.")
     row = (
