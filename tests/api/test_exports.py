@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from typing import Any
 
 import psycopg
@@ -143,3 +144,45 @@ def test_copy_streamed_formats_bind_every_kind_of_filter(
     assert sequence.count(b"\x1e") == len(expected)
     assert all(json.loads(record)["properties"]["category"] == "ied"
                for record in sequence.split(b"\x1e")[1:])  # fmt: skip
+
+
+# A leading tab or CR is neutralised too, but input strips leading white space.
+FORMULAS = ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)"]
+
+
+@pytest.mark.parametrize("leading", FORMULAS)
+def test_csv_cells_never_start_a_formula(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]], leading: str
+) -> None:
+    """OWASP CSV injection: text starting with = + - @ tab or CR gets an apostrophe,
+    in the incidents CSV and in the bundle's; plain text and numbers stay as they are."""
+    db.execute("UPDATE rule SET enabled = false")
+    posted = client.post(
+        "/api/v1/incidents",
+        json=collection(
+            incident(
+                29.0, -1.5, title=leading, source=leading, external_source="t", external_id="F1"
+            ),
+            incident(
+                29.1,
+                -1.6,
+                title="Plain title",
+                source="UNPOL",
+                external_source="t",
+                external_id="F2",
+            ),
+        ),
+        headers=GEOJSON,
+    )
+    assert posted.status_code == 200, posted.text
+    exported = client.get("/api/v1/export/incidents.csv")
+    bundle = client.get("/api/v1/export/bundle.zip")
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
+        [name] = [n for n in archive.namelist() if n.endswith("incidents.csv")]
+        bundled = archive.read(name).decode()
+    for text in (exported.text, bundled):
+        rows = {r["event_id_cnty"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
+        assert rows["F1"]["source"] == "'" + leading
+        assert rows["F1"]["notes"] == "'" + leading
+        assert (rows["F2"]["source"], rows["F2"]["notes"]) == ("UNPOL", "Plain title")
+        assert float(rows["F1"]["longitude"]) == pytest.approx(29.0)

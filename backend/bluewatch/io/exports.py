@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
-from bluewatch.io.sources import Source
+from bluewatch.io.sources import Field, Source
 
 CHUNK_ROWS = 2_000
 STREAMED = {
@@ -106,14 +106,23 @@ async def copy_out(
             yield bytes(block)
 
 
-def write_csv(connection: AsyncConnection, source: Source) -> AsyncIterator[bytes]:
-    expressions = [
+def _csv_value(field: Field) -> str:
+    if field.kind == "time":
         # Times as RFC 3339 text (what json gives), not PostgreSQL's "+00" style.
-        f"to_json({field.sql}) #>> '{{}}' AS {field.name}"
-        if field.kind == "time"
-        else f"{field.sql} AS {field.name}"
-        for field in source.csv_fields
-    ]
+        return f"to_json({field.sql}) #>> '{{}}'"
+    if field.kind == "text":
+        # A spreadsheet runs a cell that starts with = + - @, tab or CR as a formula
+        # (CSV injection): such text gets a leading apostrophe, as OWASP recommends.
+        value = f"({field.sql})::text"
+        return (
+            f"CASE WHEN left({value}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+            f"THEN chr(39) || {value} ELSE {value} END"
+        )
+    return field.sql
+
+
+def write_csv(connection: AsyncConnection, source: Source) -> AsyncIterator[bytes]:
+    expressions = [f"{_csv_value(field)} AS {field.name}" for field in source.csv_fields]
     return copy_out(connection, source, source.select(*expressions), "WITH (FORMAT csv, HEADER)")
 
 
