@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
 from bluewatch.layers.query import visible_to
+from bluewatch.text import xml_safe
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -156,7 +157,7 @@ async def recent_messages(
 def _child(parent: ET.Element, tag: str, value: str | None = None) -> ET.Element:
     element = ET.SubElement(parent, f"{{{CAP_NS}}}{tag}")
     if value is not None:
-        element.text = value
+        element.text = xml_safe(value)
     return element
 
 
@@ -249,7 +250,7 @@ def atom_feed(
     def child(parent: ET.Element, tag: str, value: str | None = None) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}")
         if value is not None:
-            element.text = value
+            element.text = xml_safe(value)
         return element
 
     feed = ET.Element(f"{{{ATOM_NS}}}feed")

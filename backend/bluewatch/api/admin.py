@@ -20,6 +20,7 @@ from bluewatch.layers.query import decode_cursor, encode_cursor, parse_datetime
 from bluewatch.parsing import whole_number
 from bluewatch.security import administration, audit
 from bluewatch.security.principal import Role
+from bluewatch.text import PlainText
 
 router = APIRouter(tags=["Administration"])
 ItemId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -29,7 +30,7 @@ USERNAME = r"^[A-Za-z0-9._@-]{1,100}$"
 class NewKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
+    name: PlainText = Field(min_length=1, max_length=100)
     role: Role
     clearance: Classification
     expires_at: Instant | None = None

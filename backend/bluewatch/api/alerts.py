@@ -23,6 +23,7 @@ from bluewatch.layers.query import encode_cursor
 from bluewatch.parsing import whole_number
 from bluewatch.rules import alerts
 from bluewatch.security import audit
+from bluewatch.text import PlainText
 
 router = APIRouter(prefix="/alerts", tags=["Alerts"])
 AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -31,7 +32,7 @@ AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 class Note(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str | None = Field(default=None, max_length=2000)
+    note: PlainText | None = Field(default=None, max_length=2000)
 
 
 @router.get(

@@ -15,6 +15,7 @@ from bluewatch.api.responses import JSONResponse
 from bluewatch.errors import InvalidInput, validation_errors
 from bluewatch.rules import engine, params, store
 from bluewatch.security import audit
+from bluewatch.text import PlainText
 
 router = APIRouter(prefix="/rules", tags=["Rules"])
 RuleId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -23,7 +24,7 @@ RuleId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 class NewRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     kind: Literal["proximity", "cluster"]
     enabled: bool = True
     params: dict[str, Any]
@@ -32,7 +33,7 @@ class NewRule(BaseModel):
 class RuleChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: PlainText | None = Field(default=None, min_length=1, max_length=200)
     enabled: bool | None = None
     params: dict[str, Any] | None = None
 

@@ -19,6 +19,7 @@ from bluewatch.rules.params import AlertLevel
 from bluewatch.security import audit
 from bluewatch.security.principal import Actor
 from bluewatch.settings import Settings
+from bluewatch.text import PlainText
 from bluewatch.webhooks import store
 from bluewatch.webhooks.ssrf import Guard, Refused
 
@@ -37,7 +38,7 @@ class NewWebhook(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(min_length=8, max_length=2000)
-    description: str = Field(default="", max_length=1000)
+    description: PlainText = Field(default="", max_length=1000)
     event_types: list[EventType] = Field(default_factory=lambda: list(ALL_EVENTS), min_length=1)
     min_level: AlertLevel = AlertLevel.WATCH
     camp_ids: list[int] = Field(default_factory=list, max_length=1000)
@@ -50,7 +51,7 @@ class WebhookChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str | None = Field(default=None, min_length=8, max_length=2000)
-    description: str | None = Field(default=None, max_length=1000)
+    description: PlainText | None = Field(default=None, max_length=1000)
     event_types: list[EventType] | None = Field(default=None, min_length=1)
     min_level: AlertLevel | None = None
     camp_ids: list[int] | None = None

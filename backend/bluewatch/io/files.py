@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.io.exports import Summary, rows
 from bluewatch.io.sources import Field, Source
+from bluewatch.text import xml_safe
 
 MEDIA_TYPES = {
     "gpkg": "application/geopackage+sqlite3",
@@ -72,6 +73,8 @@ def _column(field: Field, values: list[Any], fmt: str) -> Any:
         if fmt == "shp.zip":  # Shapefile dates have no time of day: keep RFC 3339 text
             return stamps.map(lambda t: None if pd.isna(t) else t.isoformat())
         return stamps
+    if field.kind == "text":
+        return [xml_safe(v) if isinstance(v, str) else v for v in values]
     return values
 
 

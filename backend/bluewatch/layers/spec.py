@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bluewatch.classification import Classification
 from bluewatch.geo import GeometryType
 from bluewatch.security.principal import Role
+from bluewatch.text import check_plain
 
 READ_ONLY_PROPERTIES = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
 
@@ -26,6 +27,11 @@ class LayerProperties(BaseModel):
     classification: Classification = Classification.CONFIDENTIAL
     external_source: str | None = Field(default=None, min_length=1, max_length=100)
     external_id: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("*")
+    @classmethod
+    def _carriable_text(cls, value: object) -> object:
+        return check_plain(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _external_key_complete(self) -> LayerProperties:
