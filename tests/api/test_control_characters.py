@@ -47,7 +47,11 @@ def test_ordinary_white_space_and_letters_are_kept(client: TestClient, character
 
 def test_other_text_inputs_refuse_them_too(client: TestClient) -> None:
     attempts: list[tuple[str, str, dict[str, Any]]] = [
-        ("POST", "/api/v1/keys", {"name": "k\u000b", "role": "viewer", "clearance": "confidential"}),
+        (
+            "POST",
+            "/api/v1/keys",
+            {"name": "k\u000b", "role": "viewer", "clearance": "confidential"},
+        ),
         ("POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/", "description": "d\u000b"}),
         ("PATCH", "/api/v1/rules/1", {"name": "r\u000b"}),
     ]
