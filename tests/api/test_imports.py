@@ -234,3 +234,37 @@ def test_bad_imports_get_a_problem_and_change_nothing(
     assert response.headers["content-type"] == "application/problem+json"
     assert "garbage" not in response.text and "nope" not in response.text
     assert count(db) == 0
+
+
+def test_bad_bytes_and_nul_are_reported_by_row_not_a_500(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    """Issue 14, 14: invalid UTF-8 answered 500; one NUL failed the whole partial import."""
+    body = acled_csv([acled_row(1), acled_row(2, notes="MARK"), acled_row(3, notes="a\x00b")])
+    body = body.replace(b"MARK", b"caf\xe9 \xff")  # Latin-1, not UTF-8
+    url = "/api/v1/import/incidents?atomic=false&source=acled"
+    report = client.post(url, content=body, headers=CSV)
+    assert report.status_code == 200, report.text
+    result = report.json()
+    assert (result["created"], result["rejected"], result["stored"]) == (1, 2, True)
+    reasons = {item["row"]: item["reason"] for item in result["rejections"]}
+    assert sorted(reasons) == [2, 3]
+    assert "UTF-8" in reasons[2]
+    assert "control characters" in reasons[3]
+    assert "\x00" not in report.text and "\\u0000" not in report.text
+    assert count(db) == 1
+
+    whole = client.post("/api/v1/import/incidents", content=body, headers=CSV)
+    assert whole.status_code == 422
+    assert count(db) == 1
+
+
+def test_a_header_that_is_not_utf8_is_a_clear_400(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    body = acled_csv([acled_row(1)]).replace(b"notes", b"not\xe9s", 1)
+    response = client.post("/api/v1/import/incidents", content=body, headers=CSV)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "UTF-8" in response.json()["detail"]
+    assert count(db) == 0

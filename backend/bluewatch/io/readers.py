@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -151,9 +152,17 @@ def _geojson_sequence(path: Path) -> Iterator[Row]:
                 yield _member(number, member)
 
 
+# Bytes that are not UTF-8 become lone surrogates (U+DC80-U+DCFF) instead of failing
+# the whole file: the row that holds them is refused with its number.
+CSV_ENCODING = {"encoding": "utf-8-sig", "errors": "surrogateescape", "newline": ""}
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
 def _acled_csv(path: Path) -> Reading:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with path.open(**CSV_ENCODING) as handle:  # type: ignore[call-overload]
         header = next(csv.reader(handle), [])
+    if any(_NOT_UTF8.search(name) for name in header):
+        raise MalformedBody("The CSV header is not UTF-8 text.")
     if not {"latitude", "longitude"} <= set(header):
         raise MalformedBody("An ACLED-style CSV needs 'latitude' and 'longitude' columns.")
     ignored = set(header) - CSV_MAPPED - set(CSV_PROPERTIES)
@@ -161,7 +170,7 @@ def _acled_csv(path: Path) -> Reading:
 
 
 def _acled_rows(path: Path) -> Iterator[Row]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with path.open(**CSV_ENCODING) as handle:  # type: ignore[call-overload]
         for number, record in enumerate(csv.DictReader(handle), start=1):
             try:
                 yield Row(number, _acled_feature(record))
@@ -171,6 +180,8 @@ def _acled_rows(path: Path) -> Iterator[Row]:
 
 def _acled_feature(record: dict[str, str | None]) -> dict[str, Any]:
     values = {key: (value or "").strip() for key, value in record.items() if key is not None}
+    if any(_NOT_UTF8.search(value) for value in values.values()):
+        raise ValueError("is not UTF-8 text")
     if not values.get("latitude") or not values.get("longitude"):
         raise ValueError("missing coordinates (latitude and longitude)")
     try:
