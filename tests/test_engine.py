@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
-
 from sqlalchemy import text
 
 from bluewatch.db.engine import Database
+from tests.aio import run
 from tests.conftest import settings_for
 
 
@@ -25,7 +23,5 @@ def test_connections_plan_each_execution_for_its_own_values(database_url: str) -
         finally:
             await database.dispose()
 
-    # In a thread of its own: after the browser tests, Playwright's loop runs in this one.
-    with ThreadPoolExecutor(1) as pool:
-        found = pool.submit(asyncio.run, read_settings()).result()
+    found = run(read_settings())
     assert found == ["force_custom_plan", "UTC", "1min"]

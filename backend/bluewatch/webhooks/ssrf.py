@@ -30,6 +30,35 @@ PLAIN_IPV4 = re.compile(
 NUMERIC_HOST = re.compile(r"^[0-9a-fA-Fx.]+$")
 
 
+# Only these are public: IPv4 outside the IANA special-purpose registry's ranges that
+# are not globally reachable (RFC 6890 and its updates), and IPv6 global unicast
+# (2000::/3) outside the registry's non-global blocks. Everything of ::/8 (loopback,
+# unspecified, IPv4-mapped, -compatible and -translated) and 64:ff9b::/96 and
+# 64:ff9b:1::/48 (NAT64, which would reach private IPv4 through a translator) lies
+# outside 2000::/3 and is refused with the rest. Python's ``is_global`` missed
+# [::127.0.0.1], [64:ff9b::7f00:1] and 192.0.0.8.
+NOT_GLOBAL_IPV4 = tuple(
+    ipaddress.IPv4Network(cidr)
+    for cidr in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
+        "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    )
+)  # fmt: skip
+GLOBAL_UNICAST_IPV6 = ipaddress.IPv6Network("2000::/3")
+NOT_GLOBAL_IPV6 = tuple(
+    ipaddress.IPv6Network(cidr) for cidr in ("2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20")
+)  # 2001::/23 holds Teredo (2001::/32); 2002::/16 is 6to4: both embed IPv4.
+
+
+def publicly_routable(address: Address) -> bool:
+    if isinstance(address, ipaddress.IPv4Address):
+        return not any(address in network for network in NOT_GLOBAL_IPV4)
+    return address in GLOBAL_UNICAST_IPV6 and not any(
+        address in network for network in NOT_GLOBAL_IPV6
+    )
+
+
 class Refused(Exception):
     """The destination is not allowed; the message is safe to record."""
 
@@ -49,13 +78,10 @@ class Guard:
     def address_allowed(self, address: Address) -> bool:
         if any(address in network for network in self.allowed):
             return True
-        if isinstance(address, ipaddress.IPv6Address):
-            embedded = address.ipv4_mapped or address.sixtofour or (
-                address.teredo[1] if address.teredo else None
-            )  # fmt: skip
-            if embedded is not None:
-                return self.address_allowed(embedded)
-        return address.is_global and not address.is_multicast
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            # ::ffff:a.b.c.d is a.b.c.d on a dual-stack socket: as allowed as that is.
+            return self.address_allowed(address.ipv4_mapped)
+        return publicly_routable(address)
 
     def check_url(self, url: str) -> tuple[str, int]:
         """Refuse bad URLs without any lookup; returns (host, port)."""
