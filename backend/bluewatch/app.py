@@ -34,6 +34,7 @@ from bluewatch.api.policy import PUBLIC, VIEWER, require_policies
 from bluewatch.api.responses import PROBLEM_RESPONSES, JSONResponse
 from bluewatch.db.engine import Database
 from bluewatch.events.hub import EventHub
+from bluewatch.io import spool
 from bluewatch.layers import LAYERS
 from bluewatch.security.throttle import RateLimiter
 from bluewatch.settings import Settings
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        spool.clear_leftovers(settings.resolved_spool_dir)
         database = Database(database_url, settings)
         app.state.database = database
         hub = EventHub(database_url, database, poll_seconds=settings.event_poll_seconds)

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bluewatch.geo import GeometryLimits
+from bluewatch.io.spool import default_root as default_spool_root
 
 PROJECT_HOME = Path(__file__).resolve().parents[2]
 
@@ -111,6 +112,9 @@ class Settings(BaseSettings):
         default=None, description="GeoJSON points with 'name' (and 'rank') labelled on the map"
     )
     frontend_dir: Path | None = Field(default=None, description="built page; frontend/dist")
+    spool_dir: Path | None = Field(
+        default=None, description="uploads and file exports in progress; <temp>/bluewatch-spool"
+    )
 
     @field_validator("cors_origins")
     @classmethod
@@ -125,6 +129,10 @@ class Settings(BaseSettings):
             max_vertices_per_request=self.max_vertices_per_request,
             max_features_per_request=self.max_features_per_request,
         )
+
+    @property
+    def resolved_spool_dir(self) -> Path:
+        return self.spool_dir if self.spool_dir is not None else default_spool_root()
 
     @property
     def resolved_data_dir(self) -> Path:

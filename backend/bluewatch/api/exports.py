@@ -8,7 +8,6 @@ a temporary directory first, then sent and deleted.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,11 @@ from fastapi import APIRouter, Request
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response, StreamingResponse
 
-from bluewatch.api.deps import DatabaseDep
+from bluewatch.api.deps import DatabaseDep, SettingsDep
 from bluewatch.api.policy import AnalystDep
 from bluewatch.db.engine import Database
 from bluewatch.errors import NotFound
-from bluewatch.io import bundle, exports, files
+from bluewatch.io import bundle, exports, files, spool
 from bluewatch.io.sources import Source, alert_source, layer_source
 from bluewatch.layers import LAYERS
 from bluewatch.security import audit
@@ -63,10 +62,12 @@ def _cleanup(directory: Path) -> BackgroundTask:
     summary="JMAC bundle: every layer as GeoJSON, CSV, KML and one GeoPackage, with a manifest",
     responses={200: {"content": {"application/zip": {}}}},
 )
-async def export_bundle(request: Request, database: DatabaseDep, actor: AnalystDep) -> Response:
+async def export_bundle(
+    request: Request, database: DatabaseDep, settings: SettingsDep, actor: AnalystDep
+) -> Response:
     params = dict(request.query_params)
     chosen = bundle.sources(params, actor.principal)  # refuses bad filters before any work
-    directory = Path(tempfile.mkdtemp(prefix="bluewatch-bundle-"))
+    directory = spool.new_folder(settings.resolved_spool_dir, "bundle")
     try:
         archive, summary, manifest = await bundle.build(
             database, chosen, params, actor.principal, directory
@@ -106,7 +107,7 @@ def _source(layer: str, params: Mapping[str, str], actor: Actor) -> Source:
     responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
 )
 async def export_layer(
-    name: str, request: Request, database: DatabaseDep, actor: AnalystDep
+    name: str, request: Request, database: DatabaseDep, settings: SettingsDep, actor: AnalystDep
 ) -> Response:
     layer, _, fmt = name.partition(".")
     if layer not in EXPORTABLE or fmt not in MEDIA_TYPES:
@@ -115,7 +116,8 @@ async def export_layer(
     source = _source(layer, params, actor)
     details = {"format": fmt, "layer": layer, "filters": params}
     if fmt in files.MEDIA_TYPES:
-        return await _export_file(database, source, fmt, actor, details)
+        folder = spool.new_folder(settings.resolved_spool_dir, "export")
+        return await _export_file(database, source, fmt, actor, details, folder)
     decided: list[exports.Summary] = []
     body = exports.stream(database, source, fmt, decided.append)
     first = await anext(body)  # runs the summary query: headers can now carry the marking
@@ -135,9 +137,13 @@ async def export_layer(
 
 
 async def _export_file(
-    database: Database, source: Source, fmt: str, actor: Actor, details: dict[str, Any]
+    database: Database,
+    source: Source,
+    fmt: str,
+    actor: Actor,
+    details: dict[str, Any],
+    directory: Path,
 ) -> Response:
-    directory = Path(tempfile.mkdtemp(prefix="bluewatch-export-"))
     try:
         async with exports.snapshot(database) as connection:
             summary = await exports.summarise(connection, source)

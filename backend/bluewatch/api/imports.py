@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -16,7 +13,7 @@ from bluewatch.api.policy import AnalystDep
 from bluewatch.api.responses import JSONResponse
 from bluewatch.classification import Classification
 from bluewatch.errors import Forbidden, InvalidParameter, NotFound
-from bluewatch.io import imports, readers
+from bluewatch.io import imports, readers, spool
 from bluewatch.layers import LAYERS
 
 router = APIRouter(prefix="/import", tags=["Imports"])
@@ -75,8 +72,7 @@ async def import_file(
     fmt = readers.detect_format(
         request.headers.get("content-type", ""), request.query_params.get("format")
     )
-    directory = Path(tempfile.mkdtemp(prefix="bluewatch-import-"))
-    try:
+    with spool.working_folder(settings.resolved_spool_dir, "import") as directory:
         path = directory / f"upload.{fmt.replace('shp.zip', 'zip')}"
         with path.open("wb") as handle:
             async for chunk in request.stream():
@@ -85,6 +81,4 @@ async def import_file(
         report = await imports.run(
             database, spec, reading, fmt, options, actor, settings.geometry_limits()
         )
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
     return JSONResponse(report.as_dict())
