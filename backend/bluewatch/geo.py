@@ -7,6 +7,7 @@ is left to PostGIS, which names the reason (``ST_IsValidReason``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -242,7 +243,22 @@ def _line(raw: list[Any], refuse: Refuse) -> list[Position] | None:
     if len(positions) < 2 or all(p == positions[0] for p in positions):
         refuse("a LineString needs at least two distinct positions")
         return None
+    if _crosses_antimeridian(positions):
+        refuse(ANTIMERIDIAN)
+        return None
     return positions
+
+
+# Refused rather than split: a split camp would be two camps for the rules and the map,
+# and nothing in a mission area needs it (docs/security.md, "Geometry").
+ANTIMERIDIAN = (
+    "an edge crosses the antimeridian (spans more than 180 degrees of longitude); "
+    "split the geometry at 180 degrees as RFC 7946 section 3.1.9 asks"
+)
+
+
+def _crosses_antimeridian(positions: list[Position]) -> bool:
+    return any(abs(b[0] - a[0]) > 180.0 for a, b in itertools.pairwise(positions))
 
 
 def _polygon(raw: list[Any], refuse: Refuse) -> list[list[Position]] | None:
@@ -259,6 +275,9 @@ def _polygon(raw: list[Any], refuse: Refuse) -> list[list[Position]] | None:
             return None
         if ring[0] != ring[-1]:
             refuse(f"ring {index} is not closed: its first and last positions differ")
+            return None
+        if _crosses_antimeridian(ring):
+            refuse(f"ring {index}: {ANTIMERIDIAN}")
             return None
         rings.append(ring)
     return rings

@@ -67,3 +67,94 @@ def test_feature_count_limit() -> None:
     body = {"type": "FeatureCollection", "features": [feature] * 4}
     with pytest.raises(InvalidInput, match="At most 3 features"):
         parse_features(body, "Point", LIMITS)
+
+
+# Boundaries, each at the limit and one step past it (issue 15).
+
+
+@pytest.mark.parametrize("lon", [-180.0, 180.0, 0.0])
+@pytest.mark.parametrize("lat", [-90.0, 90.0, 0.0])
+def test_the_extreme_positions_are_accepted(lon: float, lat: float) -> None:
+    raw = {"type": "Point", "coordinates": [lon, lat]}
+    assert parse_geometry(raw, "Point", "/geometry", LIMITS)["coordinates"] == [lon, lat]
+
+
+@pytest.mark.parametrize(
+    "position", [[-180.0000001, 0], [180.0000001, 0], [0, -90.0000001], [0, 90.0000001]]
+)
+def test_one_step_past_the_extremes_is_refused(position: list[float]) -> None:
+    with pytest.raises(InvalidGeometry):
+        parse_geometry({"type": "Point", "coordinates": position}, "Point", "/geometry", LIMITS)
+
+
+@pytest.mark.parametrize(
+    "position", [[float("nan"), 0], [0, float("nan")], [float("inf"), 0], [0, float("-inf")]]
+)
+def test_either_coordinate_not_finite_is_refused(position: list[float]) -> None:
+    with pytest.raises(InvalidGeometry):
+        parse_geometry({"type": "Point", "coordinates": position}, "Point", "/geometry", LIMITS)
+
+
+def test_a_two_vertex_line_is_the_shortest_accepted() -> None:
+    two = {"type": "LineString", "coordinates": [[29.0, -1.6], [29.1, -1.5]]}
+    assert len(parse_geometry(two, "LineString", "/geometry", LIMITS)["coordinates"]) == 2
+    for short in ([[29.0, -1.6]], [[29.0, -1.6], [29.0, -1.6]]):
+        with pytest.raises(InvalidGeometry, match="two distinct"):
+            parse_geometry(
+                {"type": "LineString", "coordinates": short}, "LineString", "/geometry", LIMITS
+            )
+
+
+def test_exactly_the_vertex_limit_is_accepted() -> None:
+    line = {"type": "LineString", "coordinates": [[i * 0.001, 0] for i in range(100)]}
+    assert len(parse_geometry(line, "LineString", "/geometry", LIMITS)["coordinates"]) == 100
+
+
+def test_exactly_the_feature_limit_is_accepted() -> None:
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0, 0]}}
+    body = {"type": "FeatureCollection", "features": [feature] * 3}
+    assert len(parse_features(body, "Point", LIMITS)) == 3
+
+
+def test_the_request_vertex_budget_at_and_past_its_limit() -> None:
+    def lines(vertices: list[int]) -> dict[str, object]:
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [[i * 0.001, 0] for i in range(count)],
+                    },
+                }
+                for count in vertices
+            ],
+        }
+
+    assert len(parse_features(lines([100, 50]), "LineString", LIMITS)) == 2
+    with pytest.raises(InvalidGeometry, match="150"):
+        parse_features(lines([100, 51]), "LineString", LIMITS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "coordinates"),
+    [
+        ("LineString", [[179.5, 0.0], [-179.5, 0.0]]),
+        ("LineString", [[-180.0, 1.0], [180.0, 1.0]]),
+        ("Polygon", [[[179.0, 0.0], [-179.0, 0.0], [-179.0, 1.0], [179.0, 1.0], [179.0, 0.0]]]),
+    ],
+)
+def test_geometries_crossing_the_antimeridian_are_refused(
+    kind: str, coordinates: list[object]
+) -> None:
+    with pytest.raises(InvalidGeometry, match="antimeridian"):
+        parse_geometry({"type": kind, "coordinates": coordinates}, kind, "/geometry", LIMITS)
+
+
+def test_an_edge_of_exactly_180_degrees_is_not_a_crossing() -> None:
+    line = {"type": "LineString", "coordinates": [[0.0, 0.0], [180.0, 0.0]]}
+    assert parse_geometry(line, "LineString", "/geometry", LIMITS)["coordinates"][1][0] == 180.0
+    past = {"type": "LineString", "coordinates": [[-0.0000001, 0.0], [180.0, 0.0]]}
+    with pytest.raises(InvalidGeometry, match="antimeridian"):
+        parse_geometry(past, "LineString", "/geometry", LIMITS)
