@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bluewatch.errors import InvalidGeometry, InvalidInput
-from bluewatch.geo import GeometryLimits, parse_features, parse_geometry
+from bluewatch.geo import GeometryLimits, GeometryType, parse_features, parse_geometry
 
 LIMITS = GeometryLimits(
     max_vertices_per_geometry=100, max_vertices_per_request=150, max_features_per_request=3
@@ -72,11 +74,17 @@ def test_feature_count_limit() -> None:
 # Boundaries, each at the limit and one step past it (issue 15).
 
 
+def coordinates(raw: object, kind: GeometryType) -> Any:
+    parsed = parse_geometry(raw, kind, "/geometry", LIMITS)
+    assert parsed is not None
+    return parsed["coordinates"]
+
+
 @pytest.mark.parametrize("lon", [-180.0, 180.0, 0.0])
 @pytest.mark.parametrize("lat", [-90.0, 90.0, 0.0])
 def test_the_extreme_positions_are_accepted(lon: float, lat: float) -> None:
     raw = {"type": "Point", "coordinates": [lon, lat]}
-    assert parse_geometry(raw, "Point", "/geometry", LIMITS)["coordinates"] == [lon, lat]
+    assert coordinates(raw, "Point") == [lon, lat]
 
 
 @pytest.mark.parametrize(
@@ -97,7 +105,7 @@ def test_either_coordinate_not_finite_is_refused(position: list[float]) -> None:
 
 def test_a_two_vertex_line_is_the_shortest_accepted() -> None:
     two = {"type": "LineString", "coordinates": [[29.0, -1.6], [29.1, -1.5]]}
-    assert len(parse_geometry(two, "LineString", "/geometry", LIMITS)["coordinates"]) == 2
+    assert len(coordinates(two, "LineString")) == 2
     for short in ([[29.0, -1.6]], [[29.0, -1.6], [29.0, -1.6]]):
         with pytest.raises(InvalidGeometry, match="two distinct"):
             parse_geometry(
@@ -107,7 +115,7 @@ def test_a_two_vertex_line_is_the_shortest_accepted() -> None:
 
 def test_exactly_the_vertex_limit_is_accepted() -> None:
     line = {"type": "LineString", "coordinates": [[i * 0.001, 0] for i in range(100)]}
-    assert len(parse_geometry(line, "LineString", "/geometry", LIMITS)["coordinates"]) == 100
+    assert len(coordinates(line, "LineString")) == 100
 
 
 def test_exactly_the_feature_limit_is_accepted() -> None:
@@ -146,7 +154,7 @@ def test_the_request_vertex_budget_at_and_past_its_limit() -> None:
     ],
 )
 def test_geometries_crossing_the_antimeridian_are_refused(
-    kind: str, coordinates: list[object]
+    kind: GeometryType, coordinates: list[object]
 ) -> None:
     with pytest.raises(InvalidGeometry, match="antimeridian"):
         parse_geometry({"type": kind, "coordinates": coordinates}, kind, "/geometry", LIMITS)
@@ -154,7 +162,7 @@ def test_geometries_crossing_the_antimeridian_are_refused(
 
 def test_an_edge_of_exactly_180_degrees_is_not_a_crossing() -> None:
     line = {"type": "LineString", "coordinates": [[0.0, 0.0], [180.0, 0.0]]}
-    assert parse_geometry(line, "LineString", "/geometry", LIMITS)["coordinates"][1][0] == 180.0
+    assert coordinates(line, "LineString")[1][0] == 180.0
     past = {"type": "LineString", "coordinates": [[-0.0000001, 0.0], [180.0, 0.0]]}
     with pytest.raises(InvalidGeometry, match="antimeridian"):
         parse_geometry(past, "LineString", "/geometry", LIMITS)
