@@ -268,3 +268,31 @@ def test_a_header_that_is_not_utf8_is_a_clear_400(
     assert response.headers["content-type"] == "application/problem+json"
     assert "UTF-8" in response.json()["detail"]
     assert count(db) == 0
+
+
+def test_a_dry_run_counts_only_alerts_the_importer_may_see_and_is_audited(
+    client: TestClient, database_url: str
+) -> None:
+    """Issue 14, 5: the count located a hidden camp; dry runs left no audit entry."""
+    hidden = client.post(
+        "/api/v1/camps",
+        json=camp(name="Hidden base", classification="strictly_confidential"),
+        headers=GEOJSON,
+    )
+    assert hidden.status_code == 201, hidden.text
+    ring = hidden.json()["geometry"]["coordinates"][0]
+    near_hidden = incident(ring[0][0], ring[0][1], classification="unclassified")
+    analyst = bearer(make_key(database_url, "analyst", "confidential", name="dry-runner"))
+    body = json.dumps(collection(near_hidden)).encode()
+    url = "/api/v1/import/incidents?dry_run=true"
+
+    full = client.post(url, content=body, headers=GEOJSON).json()
+    assert full["alerts"] > 0, "the same import raises alerts for a reader who may see them"
+    limited = client.post(url, content=body, headers=GEOJSON | analyst).json()
+    assert (limited["created"], limited["alerts"]) == (1, 0)
+
+    entries = client.get("/api/v1/audit", params={"action": "incidents.import"}).json()["items"]
+    runs = [e for e in entries if e["actor"] == "key:dry-runner"]
+    assert len(runs) == 1
+    assert runs[0]["details"]["dry_run"] is True
+    assert runs[0]["details"]["alerts"] == 0

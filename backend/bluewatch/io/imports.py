@@ -20,6 +20,7 @@ from itertools import islice
 from typing import Any
 
 import orjson
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
@@ -28,6 +29,7 @@ from bluewatch.errors import InvalidInput
 from bluewatch.geo import GeometryLimits, parse_features
 from bluewatch.io.readers import Reading, Row
 from bluewatch.layers import store
+from bluewatch.layers.query import visible_to
 from bluewatch.layers.records import validate_properties
 from bluewatch.layers.service import evaluate_changes
 from bluewatch.layers.spec import READ_ONLY_PROPERTIES, LayerSpec
@@ -205,8 +207,25 @@ async def _store(
     report.unchanged += outcome.count("unchanged")
     changed = [i for i, r in zip(outcome.ids, outcome.results, strict=True) if r != "unchanged"]
     changes = await evaluate_changes(connection, spec, changed)
-    report.alerts += len({change.alert_id for change in changes})
+    report.alerts += await visible_alerts(
+        connection, {change.alert_id for change in changes}, actor.principal.clearance
+    )
     return Classification.highest(Classification(r["classification"]) for r in records)
+
+
+async def visible_alerts(
+    connection: AsyncConnection, alert_ids: set[int], clearance: Classification
+) -> int:
+    """How many of the alerts the importer may see: one resting on a camp or route above
+    the importer's clearance is marked as high, and counting it would reveal the camp."""
+    if not alert_ids:
+        return 0
+    sql_filter = visible_to("a", clearance)
+    found = await connection.execute(
+        text(f"SELECT count(*) FROM alert a WHERE a.id = ANY(:ids) AND {sql_filter.where}"),
+        {**sql_filter.params, "ids": sorted(alert_ids)},
+    )
+    return int(found.scalar_one())
 
 
 async def run(
@@ -240,15 +259,22 @@ async def run(
             highest = Classification.highest([highest, level or highest])
             if progress is not None:
                 progress(len(chunk))
+        details = {k: v for k, v in report.as_dict().items() if k != "rejections"}
         if options.dry_run or (options.atomic and report.rejected):
             await transaction.rollback()
         else:
             await audit.record(
                 connection, actor, f"{spec.name}.import", object_type=spec.table,
-                classification=highest,
-                details={k: v for k, v in report.as_dict().items() if k != "rejections"},
+                classification=highest, details=details | {"stored": True},
             )  # fmt: skip
             report.stored = True
+    if not report.stored:
+        # Dry runs and refused imports leave no records, but who tried what is audited.
+        await audit.record_alone(
+            database, actor, f"{spec.name}.import", object_type=spec.table,
+            result="success" if options.dry_run else "failed",
+            classification=highest, details=details,
+        )  # fmt: skip
     if options.atomic and report.rejected and not options.dry_run:
         raise ImportRefused(report)
     return report
