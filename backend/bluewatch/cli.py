@@ -116,7 +116,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     )
     fmt = readers.detect_format("", fmt or "unknown")
     spec = LAYERS[args.layer]
-    reading = readers.read(path, fmt, spec.name)
+    reading = readers.read(path, fmt, spec.name, settings.read_limits())
     options = imports.ImportOptions(
         dry_run=args.dry_run,
         atomic=not args.partial,

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bluewatch.geo import GeometryLimits
+from bluewatch.io.bounds import ReadLimits
 from bluewatch.io.spool import default_root as default_spool_root
 
 PROJECT_HOME = Path(__file__).resolve().parents[2]
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     max_import_bytes: int = Field(
         default=512 * 1024 * 1024, ge=1024, description="file size limit of POST /import"
+    )
+    max_parsed_import_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="GeoJSON and KML imports are parsed whole"
     )
     max_features_per_request: int = Field(default=10_000, ge=1)
     max_vertices_per_geometry: int = Field(default=20_000, ge=4)
@@ -122,6 +126,13 @@ class Settings(BaseSettings):
         if "*" in origins:
             raise ValueError("CORS origins must be listed; '*' is refused (cookies are sent)")
         return origins
+
+    def read_limits(self) -> ReadLimits:
+        return ReadLimits(
+            max_vertices=self.max_vertices_per_geometry,
+            max_parsed_bytes=self.max_parsed_import_bytes,
+            max_unzipped_bytes=self.max_import_bytes,
+        )
 
     def geometry_limits(self) -> GeometryLimits:
         return GeometryLimits(

@@ -77,7 +77,9 @@ async def import_file(
         with path.open("wb") as handle:
             async for chunk in request.stream():
                 handle.write(chunk)
-        reading = await asyncio.to_thread(readers.read, path, fmt, spec.name)
+        reading = await asyncio.to_thread(
+            readers.read, path, fmt, spec.name, settings.read_limits()
+        )
         report = await imports.run(
             database, spec, reading, fmt, options, actor, settings.geometry_limits()
         )

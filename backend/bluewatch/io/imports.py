@@ -13,6 +13,7 @@ row without ``external_id`` takes its feature id, else a hash of its content.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -180,9 +181,18 @@ class _Validator:
         return record
 
 
-def _chunks(rows: Iterator[Row]) -> Iterator[list[Row]]:
-    while chunk := list(islice(rows, CHUNK_ROWS)):
-        yield chunk
+def _next_chunk(rows: Iterator[Row]) -> list[Row]:
+    return list(islice(rows, CHUNK_ROWS))
+
+
+def _validate_chunk(validator: _Validator, chunk: list[Row]) -> list[_Candidate]:
+    candidates = []
+    for row in chunk:
+        try:
+            candidates.append(_Candidate(row.number, validator.record(row)))
+        except RowRejected as rejected:
+            validator.report.reject(row.number, str(rejected))
+    return candidates
 
 
 async def _store(
@@ -247,13 +257,11 @@ async def run(
     highest = Classification.UNCLASSIFIED
     # Leaving the block commits, unless rolled back below; an exception rolls back.
     async with database.engine.connect() as connection, connection.begin() as transaction:
-        for chunk in _chunks(reading.rows):
-            candidates = []
-            for row in chunk:
-                try:
-                    candidates.append(_Candidate(row.number, validator.record(row)))
-                except RowRejected as rejected:
-                    report.reject(row.number, str(rejected))
+        rows = iter(reading.rows)
+        # Reading and validating parse files and geometries: in a worker thread, so the
+        # event loop keeps serving other requests meanwhile.
+        while chunk := await asyncio.to_thread(_next_chunk, rows):
+            candidates = await asyncio.to_thread(_validate_chunk, validator, chunk)
             report.rows += len(chunk)
             level = await _store(connection, spec, candidates, actor, report)
             highest = Classification.highest([highest, level or highest])

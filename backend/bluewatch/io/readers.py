@@ -21,12 +21,16 @@ import numpy as np
 import orjson
 import pandas as pd
 import pyogrio
+import pyogrio.raw
 import shapely
 
-from bluewatch.errors import InvalidParameter, MalformedBody
+from bluewatch.errors import InvalidParameter, MalformedBody, PayloadTooLarge
+from bluewatch.io import bounds
+from bluewatch.io.bounds import ReadLimits
 from bluewatch.io.files import SHAPEFILE_NAMES
 from bluewatch.parsing import whole_number
 
+GIS_BATCH = 200  # features read from a GIS file at a time
 FORMATS = ("geojson", "geojsonseq", "csv", "gpkg", "kml", "shp.zip")
 MEDIA_TYPES = {
     "application/geo+json": "geojson",
@@ -101,7 +105,12 @@ def detect_format(media_type: str, requested: str | None) -> str:
     return found
 
 
-def read(path: Path, fmt: str, layer: str) -> Reading:
+def read(path: Path, fmt: str, layer: str, limits: ReadLimits) -> Reading:
+    if fmt in ("geojson", "kml") and path.stat().st_size > limits.max_parsed_bytes:
+        raise PayloadTooLarge(
+            f"{fmt} files are parsed whole and may be at most {limits.max_parsed_bytes} bytes; "
+            "send larger sets as GeoJSONSeq (one feature a line) or GeoPackage."
+        )
     if fmt == "geojson":
         return Reading(_geojson(path))
     if fmt == "geojsonseq":
@@ -110,7 +119,7 @@ def read(path: Path, fmt: str, layer: str) -> Reading:
         if layer != "incidents":
             raise InvalidParameter("CSV imports are ACLED-style incidents.")
         return _acled_csv(path)
-    return _gis_file(path, fmt, layer)
+    return _gis_file(path, fmt, layer, limits)
 
 
 def _geojson(path: Path) -> Iterator[Row]:
@@ -238,8 +247,10 @@ def _acled_category(values: dict[str, str]) -> str:
     return raw  # a Bluewatch category itself, or refused by validation as unknown
 
 
-def _gis_file(path: Path, fmt: str, layer: str) -> Reading:
+def _gis_file(path: Path, fmt: str, layer: str, limits: ReadLimits) -> Reading:
     dataset = f"/vsizip/{path}" if fmt == "shp.zip" else str(path)
+    if fmt == "shp.zip":
+        bounds.check_archive(path, limits.max_unzipped_bytes, limits.max_zip_ratio)
     try:
         names = [str(name) for name, _ in pyogrio.list_layers(dataset)]
     except Exception:  # GDAL cannot open it: any reason is the file's
@@ -249,31 +260,76 @@ def _gis_file(path: Path, fmt: str, layer: str) -> Reading:
     if len(names) > 1 and layer not in names:
         raise MalformedBody(f"The file holds several layers and none is named '{layer}'.")
     chosen = layer if layer in names else names[0]
+    # Geometries too large to read are found from the file's own structure, without
+    # reading their coordinates, and never handed to GDAL (issue 14: a 280 KB zip with
+    # one 6M-vertex polygon grew the API by 1.5 GB).
+    if fmt == "shp.zip":
+        oversized = bounds.oversized_shapefile_records(path, chosen, limits.max_vertices)
+    elif fmt == "gpkg":
+        oversized = bounds.oversized_geopackage_features(path, chosen, limits.max_vertices)
+    else:
+        oversized = set()
     try:
-        frame = pyogrio.read_dataframe(dataset, layer=chosen)
+        _, fids, _, _ = pyogrio.raw.read(
+            dataset, layer=chosen, read_geometry=False, columns=[], return_fids=True
+        )
     except Exception:
         raise MalformedBody(f"The {fmt} file could not be read.") from None
+    return Reading(_gis_rows(dataset, chosen, fmt, [int(fid) for fid in fids], oversized, limits))
+
+
+def _gis_rows(
+    dataset: str,
+    layer: str,
+    fmt: str,
+    fids: list[int],
+    oversized: set[int],
+    limits: ReadLimits,
+) -> Iterator[Row]:
+    """The features a few at a time, in file order; the oversized ones only as rejections."""
+    too_many = f"has more than {limits.max_vertices} vertices"
+    for start in range(0, len(fids), GIS_BATCH):
+        batch = fids[start : start + GIS_BATCH]
+        wanted = [fid for fid in batch if fid not in oversized]
+        frame = None
+        if wanted:
+            try:
+                frame = pyogrio.read_dataframe(dataset, layer=layer, fids=wanted)
+            except Exception:
+                raise MalformedBody(f"The {fmt} file could not be read.") from None
+            frame = _renamed(frame, fmt)
+        read = _frame_rows(frame) if frame is not None else iter(())
+        for number, fid in enumerate(batch, start=start + 1):
+            if fid in oversized:
+                yield Row(number, None, too_many)
+            else:
+                feature, reason = next(read)
+                yield Row(number, feature, reason)
+
+
+def _renamed(frame: Any, fmt: str) -> Any:
     if fmt == "shp.zip":
-        frame = frame.rename(columns={short: full for full, short in SHAPEFILE_NAMES.items()})
-    elif fmt == "kml":
+        return frame.rename(columns={short: full for full, short in SHAPEFILE_NAMES.items()})
+    if fmt == "kml":
         frame = frame.rename(columns={"Name": "name", "Description": "description"})
-        frame = frame.drop(columns=[c for c in frame.columns if c in KML_STYLE_FIELDS])
-    return Reading(_frame_rows(frame))
+        return frame.drop(columns=[c for c in frame.columns if c in KML_STYLE_FIELDS])
+    return frame
 
 
-def _frame_rows(frame: Any) -> Iterator[Row]:
+def _frame_rows(frame: Any) -> Iterator[tuple[dict[str, Any] | None, str | None]]:
+    """Each row of one batch as a Feature, or None and why not."""
     columns = [name for name in frame.columns if name != frame.geometry.name]
     geometries = frame.geometry.to_numpy()
-    for number, (values, geometry) in enumerate(
-        zip(frame[columns].itertuples(index=False, name=None), geometries, strict=True), start=1
+    for values, geometry in zip(
+        frame[columns].itertuples(index=False, name=None), geometries, strict=True
     ):
         properties = {name: _plain(value) for name, value in zip(columns, values, strict=True)}
         properties = {name: value for name, value in properties.items() if value is not None}
         if geometry is None:
-            yield Row(number, None, "has no geometry")
+            yield None, "has no geometry"
             continue
         shape = orjson.loads(shapely.to_geojson(shapely.force_2d(geometry)))
-        yield Row(number, {"type": "Feature", "geometry": shape, "properties": properties})
+        yield {"type": "Feature", "geometry": shape, "properties": properties}, None
 
 
 def _plain(value: Any) -> Any:
