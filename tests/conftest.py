@@ -157,16 +157,23 @@ def db(
     """A direct connection for arranging and checking stored state; tables start empty
     but for the default rules."""
     with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(f"TRUNCATE {', '.join(PER_TEST_TABLES)} RESTART IDENTITY CASCADE")
-        # Event ids keep rising across tests, as in production: live hubs remember them.
-        connection.execute("TRUNCATE event")
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO rule (id, name, kind, enabled, params) VALUES (%s, %s, %s, %s, %s)",
-                [(*row[:4], Jsonb(row[4])) for row in default_rules],
-            )
-        connection.execute("SELECT setval(pg_get_serial_sequence('rule', 'id'), 100)")
+        reset_tables(connection, default_rules)
         yield connection
+
+
+def reset_tables(
+    connection: psycopg.Connection[tuple[object, ...]], default_rules: list[tuple[object, ...]]
+) -> None:
+    """Empty every per-test table and restore the default rules."""
+    connection.execute(f"TRUNCATE {', '.join(PER_TEST_TABLES)} RESTART IDENTITY CASCADE")
+    # Event ids keep rising across tests, as in production: live hubs remember them.
+    connection.execute("TRUNCATE event")
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO rule (id, name, kind, enabled, params) VALUES (%s, %s, %s, %s, %s)",
+            [(*row[:4], Jsonb(row[4])) for row in default_rules],
+        )
+    connection.execute("SELECT setval(pg_get_serial_sequence('rule', 'id'), 100)")
 
 
 @pytest.fixture

@@ -6,6 +6,9 @@ resting on it is recomputed, in the same statement, by a trigger, so no write pa
 (API, import, CLI, SQL) can forget it. The alert's events only ever rise to the new
 marking: what was published when a source was more sensitive stays that sensitive
 for replay, and what a source becomes more sensitive disappears from replay below it.
+Webhook deliveries not yet sent whose event now lies above the subscription's clearance
+are withheld (a new delivery status), and the worker checks the marking again when it
+claims a delivery.
 
 Revision ID: 0007
 Revises: 0006
@@ -23,6 +26,11 @@ LAYERS = ("incident", "camp", "route")
 
 
 def upgrade() -> None:
+    op.execute("ALTER TABLE webhook_delivery DROP CONSTRAINT ck_webhook_delivery_status")
+    op.execute(
+        "ALTER TABLE webhook_delivery ADD CONSTRAINT ck_webhook_delivery_status "
+        "CHECK (status IN ('pending', 'delivering', 'delivered', 'failed', 'withheld'))"
+    )
     op.execute("CREATE INDEX ix_alert_incident_id ON alert (incident_id)")
     op.execute("CREATE INDEX ix_alert_target ON alert (target_type, target_id)")
     op.execute("""
@@ -46,6 +54,12 @@ def upgrade() -> None:
             FROM alert a
             WHERE a.id = ANY(alert_ids) AND e.alert_id = a.id
               AND e.classification < a.classification;
+            UPDATE webhook_delivery d
+            SET status = 'withheld', next_attempt_at = now(),
+                last_error = 'the alert was reclassified above the subscription''s clearance'
+            FROM event e, webhook w
+            WHERE e.alert_id = ANY(alert_ids) AND d.event_id = e.id AND w.id = d.webhook_id
+              AND d.status = 'pending' AND e.classification > w.clearance;
         END $$
     """)
     alerts_on = {
@@ -87,3 +101,9 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION alert_marking(alert)")
     op.execute("DROP INDEX ix_alert_target")
     op.execute("DROP INDEX ix_alert_incident_id")
+    op.execute("UPDATE webhook_delivery SET status = 'failed' WHERE status = 'withheld'")
+    op.execute("ALTER TABLE webhook_delivery DROP CONSTRAINT ck_webhook_delivery_status")
+    op.execute(
+        "ALTER TABLE webhook_delivery ADD CONSTRAINT ck_webhook_delivery_status "
+        "CHECK (status IN ('pending', 'delivering', 'delivered', 'failed'))"
+    )

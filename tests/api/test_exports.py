@@ -186,3 +186,13 @@ def test_csv_cells_never_start_a_formula(
         assert rows["F1"]["notes"] == "'" + leading
         assert (rows["F2"]["source"], rows["F2"]["notes"]) == ("UNPOL", "Plain title")
         assert float(rows["F1"]["longitude"]) == pytest.approx(29.0)
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "geojsonseq", "csv"])
+def test_an_empty_export_is_an_empty_file_not_a_500(client: TestClient, fmt: str) -> None:
+    """Found by the leak property test: an empty GeoJSONSeq export had no first chunk."""
+    assert client.get("/api/v1/routes").json()["features"] == []
+    response = client.get(f"/api/v1/export/routes.{fmt}")
+    assert response.status_code == 200
+    assert response.headers["x-record-count"] == "0"
+    assert b'Feature"' not in response.content

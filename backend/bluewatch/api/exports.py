@@ -120,7 +120,9 @@ async def export_layer(
         return await _export_file(database, source, fmt, actor, details, folder)
     decided: list[exports.Summary] = []
     body = exports.stream(database, source, fmt, decided.append)
-    first = await anext(body)  # runs the summary query: headers can now carry the marking
+    # Runs the summary query, so the headers can carry the marking; an empty export of a
+    # format without a header (GeoJSONSeq) yields no chunk at all.
+    first = await anext(body, b"")
     summary = decided[0]
     await _audit(database, actor, f"{layer}.export", summary, details)
 

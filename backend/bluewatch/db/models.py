@@ -379,7 +379,8 @@ class WebhookDelivery(Base):
     __table_args__ = (
         UniqueConstraint("webhook_id", "event_id"),
         CheckConstraint(
-            "status IN ('pending', 'delivering', 'delivered', 'failed')", name="status"
+            "status IN ('pending', 'delivering', 'delivered', 'failed', 'withheld')",
+            name="status",
         ),
         Index(
             "ix_webhook_delivery_due",

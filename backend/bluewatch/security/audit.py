@@ -64,6 +64,17 @@ async def record_alone(database: Database, actor: Actor, action: str, **fields: 
         await record(connection, actor, action, **fields)
 
 
+# An entry about a layer record follows the record's marking now: once a record is
+# raised above the reader, the entries about it go with it (issue 14, 8).
+RECORD_STILL_WITHIN = " AND ".join(
+    f"""NOT EXISTS (SELECT 1 FROM {table} r
+           WHERE object_type = '{table}'
+             AND r.id = CASE WHEN object_id ~ '^[0-9]{{1,18}}$' THEN object_id::bigint END
+             AND r.classification > CAST(:scope AS classification))"""
+    for table in ("incident", "route", "camp")
+)
+
+
 async def entries(
     connection: AsyncConnection,
     *,
@@ -85,6 +96,7 @@ async def entries(
               AND (CAST(:actor AS text) IS NULL OR actor = :actor)
               AND (CAST(:before_id AS bigint) IS NULL OR id < :before_id)
               AND {ENTRY_WITHIN}
+              AND {RECORD_STILL_WITHIN}
             ORDER BY id DESC
             LIMIT :limit
         """),

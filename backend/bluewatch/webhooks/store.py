@@ -123,7 +123,19 @@ async def update(
     ).first()
     if row is None:
         raise NotFound(f"No such webhook (id {webhook_id}).")
+    if "clearance" in changes:
+        await connection.execute(WITHHOLD_ABOVE_CLEARANCE, {"id": webhook_id})
     return dict(row._mapping)
+
+
+# A subscription's clearance lowered: what it may no longer see is not sent.
+WITHHOLD_ABOVE_CLEARANCE = text("""
+    UPDATE webhook_delivery d
+    SET status = 'withheld', last_error = 'above the subscription''s clearance'
+    FROM event e, webhook w
+    WHERE d.webhook_id = :id AND w.id = d.webhook_id AND e.id = d.event_id
+      AND d.status = 'pending' AND e.classification > w.clearance
+""")
 
 
 async def delete(

@@ -43,6 +43,9 @@ CLAIM = text("""
         WHERE delivery.next_attempt_at <= now()
           AND (delivery.status = 'pending'
                OR (delivery.status = 'delivering' AND delivery.lease_until < now()))
+          -- An event marked above the subscription since it was queued is not sent.
+          AND NOT EXISTS (SELECT 1 FROM event e
+                          WHERE e.id = delivery.event_id AND e.classification > w.clearance)
         ORDER BY delivery.next_attempt_at
         LIMIT :batch
         FOR UPDATE OF delivery SKIP LOCKED

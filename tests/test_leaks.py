@@ -1,0 +1,406 @@
+"""One leak test over every output path (issue 14).
+
+Hypothesis builds a small world (camps, a route, incidents near a camp and in a surge,
+each at a random classification), then reclassifies and moves some of it. For each
+principal below full clearance, every output must equal what a database holding only
+the records at or below that clearance gives:
+
+- layer outputs hold exactly the visible records (lists, bbox, gets, OGC items and
+  extents, tiles, TileJSON, every export format, the bundle, map zones);
+- alert outputs hold exactly the alerts whose marking is within clearance, and each
+  alert's marking is the highest of what it rests on now (JSON, CAP, Atom, exports);
+- the SSE replay holds exactly the events marked within clearance; the live stream
+  never carried an alert marked above it; pending webhook payloads and the audit log
+  name nothing hidden; an import dry run counts the alerts a real write shows.
+
+Every record carries a unique marker in its title or name; no hidden marker may appear
+in any byte of any output. Each check also asserts that the visible markers are there,
+so an empty answer cannot pass. A new output path joins ``_outputs`` below.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import mapbox_vector_tile
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bluewatch.classification import Classification
+from bluewatch.events.client import SSEListener
+from tests.conftest import RoleKeys, bearer, make_key, reset_tables
+from tests.factories import GEOJSON, camp, incident, route, square
+
+pytestmark = pytest.mark.slow
+
+GOMA = (29.2228, -1.6792)
+BENI = (29.4731, 0.4911)
+LEVELS = [level.value for level in Classification]
+LAYERS = ("incidents", "routes", "camps")
+READERS = ("unclassified", "confidential")
+STREAM = "/api/v1/alerts/stream"
+# z8 tiles holding Goma and Beni.
+TILES = [(8, 148, 129), (8, 148, 127)]
+FILE_FORMATS = ("geojson", "geojsonseq", "csv", "kml", "gpkg", "shp.zip")
+
+
+@dataclass
+class Plan:
+    camps: list[str]
+    routes: list[str]
+    incidents: list[tuple[str, str, int]]  # classification, place, step
+    changes: list[tuple[str, int, str]]  # layer, index, new classification
+    move_first_camp: bool
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> Plan:
+    level = st.sampled_from(LEVELS)
+    return Plan(
+        camps=draw(st.lists(level, min_size=1, max_size=2)),
+        routes=draw(st.lists(level, max_size=1)),
+        incidents=draw(
+            st.lists(
+                st.tuples(level, st.sampled_from(["goma", "beni"]), st.integers(0, 3)),
+                min_size=1,
+                max_size=5,
+            )
+        ),
+        changes=draw(
+            st.lists(
+                st.tuples(st.sampled_from(LAYERS), st.integers(0, 4), level),
+                max_size=3,
+            )
+        ),
+        move_first_camp=draw(st.booleans()),
+    )
+
+
+@dataclass
+class Record:
+    layer: str
+    id: int
+    marker: str
+    classification: str
+    coordinates: list[list[float]]  # every vertex, for extents
+
+
+@dataclass
+class World:
+    records: list[Record] = field(default_factory=list)
+
+    def visible(self, clearance: str, layer: str | None = None) -> list[Record]:
+        rank = LEVELS.index(clearance)
+        return [
+            r
+            for r in self.records
+            if LEVELS.index(r.classification) <= rank and layer in (None, r.layer)
+        ]
+
+    def hidden_markers(self, clearance: str) -> set[str]:
+        shown = {r.marker for r in self.visible(clearance)}
+        return {r.marker for r in self.records} - shown
+
+    def by_id(self, layer: str, record_id: int) -> Record:
+        return next(r for r in self.records if r.layer == layer and r.id == record_id)
+
+
+def _vertices(geometry: dict[str, Any]) -> list[list[float]]:
+    if geometry["type"] == "Point":
+        return [geometry["coordinates"]]
+    if geometry["type"] == "LineString":
+        return list(geometry["coordinates"])
+    return [p for ring in geometry["coordinates"] for p in ring]
+
+
+def _build(client: TestClient, plan: Plan) -> World:
+    world = World()
+
+    def post(layer: str, feature: dict[str, Any], marker_field: str) -> None:
+        marker = f"zq{uuid.uuid4().hex[:12]}"
+        feature["properties"][marker_field] = marker
+        response = client.post(f"/api/v1/{layer}", json=feature, headers=GEOJSON)
+        assert response.status_code == 201, response.text
+        body = response.json()
+        world.records.append(
+            Record(
+                layer, body["id"], marker, body["properties"]["classification"],
+                _vertices(body["geometry"]),
+            )
+        )  # fmt: skip
+
+    for index, level in enumerate(plan.camps):
+        ring = square(GOMA[0] + index * 0.02, GOMA[1])
+        post("camps", camp(ring, classification=level), "name")
+    for level in plan.routes:
+        post("routes", route(classification=level), "name")
+    for level, place, step in plan.incidents:
+        lon, lat = (GOMA[0] + step * 0.001, GOMA[1]) if place == "goma" else (
+            BENI[0] + step * 0.01, BENI[1])  # fmt: skip
+        post("incidents", incident(lon, lat, classification=level), "title")
+    for layer, index, level in plan.changes:
+        layer_records = [r for r in world.records if r.layer == layer]
+        if not layer_records:
+            continue
+        record = layer_records[index % len(layer_records)]
+        changed = client.patch(
+            f"/api/v1/{layer}/{record.id}", json={"properties": {"classification": level}}
+        )
+        assert changed.status_code == 200, changed.text
+        record.classification = level
+    if plan.move_first_camp:
+        first = next(r for r in world.records if r.layer == "camps")
+        ring = square(GOMA[0] + 0.05, GOMA[1] + 0.05)
+        moved = client.patch(
+            f"/api/v1/camps/{first.id}",
+            json={"geometry": {"type": "Polygon", "coordinates": [ring]}},
+        )
+        assert moved.status_code == 200, moved.text
+        first.coordinates = ring
+    return world
+
+
+def _expected_marking(world: World, alert: dict[str, Any]) -> str:
+    properties = alert["properties"]
+    sources = [
+        world.by_id("incidents", i).classification
+        for i in {*properties["incident_ids"], properties["incident_id"]} - {None}
+    ]
+    if properties["target"] is not None:
+        layer = properties["target"]["type"] + "s"
+        sources.append(world.by_id(layer, properties["target"]["id"]).classification)
+    return max(sources, key=LEVELS.index)
+
+
+def _unpacked(body: bytes) -> Iterator[bytes]:
+    """The body, and every member when it is a zip archive."""
+    yield body
+    if body[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            for name in archive.namelist():
+                yield from _unpacked(archive.read(name))
+
+
+def _assert_nothing_hidden(body: bytes, hidden: set[str], where: str) -> None:
+    for part in _unpacked(body):
+        leaked = {m for m in hidden if m.encode() in part}
+        assert not leaked, f"{where} shows hidden records {leaked}"
+
+
+def _names(features: list[dict[str, Any]]) -> set[str]:
+    return {f["properties"].get("title") or f["properties"].get("name") for f in features}
+
+
+@dataclass
+class Reader:
+    clearance: str
+    analyst: dict[str, str]
+    admin: dict[str, str]
+
+
+def _layer_outputs(client: TestClient, world: World, reader: Reader) -> None:
+    hidden = world.hidden_markers(reader.clearance)
+    for layer in LAYERS:
+        shown = {r.marker for r in world.visible(reader.clearance, layer)}
+        for params in ({}, {"bbox": "28,-3,31,2"}):
+            listed = client.get(f"/api/v1/{layer}", params=params, headers=reader.analyst)
+            assert _names(listed.json()["features"]) == shown, (layer, params)
+        ogc = client.get(
+            f"/ogc/collections/{layer}/items", params={"limit": 1000}, headers=reader.analyst
+        )
+        assert _names(ogc.json()["features"]) == shown
+        for record in (r for r in world.records if r.layer == layer):
+            for path in (
+                f"/api/v1/{layer}/{record.id}",
+                f"/ogc/collections/{layer}/items/{record.id}",
+            ):
+                expected = 404 if record.marker in hidden else 200
+                assert client.get(path, headers=reader.analyst).status_code == expected, path
+        collection = client.get(f"/ogc/collections/{layer}", headers=reader.analyst).json()
+        vertices = [p for r in world.visible(reader.clearance, layer) for p in r.coordinates]
+        if vertices:
+            bbox = collection["extent"]["spatial"]["bbox"][0]
+            expected_bbox = [
+                min(p[0] for p in vertices), min(p[1] for p in vertices),
+                max(p[0] for p in vertices), max(p[1] for p in vertices),
+            ]  # fmt: skip
+            assert bbox == pytest.approx(expected_bbox, abs=1e-6), layer
+        for z, x, y in TILES:
+            tile = client.get(f"/api/v1/tiles/{layer}/{z}/{x}/{y}.pbf", headers=reader.analyst)
+            assert tile.status_code == 200
+            _assert_nothing_hidden(tile.content, hidden, f"{layer} tile")
+            decoded = mapbox_vector_tile.decode(tile.content)
+            ids = {f["id"] for part in decoded.values() for f in part["features"]}
+            assert ids <= {r.id for r in world.visible(reader.clearance, layer)}
+        tile_json = client.get(f"/api/v1/tiles/{layer}.json", headers=reader.analyst)
+        _assert_nothing_hidden(tile_json.content, hidden, f"{layer} TileJSON")
+        for fmt in FILE_FORMATS:
+            exported = client.get(f"/api/v1/export/{layer}.{fmt}", headers=reader.analyst)
+            assert exported.status_code == 200, (layer, fmt)
+            _assert_nothing_hidden(exported.content, hidden, f"{layer}.{fmt}")
+            if fmt == "geojson":
+                assert _names(exported.json()["features"]) == shown
+    for path in ("/ogc/collections", "/api/v1/export/bundle.zip", "/api/v1/map/zones"):
+        response = client.get(path, headers=reader.analyst)
+        assert response.status_code == 200, path
+        _assert_nothing_hidden(response.content, hidden, path)
+
+
+def _alert_outputs(
+    client: TestClient, world: World, reader: Reader, everything: list[dict[str, Any]]
+) -> set[int]:
+    hidden = world.hidden_markers(reader.clearance)
+    rank = LEVELS.index(reader.clearance)
+    visible = {a["id"] for a in everything if LEVELS.index(_expected_marking(world, a)) <= rank}
+    listed = client.get("/api/v1/alerts", params={"limit": 10000}, headers=reader.analyst)
+    assert {a["id"] for a in listed.json()["features"]} == visible
+    _assert_nothing_hidden(listed.content, hidden, "alert list")
+    for alert in everything:
+        expected = 200 if alert["id"] in visible else 404
+        for path in (f"/api/v1/alerts/{alert['id']}", f"/api/v1/alerts/{alert['id']}/cap"):
+            response = client.get(path, headers=reader.analyst)
+            assert response.status_code == expected, path
+            _assert_nothing_hidden(response.content, hidden, path)
+    for path in ("/api/v1/alerts/cap.atom", *(f"/api/v1/export/alerts.{f}" for f in FILE_FORMATS)):
+        response = client.get(path, headers=reader.analyst)
+        assert response.status_code == 200, path
+        _assert_nothing_hidden(response.content, hidden, path)
+    return visible
+
+
+def _stream_outputs(
+    live_server: str,
+    db: psycopg.Connection[tuple[object, ...]],
+    reader: Reader,
+    live: SSEListener,
+    world: World,
+    visible_alerts: set[int],
+) -> None:
+    """Events of an alert the reader cannot see now are never replayed nor sent to the
+    reader's webhook; of the visible alerts, every event published within clearance is."""
+    rows = db.execute(
+        "SELECT id, alert_id FROM event WHERE classification <= %s ORDER BY id",
+        (reader.clearance,),
+    ).fetchall()
+    expected = [int(str(row[0])) for row in rows]
+    assert {int(str(row[1])) for row in rows} <= visible_alerts
+    # What is marked within clearance now was so when it was sent: the live stream
+    # received all of it, and nothing it received was marked above the reader then.
+    received = live.until(lambda ms: set(expected) <= {m.id for m in ms})
+    for message in received:
+        marking = message.data["data"]["properties"]["classification"]
+        assert LEVELS.index(marking) <= LEVELS.index(reader.clearance)
+
+    replay = SSEListener(live_server + STREAM, reader.analyst, last_event_id=0)
+    try:
+        first = replay.until(lambda ms: len(ms) >= len(expected))
+        replay.comments.get(timeout=15)  # the first heartbeat: the replay has ended
+        rest = []
+        while not replay.messages.empty():
+            rest.append(replay.messages.get_nowait())
+    finally:
+        replay.close()
+    assert [m.id for m in first + rest] == expected
+    assert {m.data["data"]["id"] for m in first + rest} <= visible_alerts
+    hidden = world.hidden_markers(reader.clearance)
+    payloads = db.execute(
+        "SELECT d.payload, d.event_id FROM webhook_delivery d "
+        "JOIN webhook w ON w.id = d.webhook_id "
+        "WHERE w.description = %s AND d.status <> 'withheld'",
+        (reader.clearance,),
+    ).fetchall()
+    assert set(expected) <= {int(str(row[1])) for row in payloads}
+    for payload, _ in payloads:
+        _assert_nothing_hidden(str(payload).encode(), hidden, "webhook payload")
+        assert json.loads(str(payload))["data"]["id"] in visible_alerts
+
+
+def _audit_output(client: TestClient, world: World, reader: Reader) -> None:
+    entries = client.get("/api/v1/audit", params={"limit": 1000}, headers=reader.admin)
+    assert entries.status_code == 200
+    hidden = {
+        (r.layer[:-1], str(r.id))
+        for r in world.records
+        if r.marker in world.hidden_markers(reader.clearance)
+    }
+    about = {(e["object_type"], e["object_id"]) for e in entries.json()["items"]}
+    assert not hidden & about
+    shown = {(r.layer[:-1], str(r.id)) for r in world.visible(reader.clearance)}
+    assert shown <= about
+
+
+def _import_report(client: TestClient, reader: Reader) -> None:
+    """A dry run counts exactly the alerts the same write shows its writer."""
+    feature = incident(GOMA[0], GOMA[1], classification=reader.clearance, title="import probe")
+    body = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+    report = client.post(
+        "/api/v1/import/incidents?dry_run=true", content=body, headers=GEOJSON | reader.analyst
+    )
+    assert report.status_code == 200, report.text
+    written = client.post("/api/v1/incidents", json=feature, headers=GEOJSON | reader.analyst)
+    assert written.status_code == 201, written.text
+    assert report.json()["alerts"] == len(written.json()["alerts"])
+
+
+@pytest.fixture(scope="module")
+def readers(database_url: str) -> dict[str, Reader]:
+    return {
+        level: Reader(
+            level,
+            bearer(make_key(database_url, "analyst", level, name=f"leak-analyst-{level}")),
+            bearer(make_key(database_url, "admin", level, name=f"leak-admin-{level}")),
+        )
+        for level in READERS
+    }
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(plan=plans())
+def test_every_output_equals_the_world_within_clearance(
+    plan: Plan,
+    client: TestClient,
+    db: psycopg.Connection[tuple[object, ...]],
+    default_rules: list[tuple[object, ...]],
+    readers: dict[str, Reader],
+    live_server: str,
+    role_keys: RoleKeys,
+) -> None:
+    reset_tables(db, default_rules)
+    for level in READERS:
+        subscribed = client.post(
+            "/api/v1/webhooks",
+            json={"url": "http://127.0.0.1:9/hook", "clearance": level, "description": level},
+        )
+        assert subscribed.status_code == 201, subscribed.text
+    streams = {
+        level: SSEListener(live_server + STREAM, readers[level].analyst) for level in READERS
+    }
+    try:
+        world = _build(client, plan)
+        everything = client.get("/api/v1/alerts", params={"limit": 10000}).json()["features"]
+        for alert in everything:
+            assert alert["properties"]["classification"] == _expected_marking(world, alert)
+        for level in READERS:
+            reader = readers[level]
+            _layer_outputs(client, world, reader)
+            visible_alerts = _alert_outputs(client, world, reader, everything)
+            _stream_outputs(live_server, db, reader, streams[level], world, visible_alerts)
+            _audit_output(client, world, reader)
+        for level in READERS:
+            _import_report(client, readers[level])
+    finally:
+        for listener in streams.values():
+            listener.close()
