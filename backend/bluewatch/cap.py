@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
+from bluewatch.layers.incidents import CATEGORY_LABELS
 from bluewatch.layers.query import visible_to
 from bluewatch.text import xml_safe
 
@@ -227,19 +228,20 @@ def render(message: CapMessage, sender: str) -> bytes:
 def _event_name(message: CapMessage) -> str:
     if message.rule_kind == "cluster":
         return "Surge of security incidents"
-    category = (message.category or "security incident").replace("_", " ").capitalize()
+    category = CATEGORY_LABELS.get(message.category or "", "Security incident")
     return f"{category} near {message.target_type or 'area'}"
 
 
 def _description(message: CapMessage) -> str:
     if message.rule_kind == "cluster":
         return f"{len(message.incident_ids)} incidents reported close together. {message.headline}."
-    distance = (
-        "inside the perimeter"
+    where = (
+        "inside the perimeter of"
         if not message.distance_m
-        else f"{message.distance_m / 1000:.1f} km away"
+        else f"{message.distance_m / 1000:.1f} km from"
     )
-    return f"{message.headline}: {distance} of {message.target_type} {message.target_name}."
+    category = CATEGORY_LABELS.get(message.category or "", "Security incident")
+    return f"{category} reported {where} {message.target_type} {message.target_name}."
 
 
 def atom_feed(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import os
@@ -13,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpcore
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -22,7 +20,6 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from bluewatch.app import create_app
 from bluewatch.webhooks import signing
-from bluewatch.webhooks.ssrf import Guard, GuardedBackend, Refused
 from tests.conftest import RoleKeys, bearer, settings_for
 from tests.factories import GEOJSON, camp, incident, square
 from tests.processes import free_port
@@ -315,37 +312,6 @@ def test_forbidden_destinations_are_refused_at_registration(
         )
     assert response.status_code == 422, url
     assert response.headers["content-type"] == "application/problem+json"
-
-
-class RecordingBackend(httpcore.AsyncNetworkBackend):
-    """Stands in for the network: records every connection the guard lets through."""
-
-    def __init__(self) -> None:
-        self.connects: list[str] = []
-
-    async def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
-        self.connects.append(host)
-        raise OSError("the test network goes nowhere")
-
-
-def test_send_time_guard_checks_every_answer_and_the_connected_address() -> None:
-    answers = {"rebind.example": ["93.184.216.34", "127.0.0.1"]}
-
-    async def resolver(host: str, port: int) -> list[str]:
-        return answers[host]
-
-    network = RecordingBackend()
-    backend = GuardedBackend(Guard(resolver=resolver), network)
-    with pytest.raises(Refused):
-        asyncio.run(backend.connect_tcp("rebind.example", 443))
-    answers["rebind.example"] = ["127.0.0.1"]  # DNS rebinding after registration
-    with pytest.raises(Refused):
-        asyncio.run(backend.connect_tcp("rebind.example", 443))
-    assert network.connects == []
-    answers["rebind.example"] = ["93.184.216.34"]
-    with pytest.raises(OSError, match="goes nowhere"):
-        asyncio.run(backend.connect_tcp("rebind.example", 443))
-    assert network.connects == ["93.184.216.34"]  # the checked address, not the name
 
 
 def test_a_subscription_failing_too_long_is_disabled_and_audited(

@@ -4,10 +4,12 @@ unless the operator's allow-list names them. Boundaries are tested on both sides
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
+import httpcore
 import pytest
 
-from bluewatch.webhooks.ssrf import Guard, Refused
+from bluewatch.webhooks.ssrf import Guard, GuardedBackend, Refused, registration_error
 from tests.aio import run
 
 REFUSED = [
@@ -63,3 +65,111 @@ def test_the_reported_urls_are_refused(url: str) -> None:
     with pytest.raises(Refused):
         run(guard.check(url))
     assert _allowed(guard, "8.8.8.8")  # the guard itself lets a public address through
+
+
+class RecordingBackend(httpcore.AsyncNetworkBackend):
+    """Stands in for the network: records every connection the guard lets through."""
+
+    def __init__(self) -> None:
+        self.connects: list[str] = []
+
+    async def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        self.connects.append(host)
+        raise OSError("the test network goes nowhere")
+
+
+def test_send_time_guard_checks_every_answer_and_the_connected_address() -> None:
+    answers = {"rebind.example": ["93.184.216.34", "127.0.0.1"]}
+
+    async def resolver(host: str, port: int) -> list[str]:
+        return answers[host]
+
+    network = RecordingBackend()
+    backend = GuardedBackend(Guard(resolver=resolver), network)
+    with pytest.raises(Refused):
+        run(backend.connect_tcp("rebind.example", 443))
+    answers["rebind.example"] = ["127.0.0.1"]  # DNS rebinding after registration
+    with pytest.raises(Refused):
+        run(backend.connect_tcp("rebind.example", 443))
+    assert network.connects == []
+    answers["rebind.example"] = ["93.184.216.34"]
+    with pytest.raises(OSError, match="goes nowhere"):
+        run(backend.connect_tcp("rebind.example", 443))
+    assert network.connects == ["93.184.216.34"]  # the checked address, not the name
+
+    async def unix() -> None:
+        await backend.connect_unix_socket("/run/docker.sock")
+
+    with pytest.raises(Refused, match="unix sockets are not allowed"):
+        run(unix())
+
+
+URL_REFUSALS = [
+    ("ftp://example.org/hook", "only http and https URLs are allowed"),
+    ("file:///etc/passwd", "only http and https URLs are allowed"),
+    ("https://user:secret@example.org/hook", "credentials in the URL are not allowed"),
+    ("https://user@example.org/hook", "credentials in the URL are not allowed"),
+    ("https:///hook", "the URL has no host"),
+    ("https://.:443/hook", "the URL has no host"),
+    ("https://example.org:99999/hook", "the URL's port is not valid"),
+    ("http://2130706433/hook", "numeric hosts must be plain dotted quads"),
+    ("http://0x7f.1/hook", "numeric hosts must be plain dotted quads"),
+    ("http://127.1/hook", "numeric hosts must be plain dotted quads"),
+    ("http://010.0.0.1/hook", "numeric hosts must be plain dotted quads"),
+]
+
+
+@pytest.mark.parametrize(("url", "reason"), URL_REFUSALS)
+def test_url_refusals_say_why(url: str, reason: str) -> None:
+    with pytest.raises(Refused) as refused:
+        Guard().check_url(url)
+    assert str(refused.value) == reason
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://example.org/hook", ("example.org", 80)),
+        ("https://example.org/hook", ("example.org", 443)),
+        ("https://example.org.:8443/x", ("example.org", 8443)),
+        ("https://8.8.8.8/x", ("8.8.8.8", 443)),
+        ("https://[2606:4700::1111]/x", ("2606:4700::1111", 443)),
+        ("https://0.0.0.9/x", ("0.0.0.9", 443)),
+    ],
+)
+def test_acceptable_urls_give_host_and_port(url: str, expected: tuple[str, int]) -> None:
+    assert Guard().check_url(url) == expected
+
+
+def test_resolution_is_checked_for_every_answer() -> None:
+    answers: dict[str, list[str]] = {
+        "good.example": ["8.8.8.8", "2606:4700::1111"],
+        "mixed.example": ["8.8.8.8", "10.0.0.1"],
+        "scoped.example": ["fe80::1%eth0"],
+        "empty.example": [],
+    }
+
+    async def resolver(host: str, port: int) -> list[str]:
+        if host not in answers:
+            raise OSError("no such host")
+        return answers[host]
+
+    guard = Guard(resolver=resolver)
+    assert run(guard.resolve_checked("good.example", 443)) == answers["good.example"]
+    for host, reason in [
+        ("mixed.example", "the host resolves to an address that is not public"),
+        ("scoped.example", "the host resolves to an address that is not public"),
+        ("empty.example", "the host does not resolve"),
+        ("missing.example", "the host does not resolve"),
+    ]:
+        with pytest.raises(Refused) as refused:
+            run(guard.resolve_checked(host, 443))
+        assert str(refused.value) == reason, host
+    run(guard.check("https://good.example/hook"))
+    with pytest.raises(Refused):
+        run(guard.check("https://mixed.example/hook"))
+
+
+def test_registration_errors_name_the_reason() -> None:
+    error = registration_error(Refused("the URL has no host"))
+    assert error.detail == "The webhook URL is not allowed: the URL has no host."

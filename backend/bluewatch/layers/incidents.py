@@ -27,6 +27,30 @@ class IncidentCategory(enum.StrEnum):
     OTHER = "other"
 
 
+# How each category is written for people: headlines, CAP <event>, the map.
+CATEGORY_LABELS: dict[str, str] = {
+    "armed_clash": "Armed clash",
+    "ied": "IED",
+    "ambush": "Ambush",
+    "indirect_fire": "Indirect fire",
+    "attack_on_civilians": "Attack on civilians",
+    "abduction": "Abduction",
+    "protest": "Protest",
+    "crime": "Crime",
+    "checkpoint": "Checkpoint",
+    "drone_sighting": "Drone sighting",
+    "uxo": "UXO",
+    "natural_hazard": "Natural hazard",
+    "other": "Other incident",
+}
+
+
+def category_label_sql(column: str) -> str:
+    """SQL giving the label of the category in ``column`` (labels are constants here)."""
+    cases = " ".join(f"WHEN '{key}' THEN '{label}'" for key, label in CATEGORY_LABELS.items())
+    return f"(CASE {column} {cases} ELSE {column} END)"
+
+
 class IncidentStatus(enum.StrEnum):
     REPORTED = "reported"
     VERIFIED = "verified"

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
+from bluewatch.layers.incidents import category_label_sql
 from bluewatch.rules.params import ProximityParams
 from bluewatch.rules.store import Rule
 
@@ -30,11 +31,11 @@ ROUTE_COUNTS = """
              AND (t.active_until IS NULL OR i.occurred_at <= t.active_until)))
 """
 
-HEADLINE = """
+HEADLINE = f"""
     CASE WHEN banded.distance_m = 0 THEN
-        format('%s inside %s', initcap(replace(banded.category, '_', ' ')), banded.target_name)
+        format('%s inside %s', {category_label_sql("banded.category")}, banded.target_name)
     ELSE
-        format('%s %s km from %s%s', initcap(replace(banded.category, '_', ' ')),
+        format('%s %s km from %s%s', {category_label_sql("banded.category")},
                to_char(banded.distance_m / 1000.0, 'FM99990.0'),
                CASE WHEN :target_type = 'route' THEN 'route ' ELSE '' END, banded.target_name)
     END
