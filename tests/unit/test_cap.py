@@ -143,14 +143,31 @@ def test_a_route_alert_is_a_circle_of_its_distance_at_least_half_a_kilometre() -
     assert "<description>IED reported inside the perimeter of camp Goma HQ.</description>" in inside
     unknown = render(category=None, distance_m=None)
     assert "<event>Security incident near camp</event>" in unknown
+    assert (
+        "<description>Security incident reported inside the perimeter of camp Goma HQ."
+        "</description>"
+    ) in unknown
+    rounded = render(target_type="route", target_name="RN2", distance_m=1_050.0, perimeter=None)
+    assert "<description>IED reported 1.1 km from route RN2.</description>" in rounded
+    assert cap._event_name(cap._message(row(target_type=None))) == "IED near area"
 
 
 def test_purged_early_events_leave_the_newest_versions_numbered() -> None:
     document = render(version=5, event_times=[T2, T3])
     assert "<identifier>bluewatch-alert-7-5</identifier>" in document
     assert f"{SENDER},bluewatch-alert-7-4,2026-11-03T09:00:00+00:00</references>" in document
+    before = datetime.now(UTC)
     message = cap._message(row(version=5, event_times=[]))
     assert [v.number for v in message.versions] == [5]
+    assert message.versions[0].sent >= before
+    assert message.versions[0].sent.utcoffset() is not None
+
+
+def test_a_cancel_with_no_earlier_version_lists_no_references() -> None:
+    message = cap._message(row(status="resolved", version=1, event_times=[T1]))
+    document = cap.render(message, SENDER).decode()
+    assert "<msgType>Cancel</msgType>" in document
+    assert "<references" not in document
 
 
 def test_headlines_are_cut_at_160_characters_and_text_is_made_xml_safe() -> None:

@@ -245,3 +245,54 @@ def test_an_instant_is_an_interval_of_one_moment() -> None:
     assert spaced.start == datetime(2026, 11, 1, 10, tzinfo=UTC)
     interval = parse_datetime("2026-11-01T00:00:00Z/2026-11-01T00:00:00Z")
     assert interval.start == interval.end
+
+
+@pytest.mark.parametrize(
+    "bbox", ["180,0,180,1", "0,90,1,90", "-180,-90,-180,-90", "0,-90,1,-90", "-180,0,180,0"]
+)
+def test_boxes_touching_every_edge_are_accepted(bbox: str) -> None:
+    assert parse_list_query(INCIDENTS, {"bbox": bbox}, TOP).bbox == tuple(
+        float(v) for v in bbox.split(",")
+    )
+
+
+@pytest.mark.parametrize(
+    ("bbox", "message"),
+    [
+        ("180.5,0,180,1", "'bbox' longitudes must lie within [-180, 180]."),
+        ("-180,0,-180.5,1", "'bbox' longitudes must lie within [-180, 180]."),
+        ("0,90.5,1,90", "'bbox' latitudes must lie within [-90, 90]."),
+        ("0,-90,1,-90.5", "'bbox' latitudes must lie within [-90, 90]."),
+    ],
+)
+def test_a_corner_just_past_an_edge_is_refused_for_its_range(bbox: str, message: str) -> None:
+    with pytest.raises(InvalidParameter) as refused:
+        parse_list_query(INCIDENTS, {"bbox": bbox}, TOP)
+    assert refused.value.detail == message
+
+
+def test_every_box_binds_its_four_corners() -> None:
+    for bbox, expected_clauses in (("5,1,5,2", 2), ("179,-1,-179,1", 2)):
+        query = parse_list_query(INCIDENTS, {"bbox": bbox}, TOP)
+        sql_filter = list_filter(INCIDENTS, query)
+        west, south, east, north = (float(v) for v in bbox.split(","))
+        assert sql_filter.params == {
+            "clearance": TOP.value, "bbox_w": west, "bbox_s": south, "bbox_e": east,
+            "bbox_n": north,
+        }  # fmt: skip
+        assert len(sql_filter.clauses) == expected_clauses
+    single = list_filter(INCIDENTS, parse_list_query(INCIDENTS, {"bbox": "5,1,5,2"}, TOP))
+    assert single.clauses[1].startswith("ST_Intersects(t.geom, ST_MakeEnvelope(:bbox_w")
+
+
+def test_route_windows_bind_the_interval() -> None:
+    query = parse_list_query(ROUTES, {"datetime": "2026-11-01T00:00:00Z/2026-11-02T00:00:00Z"}, TOP)
+    assert list_filter(ROUTES, query).params == {
+        "clearance": TOP.value,
+        "time_start": datetime(2026, 11, 1, tzinfo=UTC),
+        "time_end": datetime(2026, 11, 2, tzinfo=UTC),
+    }
+
+
+def test_a_lower_case_t_separates_date_and_time() -> None:
+    assert parse_datetime("2026-11-01t10:00:00Z").start == datetime(2026, 11, 1, 10, tzinfo=UTC)

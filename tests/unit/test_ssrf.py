@@ -9,7 +9,13 @@ from typing import Any
 import httpcore
 import pytest
 
-from bluewatch.webhooks.ssrf import Guard, GuardedBackend, Refused, registration_error
+from bluewatch.webhooks.ssrf import (
+    Guard,
+    GuardedBackend,
+    Refused,
+    registration_error,
+    system_resolver,
+)
 from tests.aio import run
 
 REFUSED = [
@@ -72,10 +78,16 @@ class RecordingBackend(httpcore.AsyncNetworkBackend):
 
     def __init__(self) -> None:
         self.connects: list[str] = []
+        self.calls: list[tuple[object, ...]] = []
+        self.slept: list[float] = []
 
     async def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
         self.connects.append(host)
+        self.calls.append((host, port, args, kwargs))
         raise OSError("the test network goes nowhere")
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
 
 
 def test_send_time_guard_checks_every_answer_and_the_connected_address() -> None:
@@ -100,8 +112,47 @@ def test_send_time_guard_checks_every_answer_and_the_connected_address() -> None
     async def unix() -> None:
         await backend.connect_unix_socket("/run/docker.sock")
 
-    with pytest.raises(Refused, match="unix sockets are not allowed"):
+    with pytest.raises(Refused) as refused:
         run(unix())
+    assert str(refused.value) == "unix sockets are not allowed"
+
+
+def test_the_guarded_backend_passes_every_connection_setting_on() -> None:
+    async def no_dns(host: str, port: int) -> list[str]:
+        raise OSError("literals need no lookup")
+
+    network = RecordingBackend()
+    backend = GuardedBackend(Guard(resolver=no_dns), network)
+    options = [(1, 2, 3)]
+    with pytest.raises(OSError, match="goes nowhere"):
+        run(backend.connect_tcp("[2606:4700::1111]", 8443, 5.0, "0.0.0.0", options))  # noqa: S104
+    assert network.calls == [
+        ("2606:4700::1111", 8443, (),
+         {"timeout": 5.0, "local_address": "0.0.0.0", "socket_options": options}),  # noqa: S104
+    ]  # fmt: skip
+    run(backend.sleep(0.25))
+    assert network.slept == [0.25]
+
+
+def test_names_are_resolved_with_their_port_and_literals_never() -> None:
+    asked: list[tuple[str, int]] = []
+
+    async def resolver(host: str, port: int) -> list[str]:
+        asked.append((host, port))
+        return ["8.8.8.8"]
+
+    guard = Guard(resolver=resolver)
+    run(guard.check("https://8.8.8.8:8443/hook"))
+    run(guard.check("https://[2606:4700::1111]/hook"))
+    assert asked == []
+    run(guard.check("https://dns.example:8443/hook"))
+    assert asked == [("dns.example", 8443)]
+
+
+def test_allow_list_entries_may_have_host_bits_set() -> None:
+    guard = Guard(["10.1.2.3/8"])
+    assert guard.address_allowed(ipaddress.ip_address("10.200.0.1"))
+    assert not guard.address_allowed(ipaddress.ip_address("192.168.0.1"))
 
 
 URL_REFUSALS = [
@@ -139,6 +190,12 @@ def test_url_refusals_say_why(url: str, reason: str) -> None:
 )
 def test_acceptable_urls_give_host_and_port(url: str, expected: tuple[str, int]) -> None:
     assert Guard().check_url(url) == expected
+
+
+def test_the_system_resolver_answers_each_address_once() -> None:
+    addresses = run(system_resolver("localhost", 80))
+    assert "127.0.0.1" in addresses
+    assert len(addresses) == len(set(addresses))
 
 
 def test_resolution_is_checked_for_every_answer() -> None:
