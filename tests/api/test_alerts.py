@@ -59,26 +59,47 @@ def test_three_incidents_raise_one_surge_and_a_fourth_updates_it(
     assert events(db)[-1] == ("alert.updated", surge["id"])
 
 
+def _post_batch(client: TestClient, features: list[dict[str, Any]]) -> dict[str, Any]:
+    response = client.post("/api/v1/incidents", json=collection(*features), headers=GEOJSON)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    assert len(body["items"]) == len(features)  # every incident stored: the setup worked
+    return body
+
+
+def _a_close_third_raises_a_surge(client: TestClient) -> None:
+    """The positive control: the rule is live and would have fired on a real surge."""
+    posted = client.post("/api/v1/incidents", json=near_beni(0, hours_ago=2), headers=GEOJSON)
+    assert posted.status_code == 201, posted.text
+
+
 def test_two_incidents_raise_no_surge(client: TestClient, surge_only: None) -> None:
-    response = client.post(
-        "/api/v1/incidents", json=collection(near_beni(0), near_beni(1)), headers=GEOJSON
-    )
-    assert response.json()["alerts"] == []
+    assert _post_batch(client, [near_beni(0), near_beni(1)])["alerts"] == []
     assert alerts(client) == []
+    _a_close_third_raises_a_surge(client)
+    assert [a["properties"]["rule_kind"] for a in alerts(client)] == ["cluster"]
 
 
 def test_incidents_spread_beyond_the_window_raise_no_surge(
     client: TestClient, surge_only: None
 ) -> None:
     spread = [near_beni(0, hours_ago=1), near_beni(1, hours_ago=30), near_beni(2, hours_ago=60)]
-    client.post("/api/v1/incidents", json=collection(*spread), headers=GEOJSON)
+    assert _post_batch(client, spread)["alerts"] == []
     assert alerts(client) == []
+    # A second incident within 24 h of the newest makes two there: still none; a third
+    # makes the surge, so the rule was live all along.
+    _post_batch(client, [near_beni(1, hours_ago=3)])
+    assert alerts(client) == []
+    _a_close_third_raises_a_surge(client)
+    assert len(alerts(client)) == 1
 
 
 def test_incidents_beyond_the_radius_raise_no_surge(client: TestClient, surge_only: None) -> None:
     far_apart = [incident(BENI[0] + i * 0.2, BENI[1]) for i in range(3)]  # ~22 km apart
-    client.post("/api/v1/incidents", json=collection(*far_apart), headers=GEOJSON)
+    assert _post_batch(client, far_apart)["alerts"] == []
     assert alerts(client) == []
+    close = [incident(BENI[0] + 0.01, BENI[1]), incident(BENI[0] + 0.02, BENI[1])]
+    assert len(_post_batch(client, close)["alerts"]) == 1  # with the first: a surge
 
 
 @pytest.mark.parametrize("latitude", [0.49, 62.0, -45.0])

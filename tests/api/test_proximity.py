@@ -66,13 +66,16 @@ def test_camp_bands_at_geodesic_distances(
     client: TestClient, db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     db.execute("UPDATE rule SET enabled = false WHERE kind = 'cluster'")
-    client.post("/api/v1/camps", json=camp(CAMP_RING, name="Goma HQ"), headers=GEOJSON)
+    created = client.post("/api/v1/camps", json=camp(CAMP_RING, name="Goma HQ"), headers=GEOJSON)
+    assert created.status_code == 201, created.text
     points = [beyond(*CORNER, 45.0, distance) for distance, _ in CAMP_CASES]
     inside = (29.2350, -1.6700)
     batch = [incident(lon, lat, title=f"probe {i}") for i, (lon, lat) in enumerate(points)]
     batch.append(incident(*inside, title="inside"))
     response = client.post("/api/v1/incidents", json=collection(*batch), headers=GEOJSON)
+    assert response.status_code == 200, response.text
     ids = [item["id"] for item in response.json()["items"]]
+    assert len(ids) == len(batch)
     raised = alerts_by_incident(client)
 
     for incident_id, point, (_, level) in zip(ids, points, CAMP_CASES, strict=False):
@@ -124,19 +127,26 @@ def test_route_bands_and_which_routes_count(
     counts: bool,
 ) -> None:
     db.execute("UPDATE rule SET enabled = false WHERE kind = 'cluster'")
-    client.post("/api/v1/routes", json=route(ROUTE_LINE, status=status, **window), headers=GEOJSON)
+    made = client.post(
+        "/api/v1/routes", json=route(ROUTE_LINE, status=status, **window), headers=GEOJSON
+    )
+    assert made.status_code == 201, made.text
     end = tuple(ROUTE_LINE[-1])
     points = [beyond(end[0], end[1], 90.0, distance) for distance, _ in ROUTE_CASES]
     batch = [incident(lon, lat, hours_ago=0.5) for lon, lat in points]
-    ids = [
-        item["id"]
-        for item in client.post(
-            "/api/v1/incidents", json=collection(*batch), headers=GEOJSON
-        ).json()["items"]
-    ]
+    posted = client.post("/api/v1/incidents", json=collection(*batch), headers=GEOJSON)
+    assert posted.status_code == 200, posted.text
+    ids = [item["id"] for item in posted.json()["items"]]
+    assert len(ids) == len(batch)
     raised = alerts_by_incident(client)
     if not counts:
         assert raised == {}
+        # The positive control: the same incidents beside the same route, made active.
+        activated = client.patch(
+            f"/api/v1/routes/{made.json()['id']}", json={"properties": {"status": "active"}}
+        )
+        assert activated.status_code == 200, activated.text
+        assert len(alerts_by_incident(client)) == 3  # 2 critical/warning bands + 1 warning
         return
     for incident_id, point, (_, level) in zip(ids, points, ROUTE_CASES, strict=True):
         if level is None:
@@ -152,12 +162,15 @@ def test_route_bands_and_which_routes_count(
 def test_old_and_dismissed_incidents_raise_nothing(
     client: TestClient, db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
-    client.post("/api/v1/camps", json=camp(CAMP_RING), headers=GEOJSON)
+    assert client.post("/api/v1/camps", json=camp(CAMP_RING), headers=GEOJSON).status_code == 201
     near = beyond(*CORNER, 45.0, 500)
     old = incident(*near, hours_ago=80)  # past the default 72 h
     dismissed = incident(*near, status="dismissed")
-    client.post("/api/v1/incidents", json=collection(old, dismissed), headers=GEOJSON)
+    posted = client.post("/api/v1/incidents", json=collection(old, dismissed), headers=GEOJSON)
+    assert posted.status_code == 200, posted.text
     assert alerts_by_incident(client) == {}
+    fresh = client.post("/api/v1/incidents", json=incident(*near), headers=GEOJSON)
+    assert fresh.json()["id"] in alerts_by_incident(client)  # the same place, recent: alert
 
 
 def test_the_cap_schema_is_the_pinned_official_copy() -> None:

@@ -155,7 +155,10 @@ def test_outage_then_recovery_delivers_everything_with_the_same_id(
         ).fetchall()
     ]
     gaps = [float(str(b)) - float(str(a)) for a, b in itertools.pairwise(times)]
-    assert all(gap >= 0.45 for gap in gaps), gaps  # the fast schedule, 0.5 s ± 10 %
+    assert gaps, "several attempts were timed"
+    # The fast schedule, 0.5 s ± 10 %, plus at most one 0.2 s poll of the worker and the
+    # attempt itself on a loaded machine: the default schedule's 5 s would fail this.
+    assert all(0.45 <= gap <= 2.0 for gap in gaps), gaps
 
 
 def test_a_worker_killed_mid_delivery_is_replaced_without_loss(
@@ -332,7 +335,8 @@ def test_a_subscription_failing_too_long_is_disabled_and_audited(
         state = client.get(f"/api/v1/webhooks/{hook['id']}").json()
         assert "failing for more than" in state["disabled_reason"]
         assert len(receiver.requests) >= 2
-        time.sleep(1.0)  # both delivery loops have had their say
+        # Both delivery loops have let go of the delivery: neither can disable it again.
+        wait_until(lambda: all(d["status"] != "delivering" for d in deliveries(client, hook["id"])))
         after = db.execute(count_disablings).fetchone()
         assert after is not None and int(str(after[0])) - int(str(before[0])) == 1
         enabled = client.patch(f"/api/v1/webhooks/{hook['id']}", json={"enabled": True}).json()

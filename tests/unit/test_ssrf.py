@@ -196,6 +196,7 @@ def test_the_system_resolver_answers_each_address_once() -> None:
     addresses = run(system_resolver("localhost", 80))
     assert "127.0.0.1" in addresses
     assert len(addresses) == len(set(addresses))
+    assert run(system_resolver("127.0.0.2", 443)) == ["127.0.0.2"]
 
 
 def test_resolution_is_checked_for_every_answer() -> None:

@@ -79,6 +79,23 @@ class SSEListener:
                 continue
         return found
 
+    def settle(self, timeout: float = 15.0) -> list[Message]:
+        """Everything received until the server next sends a heartbeat, which it does only
+        after a full heartbeat period with nothing to send: a positive sign that nothing
+        else was on its way, rather than a guess at how long to wait."""
+        while not self.comments.empty():
+            self.comments.get_nowait()
+        self.comments.get(timeout=timeout)
+        found = []
+        while not self.messages.empty():
+            found.append(self.messages.get_nowait())
+        return found
+
+    def ended(self, timeout: float = 15.0) -> bool:
+        """Whether the server closed the stream within ``timeout`` seconds."""
+        self._thread.join(timeout=timeout)
+        return not self._thread.is_alive()
+
     def drain(self, wait: float = 1.0) -> list[Message]:
         """Everything that arrives within ``wait`` seconds of quiet."""
         found = []
