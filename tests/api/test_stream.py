@@ -197,9 +197,10 @@ def test_a_viewer_never_receives_an_alert_above_clearance(
     restricted = listen(role_keys.unclassified_viewer)
     threaten(client, 0, classification="strictly_confidential")
     visible = threaten(client, 1, classification="unclassified")
-    received = restricted.until(
-        lambda ms: any(m.data["data"]["id"] == visible for m in ms)
-    ) + restricted.settle()
+    received = (
+        restricted.until(lambda ms: any(m.data["data"]["id"] == visible for m in ms))
+        + restricted.settle()
+    )
     assert [m.data["data"]["id"] for m in received if m.type == "alert.created"] == [visible]
     assert all(m.data["data"]["properties"]["classification"] == "unclassified" for m in received)
     replayer = listen(role_keys.unclassified_viewer, last_event_id=0)

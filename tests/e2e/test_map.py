@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -122,10 +121,8 @@ def test_new_alert_appears_live_is_acknowledged_and_stays_so(
     sign_in(page, ANALYST)
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
     alert_id = raise_critical(live_server, role_keys, scenario_db, "Mortar rounds inside the camp")
-    started = time.monotonic()
     item = page.locator(f"li.alert-critical[data-alert-id='{alert_id}']")
-    expect(item).to_be_visible(timeout=2000)
-    assert time.monotonic() - started < 2.0
+    expect(item).to_be_visible()  # how fast is measured by bench W8, not asserted here
     expect(page.locator("#critical-flash")).to_contain_text("Critical alert")
     screenshot(page, "alert-panel", "#panel")
 
@@ -158,7 +155,7 @@ def test_an_alert_missed_while_the_stream_was_cut_arrives_exactly_once(
     page.context.set_offline(True)
     expect(connection).to_have_attribute("data-state", "offline")
     alert_id = raise_critical(live_server, role_keys, scenario_db, "Shots fired at the gate")
-    page.wait_for_timeout(1500)  # the alert exists now, and the page cannot hear of it
+    # The alert exists now, and the page (offline, as checked above) has not heard of it.
     assert page.locator(f"li[data-alert-id='{alert_id}']").count() == 0
 
     page.context.set_offline(False)
@@ -169,7 +166,9 @@ def test_an_alert_missed_while_the_stream_was_cut_arrives_exactly_once(
     event_id = scenario_db.execute(
         "SELECT id FROM event WHERE type = 'alert.created' AND alert_id = %s", (alert_id,)
     ).fetchone()[0]
-    page.wait_for_timeout(1500)  # time for any duplicate to arrive
+    # A later alert arrives after any duplicate could have: the stream is in order.
+    later = raise_critical(live_server, role_keys, scenario_db, "Second burst at the gate")
+    expect(page.locator(f"li[data-alert-id='{later}']")).to_have_count(1)
     delivered: list[int] = page.evaluate("() => window.bluewatch.delivered")
     assert delivered.count(int(event_id)) == 1
     expect(item).to_have_count(1)
@@ -320,7 +319,9 @@ def test_time_window_playback_filters_and_layers_shape_the_view_and_the_url(page
     page.click("#filters-button")
     page.select_option("#severity-min", "4")
     expect(page).to_have_url(re.compile(r"severity_min=4"))
-    page.wait_for_function(f"() => {INCIDENTS}.every((f) => f.properties.severity >= 4)")
+    page.wait_for_function(
+        f"() => {INCIDENTS}.length > 0 && {INCIDENTS}.every((f) => f.properties.severity >= 4)"
+    )
     page.click("#filters-button")
 
     page.click("#layers-button")
@@ -335,7 +336,9 @@ def test_time_window_playback_filters_and_layers_shape_the_view_and_the_url(page
     wait_until_ready(page)
     expect(page.locator("#window")).to_have_value("6h")
     expect(page.locator("#layer-camps")).not_to_be_checked()
-    assert all(f["severity"] >= 4 for f in incidents_loaded(page))
+    severe = incidents_loaded(page)
+    assert severe, "the shared view holds incidents"
+    assert all(f["severity"] >= 4 for f in severe)
 
 
 def test_an_admin_draws_a_camp_and_its_alert_rings_appear(page: Page, scenario_db: Any) -> None:
@@ -364,7 +367,11 @@ def test_an_analyst_moves_a_route_vertex(page: Page, scenario_db: Any) -> None:
     page.evaluate(f"() => window.bluewatch.openRecord('routes', {route_id})")
     page.click("#edit-record")
     expect(page.locator("#route-form")).to_be_visible()
-    page.wait_for_timeout(300)  # the sheet narrowed the map: let it resize
+    # The sheet narrowed the map: wait until the map has taken its new size.
+    page.wait_for_function(
+        "() => window.bluewatch.map.getCanvas().width === Math.round("
+        "window.bluewatch.map.getContainer().clientWidth * window.devicePixelRatio)"
+    )
     start = page.evaluate(
         "([lon, lat]) => window.bluewatch.map.project([lon, lat])", [float(lon), float(lat)]
     )
@@ -397,7 +404,7 @@ def test_controls_have_names_and_the_map_fits_an_ops_room_screen(page: Page) -> 
     focused = page.evaluate("() => document.activeElement && document.activeElement.tagName")
     assert focused in {"BUTTON", "SELECT", "INPUT", "A"}
     page.set_viewport_size({"width": 1920, "height": 1080})
-    page.wait_for_timeout(500)
+    page.wait_for_function("() => document.querySelector('#map').clientWidth > 1366")
     panel = page.locator("#panel").bounding_box()
     assert panel is not None and panel["x"] + panel["width"] <= 1920
     screenshot(page, "ops-room-1920")
