@@ -1,6 +1,6 @@
 # Bluewatch: `make run` serves the sample scenario, `make test` runs every test,
 # `make check` runs every check (lint, format, types, tests).
-.PHONY: run test lint check bootstrap frontend
+.PHONY: run test lint check bootstrap frontend mutation
 
 bootstrap:
 	./scripts/bootstrap
@@ -23,3 +23,7 @@ lint: frontend
 	npm --prefix frontend run --silent typecheck
 
 check: lint test
+
+# Mutation testing of the pure modules (docs/testing.md); minutes, so not part of CI.
+mutation: bootstrap
+	./scripts/mutation

@@ -11,7 +11,8 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import row_counts
+from bluewatch.app import create_app
+from tests.conftest import RoleKeys, bearer, row_counts, settings_for
 from tests.factories import GEOJSON, camp, collection, incident, route, square, stored
 
 Mutation = Callable[[dict[str, Any]], Any]
@@ -161,6 +162,29 @@ def test_streamed_oversize_body_without_length_is_413(
     response = client.post("/api/v1/incidents", content=chunks(), headers=GEOJSON)
     assert_problem(response, 413)
     assert row_counts(db)["incident"] == 0
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_the_body_limit_at_and_one_past_it(
+    database_url: str, role_keys: RoleKeys, db: psycopg.Connection[tuple[object, ...]],
+    streamed: bool,
+) -> None:  # fmt: skip
+    limit = 4096
+    body = orjson.dumps(incident(title="Body at the limit"))
+    at_limit = body[:-1] + b" " * (limit - len(body)) + body[-1:]  # padded JSON, still valid
+    assert len(at_limit) == limit
+    one_past = body[:-1] + b" " * (limit + 1 - len(body)) + body[-1:]
+    with TestClient(create_app(settings_for(database_url, max_body_bytes=limit))) as small:
+        small.headers.update(bearer(role_keys.admin) | GEOJSON)
+
+        def send(content: bytes) -> Any:
+            if streamed:  # no Content-Length: counted while reading
+                return small.post("/api/v1/incidents", content=iter([content]))
+            return small.post("/api/v1/incidents", content=content)
+
+        assert send(at_limit).status_code == 201
+        assert_problem(send(one_past), 413)
+    assert row_counts(db)["incident"] == 1
 
 
 def test_other_media_types_are_415(client: TestClient) -> None:
