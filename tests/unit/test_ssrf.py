@@ -92,8 +92,10 @@ class RecordingBackend(httpcore.AsyncNetworkBackend):
 
 def test_send_time_guard_checks_every_answer_and_the_connected_address() -> None:
     answers = {"rebind.example": ["93.184.216.34", "127.0.0.1"]}
+    asked: list[tuple[str, int]] = []
 
     async def resolver(host: str, port: int) -> list[str]:
+        asked.append((host, port))
         return answers[host]
 
     network = RecordingBackend()
@@ -108,6 +110,11 @@ def test_send_time_guard_checks_every_answer_and_the_connected_address() -> None
     with pytest.raises(OSError, match="goes nowhere"):
         run(backend.connect_tcp("rebind.example", 443))
     assert network.connects == ["93.184.216.34"]  # the checked address, not the name
+    assert asked == [("rebind.example", 443)] * 3
+    answers["Xray.example"] = ["93.184.216.34"]
+    with pytest.raises(OSError, match="goes nowhere"):
+        run(backend.connect_tcp("Xray.example", 8443))
+    assert asked[-1] == ("Xray.example", 8443)  # the name as given, with its port
 
     async def unix() -> None:
         await backend.connect_unix_socket("/run/docker.sock")
