@@ -64,14 +64,22 @@ def database_url(test_cluster: LocalCluster | None) -> str:
     else:
         url = test_cluster.create_database("bluewatch_test")
     migrate.upgrade(settings_for(url), url)
+    # Read at once: a test that changes rules without the db fixture (the fuzz test) must
+    # not become every later test's idea of the defaults.
+    with psycopg.connect(url) as connection:
+        SEEDED_RULES[url] = connection.execute(
+            "SELECT id, name, kind, enabled, params FROM rule"
+        ).fetchall()
     return url
+
+
+SEEDED_RULES: dict[str, list[tuple[object, ...]]] = {}
 
 
 @pytest.fixture(scope="session")
 def default_rules(database_url: str) -> list[tuple[object, ...]]:
     """The rules the migrations seed, restored before each test."""
-    with psycopg.connect(database_url) as connection:
-        return connection.execute("SELECT id, name, kind, enabled, params FROM rule").fetchall()
+    return SEEDED_RULES[database_url]
 
 
 def settings_for(url: str, **overrides: Any) -> Settings:

@@ -218,6 +218,7 @@ def _layer_outputs(client: TestClient, world: World, reader: Reader) -> None:
             f"/ogc/collections/{layer}/items", params={"limit": 1000}, headers=reader.analyst
         )
         assert _names(ogc.json()["features"]) == shown
+        assert ogc.json()["numberMatched"] == len(shown)
         for record in (r for r in world.records if r.layer == layer):
             for path in (
                 f"/api/v1/{layer}/{record.id}",
@@ -379,6 +380,7 @@ def test_every_output_equals_the_world_within_clearance(
     role_keys: RoleKeys,
 ) -> None:
     reset_tables(db, default_rules)
+    print("PLAN", plan)
     for level in READERS:
         subscribed = client.post(
             "/api/v1/webhooks",

@@ -29,7 +29,7 @@ from bluewatch.api import (
 )
 from bluewatch.api.body import BodyLimit
 from bluewatch.api.layers import layer_router
-from bluewatch.api.middleware import RequestHeaders
+from bluewatch.api.middleware import HeadAsGet, RequestHeaders
 from bluewatch.api.policy import PUBLIC, VIEWER, require_policies
 from bluewatch.api.responses import PROBLEM_RESPONSES, JSONResponse
 from bluewatch.db.engine import Database
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "Last-Event-ID"],
         )
+    app.add_middleware(HeadAsGet, endless=("/alerts/stream",))
     app.add_middleware(RequestHeaders, extra_csp_sources=settings.basemap_origin)
 
     api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)

@@ -46,21 +46,33 @@ def upgrade() -> None:
     """)
     op.execute("""
         CREATE FUNCTION remark_alerts(alert_ids bigint[]) RETURNS void
+        LANGUAGE sql AS $$
+            UPDATE alert a SET classification = alert_marking(a)
+            WHERE a.id = ANY(alert_ids) AND a.classification <> alert_marking(a)
+        $$
+    """)
+    # However an alert's marking rises (a source reclassified, or a surge joined by a
+    # more sensitive incident), its past events rise with it, and what is still queued
+    # for a webhook below the new marking is withheld.
+    op.execute("""
+        CREATE FUNCTION alert_events_follow_marking() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
-            UPDATE alert a SET classification = alert_marking(a)
-            WHERE a.id = ANY(alert_ids) AND a.classification <> alert_marking(a);
-            UPDATE event e SET classification = a.classification
-            FROM alert a
-            WHERE a.id = ANY(alert_ids) AND e.alert_id = a.id
-              AND e.classification < a.classification;
+            UPDATE event e SET classification = NEW.classification
+            WHERE e.alert_id = NEW.id AND e.classification < NEW.classification;
             UPDATE webhook_delivery d
             SET status = 'withheld', next_attempt_at = now(),
                 last_error = 'the alert was reclassified above the subscription''s clearance'
             FROM event e, webhook w
-            WHERE e.alert_id = ANY(alert_ids) AND d.event_id = e.id AND w.id = d.webhook_id
+            WHERE e.alert_id = NEW.id AND d.event_id = e.id AND w.id = d.webhook_id
               AND d.status = 'pending' AND e.classification > w.clearance;
+            RETURN NULL;
         END $$
+    """)
+    op.execute("""
+        CREATE TRIGGER alert_events_marking AFTER UPDATE OF classification ON alert
+        FOR EACH ROW WHEN (NEW.classification > OLD.classification)
+        EXECUTE FUNCTION alert_events_follow_marking()
     """)
     alerts_on = {
         "incident": """
@@ -97,6 +109,8 @@ def downgrade() -> None:
     for layer in LAYERS:
         op.execute(f"DROP TRIGGER {layer}_marking ON {layer}")
         op.execute(f"DROP FUNCTION {layer}_marking_changed()")
+    op.execute("DROP TRIGGER alert_events_marking ON alert")
+    op.execute("DROP FUNCTION alert_events_follow_marking()")
     op.execute("DROP FUNCTION remark_alerts(bigint[])")
     op.execute("DROP FUNCTION alert_marking(alert)")
     op.execute("DROP INDEX ix_alert_target")

@@ -133,3 +133,25 @@ def test_a_surge_with_a_raised_member_is_marked_as_that_member(
     assert _readable(client, surge["id"], viewer) == {"json": 404, "cap": 404}
     full = client.get(f"/api/v1/alerts/{surge['id']}", headers=bearer(role_keys.viewer)).json()
     assert full["properties"]["classification"] == "confidential"
+
+
+def test_a_surge_joined_by_a_more_sensitive_incident_takes_its_past_events_up(
+    client: TestClient, role_keys: RoleKeys, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    """Found by the leak property test: the rule raised the surge's marking, its earlier
+    events stayed below it and were still replayed to readers who no longer see it."""
+    db.execute("UPDATE rule SET enabled = (kind = 'cluster')")
+    members = [
+        incident(BENI[0] + step * 0.01, BENI[1], classification="unclassified") for step in range(3)
+    ]
+    [surge] = client.post("/api/v1/incidents", json=collection(*members), headers=GEOJSON).json()[
+        "alerts"
+    ]
+    assert _event_levels(db, surge["id"]) == {"unclassified"}
+    fourth = incident(BENI[0] + 0.03, BENI[1], classification="strictly_confidential")
+    joined = client.post("/api/v1/incidents", json=fourth, headers=GEOJSON).json()
+    assert [a["id"] for a in joined["alerts"]] == [surge["id"]]
+    assert joined["alerts"][0]["properties"]["classification"] == "strictly_confidential"
+    assert _event_levels(db, surge["id"]) == {"strictly_confidential"}
+    viewer = bearer(role_keys.unclassified_viewer)
+    assert _readable(client, surge["id"], viewer) == {"json": 404, "cap": 404}

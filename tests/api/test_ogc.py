@@ -121,3 +121,104 @@ def test_unknown_or_invalid_parameters_are_refused(
     expected = 404 if ("tanks" in url or "999999" in url) else 400
     assert response.status_code == expected
     assert response.headers["content-type"] == "application/problem+json"
+
+
+# What the OGC abstract test suite asks of Part 1 core (issue 16).
+
+
+def test_a_six_number_bbox_is_the_same_box_with_heights(client: TestClient, scene: None) -> None:
+    base = "/ogc/collections/incidents/items"
+    flat = client.get(base, params={"bbox": "28.995,-1.6,29.045,-1.4"}).json()
+    tall = client.get(base, params={"bbox": "28.995,-1.6,-100,29.045,-1.4,9000"}).json()
+    assert flat["numberReturned"] == 5
+    assert [f["id"] for f in tall["features"]] == [f["id"] for f in flat["features"]]
+
+
+def test_features_without_time_match_any_datetime(client: TestClient, scene: None) -> None:
+    camps = client.get("/ogc/collections/camps/items").json()
+    assert camps["numberReturned"] == 1
+    timed = client.get(
+        "/ogc/collections/camps/items", params={"datetime": "2001-01-01T00:00:00Z/P1D"}
+    )
+    assert timed.status_code == 200
+    assert timed.json()["numberReturned"] == 1
+    bad = client.get("/ogc/collections/camps/items", params={"datetime": "yesterday"})
+    assert bad.status_code == 400  # still a datetime, even where it filters nothing
+
+
+def test_intervals_with_durations(client: TestClient, scene: None) -> None:
+    base = "/ogc/collections/incidents/items"
+    everything = client.get(base, params={"datetime": "2000-01-01/P100Y"}).json()
+    assert everything["numberReturned"] == 25
+    nothing = client.get(base, params={"datetime": "P1D/2000-01-02"}).json()
+    assert nothing["numberReturned"] == 0
+
+
+def test_number_matched_counts_every_page_and_a_limit_above_the_maximum_is_clamped(
+    client: TestClient, scene: None
+) -> None:
+    base = "/ogc/collections/incidents/items"
+    first = client.get(base, params={"limit": 10}).json()
+    assert (first["numberReturned"], first["numberMatched"]) == (10, 25)
+    follow = next(link["href"] for link in first["links"] if link["rel"] == "next")
+    second = client.get(follow).json()
+    assert (second["numberReturned"], second["numberMatched"]) == (10, 25)
+    boxed = client.get(base, params={"bbox": "28.995,-1.6,29.045,-1.4", "limit": 2}).json()
+    assert boxed["numberMatched"] == 5
+    clamped = client.get(base, params={"limit": 10_001})
+    assert clamped.status_code == 200
+    assert clamped.json()["numberReturned"] == 25
+    assert client.get(base, params={"limit": 10_000}).json()["numberReturned"] == 25
+
+
+def test_number_matched_stays_within_clearance(
+    client: TestClient, scene: None, role_keys: RoleKeys
+) -> None:
+    limited = client.get(
+        "/ogc/collections/incidents/items", headers=bearer(role_keys.unclassified_viewer)
+    ).json()
+    assert limited["numberMatched"] == limited["numberReturned"] == 9  # i % 3 == 0 of 25
+
+
+def test_the_definition_declares_what_the_items_take(client: TestClient) -> None:
+    document = client.get("/ogc/api").json()
+    items = document["paths"]["/collections/{collectionId}/items"]["get"]
+    parameters = {p["name"]: p for p in items["parameters"]}
+    assert {"bbox", "datetime", "limit", "cursor", "category", "status", "kind",
+            "severity_min"} <= set(parameters)  # fmt: skip
+    assert (parameters["bbox"]["schema"]["minItems"], parameters["bbox"]["schema"]["maxItems"]) == (
+        4, 6,
+    )  # fmt: skip
+    assert {"200", "400", "401", "404"} <= set(items["responses"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ogc",
+        "/ogc/conformance",
+        "/ogc/collections",
+        "/ogc/collections/incidents",
+        "/ogc/collections/incidents/items?limit=3",
+        "/ogc/collections/incidents/items/1",
+        "/ogc/api",
+        "/api/v1/incidents?limit=2",
+        "/api/v1/alerts",
+        "/api/v1/export/incidents.csv",
+        "/healthz",
+    ],
+)
+def test_head_answers_wherever_get_does(client: TestClient, scene: None, path: str) -> None:
+    got = client.get(path)
+    assert got.status_code == 200, got.text
+    head = client.head(path)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    if "content-length" in got.headers:
+        assert head.headers["content-length"] == got.headers["content-length"]
+    assert client.head("/ogc/collections/tanks").status_code == 404  # as GET
+
+
+def test_head_on_the_endless_stream_is_refused(client: TestClient) -> None:
+    assert client.head("/api/v1/alerts/stream").status_code == 405

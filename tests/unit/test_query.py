@@ -64,10 +64,13 @@ def test_layer_specific_filters() -> None:
 # Exact answers, boundaries at and one past each limit (issue 15: mutation testing showed
 # 46 % of this module's mutants surviving).
 
+BBOX_FORM = "'bbox' takes four numbers: minLon,minLat,maxLon,maxLat (or six, with heights)."
+DURATION_FORM = "'datetime' durations are ISO 8601, e.g. P2D or PT6H."
 REFUSALS = [
-    ({"bbox": "1,2,3"}, "'bbox' takes four numbers: minLon,minLat,maxLon,maxLat."),
-    ({"bbox": "1,2,3,4,5"}, "'bbox' takes four numbers: minLon,minLat,maxLon,maxLat."),
-    ({"bbox": "1,2,x,4"}, "'bbox' takes four numbers: minLon,minLat,maxLon,maxLat."),
+    ({"bbox": "1,2,3"}, BBOX_FORM),
+    ({"bbox": "1,2,3,4,5,6,7"}, BBOX_FORM),
+    ({"bbox": "1,2,3,4,5"}, BBOX_FORM),
+    ({"bbox": "1,2,x,4"}, BBOX_FORM),
     ({"bbox": "1,2,inf,4"}, "'bbox' coordinates must be finite."),
     ({"bbox": "nan,2,3,4"}, "'bbox' coordinates must be finite."),
     ({"bbox": "-180.000001,0,1,1"}, "'bbox' longitudes must lie within [-180, 180]."),
@@ -85,8 +88,16 @@ REFUSALS = [
      "indirect_fire, natural_hazard, other, protest, uxo."),
     ({"status": "reported,lost"}, "'status' takes a comma-separated list of: dismissed, "
      "reported, verified."),
-    ({"datetime": "2026-11-01"}, "'datetime' takes RFC 3339 date-times with an offset, "
+    ({"datetime": "2026-11"}, "'datetime' takes RFC 3339 date-times with an offset, "
      "e.g. 2026-11-01T00:00:00Z."),
+    ({"datetime": "2026-02-30"}, "'datetime' dates are YYYY-MM-DD."),
+    ({"datetime": "P2D/P3D"}, "'datetime' interval needs at least one closed end."),
+    ({"datetime": "../P2D"}, "'datetime' needs a date-time beside a duration."),
+    ({"datetime": "2026-11-03T00:00:00Z/P"}, DURATION_FORM),
+    ({"datetime": "2026-11-03T00:00:00Z/PT"}, DURATION_FORM),
+    ({"datetime": "2026-11-03T00:00:00Z/P2X"}, DURATION_FORM),
+    ({"datetime": "2026-11-03T00:00:00Z/P999999Y"},
+     "'datetime' reaches past the dates this server handles."),
     ({"datetime": "2026-11-01X00:00:00Z"}, "'datetime' takes RFC 3339 date-times with an "
      "offset, e.g. 2026-11-01T00:00:00Z."),
     ({"datetime": "2026-13-01T00:00:00Z"}, "'datetime' takes RFC 3339 date-times with an "
@@ -296,3 +307,23 @@ def test_route_windows_bind_the_interval() -> None:
 
 def test_a_lower_case_t_separates_date_and_time() -> None:
     assert parse_datetime("2026-11-01t10:00:00Z").start == datetime(2026, 11, 1, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "start", "end"),
+    [
+        ("2026-11-03/P2D", "2026-11-03T00:00:00+00:00", "2026-11-05T00:00:00+00:00"),
+        ("2026-11-03T06:00:00Z/PT6H30M", "2026-11-03T06:00:00+00:00", "2026-11-03T12:30:00+00:00"),
+        ("P1M/2026-03-31T00:00:00Z", "2026-02-28T00:00:00+00:00", "2026-03-31T00:00:00+00:00"),
+        ("2026-01-31T00:00:00Z/P1M", "2026-01-31T00:00:00+00:00", "2026-02-28T00:00:00+00:00"),
+        ("2026-11-03T00:00:00Z/P1Y2M3W4DT5H6M7.5S", "2026-11-03T00:00:00+00:00",
+         "2028-01-28T05:06:07.500000+00:00"),
+        ("2026-11-03T00:00:00Z/p1w", "2026-11-03T00:00:00+00:00", "2026-11-10T00:00:00+00:00"),
+        ("2026-11-03", "2026-11-03T00:00:00+00:00", "2026-11-03T23:59:59.999999+00:00"),
+        ("2026-11-01/2026-11-02", "2026-11-01T00:00:00+00:00", "2026-11-02T23:59:59.999999+00:00"),
+    ],
+)  # fmt: skip
+def test_durations_and_dates_as_ogc_clients_send_them(raw: str, start: str, end: str) -> None:
+    interval = parse_datetime(raw)
+    assert interval.start is not None and interval.end is not None
+    assert (interval.start.isoformat(), interval.end.isoformat()) == (start, end)

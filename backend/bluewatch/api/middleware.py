@@ -55,3 +55,35 @@ class RequestHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """HEAD wherever GET works (RFC 9110 §9.3.2): the GET is run and its body dropped, so
+    the status and headers (Content-Length included) are the GET's. Endless streams
+    (Server-Sent Events) are left out: a HEAD there would never end, so it answers 405."""
+
+    def __init__(self, app: ASGIApp, endless: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.endless = endless
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "HEAD"
+            or scope["path"].endswith(self.endless)
+        ):
+            await self.app(scope, receive, send)
+            return
+        finished = False
+
+        async def send_headers_only(message: Message) -> None:
+            nonlocal finished
+            if finished:
+                return
+            if message["type"] == "http.response.body":
+                finished = True
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app(dict(scope, method="GET"), receive, send_headers_only)

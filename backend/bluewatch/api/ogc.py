@@ -26,10 +26,12 @@ from bluewatch.layers.query import (
     MAX_LIMIT,
     SqlFilter,
     encode_cursor,
+    parse_datetime,
     parse_list_query,
     visible_to,
 )
 from bluewatch.layers.spec import LayerSpec
+from bluewatch.parsing import whole_number
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
 
@@ -165,13 +167,21 @@ async def items(
     _check_format(request, frozenset(params))  # the layer's own filters are checked below
     if "bbox-crs" in params or "crs" in params:
         raise InvalidParameter("Only CRS84 is served (OGC API – Features Part 2 is not).")
+    if spec.time_filter == "none" and "datetime" in params:
+        # Features without a time dimension match any datetime (Part 1, 7.15.4).
+        parse_datetime(params.pop("datetime"))
+    limit = whole_number(params.get("limit", ""))
+    if limit is not None and limit > MAX_LIMIT:
+        params["limit"] = str(MAX_LIMIT)  # the standard clamps a limit above the maximum
     query = parse_list_query(spec, params, actor.principal.clearance)
     async with database.read() as connection:
         page = await store.list_page(connection, spec, query)
+        matched = await store.count_matching(connection, spec, query)
     next_cursor = None if page.next_after_id is None else encode_cursor(page.next_after_id)
     here = f"{_base(request)}/collections/{spec.name}"
     extra = {
         "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "numberMatched": matched,
         "links": [{"rel": "collection", "href": here, "type": "application/json"}],
     }
     return GeoJSONResponse(
@@ -223,8 +233,17 @@ def _get(
 
 def openapi_document(base: str) -> dict[str, Any]:
     """The OpenAPI 3.0 definition the oas30 conformance class asks for."""
-    json_ok = {"200": {"description": "OK", "content": {"application/json": {}}}}
-    geojson_ok = {"200": {"description": "OK", "content": {"application/geo+json": {}}}}
+    problem: dict[str, Any] = {"content": {"application/problem+json": {}}}
+    refusals = {
+        "400": {"description": "A query parameter is not valid", **problem},
+        "401": {"description": "No valid credential", **problem},
+        "404": {"description": "Not found, or above your clearance", **problem},
+    }
+    json_ok = {"200": {"description": "OK", "content": {"application/json": {}}}, **refusals}
+    geojson_ok = {
+        "200": {"description": "OK", "content": {"application/geo+json": {}}},
+        **refusals,
+    }
     collection_id = {"name": "collectionId", "in": "path", "required": True,
                      "schema": {"type": "string", "enum": list(LAYERS)}}  # fmt: skip
     feature_id = {"name": "featureId", "in": "path", "required": True,
@@ -233,10 +252,22 @@ def openapi_document(base: str) -> dict[str, Any]:
         collection_id,
         _parameter("limit", "features per page", {"type": "integer", "minimum": 1,
                    "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
-        _parameter("bbox", "minLon,minLat,maxLon,maxLat (CRS84)",
-                   {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}),
-        _parameter("datetime", "RFC 3339 instant or interval, '..' for an open end",
+        _parameter("bbox", "minLon,minLat,maxLon,maxLat (CRS84), or six numbers with heights",
+                   {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}),
+        _parameter("datetime", "RFC 3339 instant or interval, '..' for an open end, or an "
+                   "ISO 8601 duration beside one end", {"type": "string"}),
+        _parameter("cursor", "where the next page starts: follow the 'next' link",
                    {"type": "string"}),
+        *(
+            _parameter(name, f"only these {name} values, comma-separated",
+                       {"type": "array", "items": {"type": "string", "enum": sorted(
+                           {choice.value for spec in LAYERS.values()
+                            for key, choices in spec.choice_filters.items() if key == name
+                            for choice in choices})}})
+            for name in sorted({n for spec in LAYERS.values() for n in spec.choice_filters})
+        ),
+        _parameter("severity_min", "incidents of at least this severity",
+                   {"type": "integer", "minimum": 1, "maximum": 5}),
     ]  # fmt: skip
     return {
         "openapi": "3.0.3",

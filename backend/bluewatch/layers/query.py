@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import calendar
 import enum
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bluewatch.classification import Classification
@@ -105,15 +107,21 @@ def _parse_choices(raw: str, name: str, choices: type[enum.StrEnum]) -> tuple[st
     return values
 
 
+BBOX_FORM = "'bbox' takes four numbers: minLon,minLat,maxLon,maxLat (or six, with heights)."
+
+
 def parse_bbox(raw: str) -> BBox:
-    """``minLon,minLat,maxLon,maxLat``; minLon > maxLon crosses the antimeridian."""
+    """``minLon,minLat,maxLon,maxLat``, or OGC's six numbers with heights (ignored: every
+    layer is 2-D); minLon > maxLon crosses the antimeridian."""
     parts = raw.split(",")
-    if len(parts) != 4:
-        raise InvalidParameter("'bbox' takes four numbers: minLon,minLat,maxLon,maxLat.")
+    if len(parts) == 6:
+        parts = [parts[0], parts[1], parts[3], parts[4]]
+    elif len(parts) != 4:
+        raise InvalidParameter(BBOX_FORM)
     try:
         min_lon, min_lat, max_lon, max_lat = (float(part) for part in parts)
     except ValueError:
-        raise InvalidParameter("'bbox' takes four numbers: minLon,minLat,maxLon,maxLat.") from None
+        raise InvalidParameter(BBOX_FORM) from None
     if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
         raise InvalidParameter("'bbox' coordinates must be finite.")
     if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
@@ -126,15 +134,31 @@ def parse_bbox(raw: str) -> BBox:
 
 
 def parse_datetime(raw: str) -> TimeInterval:
-    """An RFC 3339 instant, or ``start/end`` where either end may be ``..`` or empty."""
+    """An RFC 3339 instant, or ``start/end`` where either end may be ``..`` or empty, or
+    an ISO 8601 duration from the other end (``2026-11-03T00:00:00Z/P2D``)."""
     if "/" not in raw:
+        if _is_date(raw.strip()):  # a whole UTC day
+            return TimeInterval(_parse_instant(raw), _parse_instant(raw, end_of_day=True))
         instant = _parse_instant(raw)
         return TimeInterval(instant, instant)
     parts = raw.split("/")
     if len(parts) != 2:
         raise InvalidParameter("'datetime' takes an instant or one interval 'start/end'.")
-    start = None if parts[0] in ("", "..") else _parse_instant(parts[0])
-    end = None if parts[1] in ("", "..") else _parse_instant(parts[1])
+    first, second = (part.strip() for part in parts)
+    if _is_duration(first) and _is_duration(second):
+        raise InvalidParameter("'datetime' interval needs at least one closed end.")
+    start = None if first in ("", "..") or _is_duration(first) else _parse_instant(first)
+    end = (
+        None
+        if second in ("", "..") or _is_duration(second)
+        else _parse_instant(second, end_of_day=True)
+    )
+    if _is_duration(second) and start is not None:
+        end = _shifted(start, second, +1)
+    elif _is_duration(first) and end is not None:
+        start = _shifted(end, first, -1)
+    elif _is_duration(first) or _is_duration(second):
+        raise InvalidParameter("'datetime' needs a date-time beside a duration.")
     if start is None and end is None:
         raise InvalidParameter("'datetime' interval needs at least one closed end.")
     if start is not None and end is not None and end < start:
@@ -142,8 +166,50 @@ def parse_datetime(raw: str) -> TimeInterval:
     return TimeInterval(start, end)
 
 
-def _parse_instant(raw: str) -> datetime:
+_DURATION = re.compile(
+    r"P(?:(\d{1,6})Y)?(?:(\d{1,6})M)?(?:(\d{1,6})W)?(?:(\d{1,6})D)?"
+    r"(?:T(?:(\d{1,6})H)?(?:(\d{1,6})M)?(?:(\d{1,6}(?:\.\d{1,6})?)S)?)?"
+)
+
+
+def _is_duration(text: str) -> bool:
+    return text[:1] in ("P", "p")
+
+
+def _shifted(moment: datetime, raw: str, sign: int) -> datetime:
+    """``moment`` moved by the ISO 8601 duration ``raw`` (years and months by the
+    calendar, keeping the day within the month), forward or back."""
+    found = _DURATION.fullmatch(raw.upper())
+    if found is None or not any(found.groups()) or raw.upper().endswith("T"):
+        raise InvalidParameter("'datetime' durations are ISO 8601, e.g. P2D or PT6H.")
+    years, months, weeks, days, hours, minutes = (int(v or 0) for v in found.groups()[:6])
+    seconds = float(found.group(7) or 0)
+    try:
+        month_index = moment.year * 12 + moment.month - 1 + sign * (years * 12 + months)
+        year, month = divmod(month_index, 12)
+        day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+        shifted = moment.replace(year=year, month=month + 1, day=day)
+        return shifted + sign * timedelta(
+            weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds
+        )
+    except (ValueError, OverflowError):
+        raise InvalidParameter("'datetime' reaches past the dates this server handles.") from None
+
+
+def _is_date(text: str) -> bool:
+    return len(text) == 10 and text[4] == "-" and text[7] == "-"
+
+
+def _parse_instant(raw: str, *, end_of_day: bool = False) -> datetime:
+    """An RFC 3339 date-time; a bare date is that UTC day's first (or, as the end of an
+    interval, last) moment."""
     text = raw.strip()
+    if _is_date(text):
+        try:
+            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+        except ValueError:
+            raise InvalidParameter("'datetime' dates are YYYY-MM-DD.") from None
+        return day + timedelta(days=1, microseconds=-1) if end_of_day else day
     if len(text) < 20 or text[10] not in "Tt ":
         raise InvalidParameter(
             "'datetime' takes RFC 3339 date-times with an offset, e.g. 2026-11-01T00:00:00Z."

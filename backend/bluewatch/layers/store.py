@@ -8,6 +8,7 @@ SQL text here is composed only from column names declared in ``LayerSpec``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -71,6 +72,13 @@ async def list_page(connection: AsyncConnection, spec: LayerSpec, query: ListQue
         number_returned=row.returned,
         next_after_id=row.last_id if has_more else None,
     )
+
+
+async def count_matching(connection: AsyncConnection, spec: LayerSpec, query: ListQuery) -> int:
+    """How many records the query matches on all its pages (OGC's ``numberMatched``)."""
+    sql_filter = list_filter(spec, dataclasses.replace(query, after_id=None))
+    statement = text(f"SELECT count(*) FROM {spec.table} t WHERE {sql_filter.where}")
+    return int((await connection.execute(statement, sql_filter.params)).scalar_one())
 
 
 async def features_in_order(
