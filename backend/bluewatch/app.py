@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import HTMLResponse, Response
 
 from bluewatch import __version__
@@ -42,6 +43,17 @@ from bluewatch.webhooks.metrics import WebhookMetrics
 from bluewatch.webhooks.worker import DeliveryWorker
 
 API_PREFIX = "/api/v1"
+
+
+NOT_COMPRESSED = (
+    "text/event-stream",
+    "application/zip",
+    "image/png",
+    "image/jpeg",
+    "image/webp",
+    "font/woff2",
+    "application/vnd.pmtiles",
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -103,6 +115,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "Last-Event-ID"],
         )
+    # JSON, GeoJSON, CSV, KML, tiles and the page compress well; streams, archives and
+    # images do not, or must not wait for a buffer. Level 5: most of the gain, far less CPU
+    # than 9 on a 1M-incident export.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5,
+                       exclude_content_types=NOT_COMPRESSED)  # fmt: skip
     app.add_middleware(HeadAsGet, endless=("/alerts/stream",))
     app.add_middleware(RequestHeaders, extra_csp_sources=settings.basemap_origin)
 

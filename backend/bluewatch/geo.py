@@ -48,7 +48,7 @@ def iter_posted_features(body: object) -> Iterator[tuple[str, object]]:
     """Yield (pointer, feature) for a Feature or each member of a FeatureCollection."""
     if not isinstance(body, dict):
         raise InvalidInput("The body must be a GeoJSON Feature or FeatureCollection object.")
-    _refuse_crs(body, "")
+    check_crs(body, "")
     kind = body.get("type")
     if kind == "Feature":
         yield "", body
@@ -104,12 +104,31 @@ def _summary(errors: list[FieldError]) -> str:
     return f"{first.pointer or '/'}: {first.message}{more}"
 
 
-def _refuse_crs(member: dict[str, Any], pointer: str) -> None:
-    if "crs" in member:
-        raise InvalidGeometry(
-            "The 'crs' member is not part of RFC 7946; coordinates are always WGS 84 lon/lat.",
-            [FieldError(f"{pointer}/crs", "not allowed (RFC 7946 §4)")],
-        )
+# Names of WGS 84 longitude/latitude that GDAL, QGIS and others write into the old
+# (GeoJSON 2008) ``crs`` member. EPSG:4326 is listed because GeoJSON writers put lon/lat
+# under it whatever the registry's axis order says.
+WGS84_NAMES = frozenset({
+    "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "OGC:CRS84",
+    "http://www.opengis.net/def/crs/OGC/1.3/CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326",
+    "http://www.opengis.net/def/crs/EPSG/0/4326",
+})  # fmt: skip
+
+
+def check_crs(member: dict[str, Any], pointer: str) -> None:
+    """A ``crs`` member naming WGS 84 lon/lat is accepted (RFC 7946 dropped the member,
+    but GIS tools still write it); any other CRS is refused, never reprojected."""
+    if "crs" not in member:
+        return
+    crs = member["crs"]
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    name = properties.get("name") if isinstance(properties, dict) else None
+    if isinstance(crs, dict) and crs.get("type") == "name" and name in WGS84_NAMES:
+        return
+    raise InvalidGeometry(
+        "Coordinates must be WGS 84 longitude/latitude (CRS84, RFC 7946); this 'crs' names "
+        "another system: reproject first, e.g. ogr2ogr -t_srs EPSG:4326.",
+        [FieldError(f"{pointer}/crs", "only WGS 84 lon/lat (CRS84) is accepted")],
+    )
 
 
 def _parse_feature(
@@ -123,7 +142,7 @@ def _parse_feature(
     if not isinstance(member, dict) or member.get("type") != "Feature":
         budget.errors.append(FieldError(pointer or "/", "must be a GeoJSON Feature object"))
         return None
-    _refuse_crs(member, pointer)
+    check_crs(member, pointer)
     properties = member.get("properties")
     if properties is None:
         properties = {}

@@ -196,3 +196,29 @@ def test_an_empty_export_is_an_empty_file_not_a_500(client: TestClient, fmt: str
     assert response.status_code == 200
     assert response.headers["x-record-count"] == "0"
     assert b'Feature"' not in response.content
+
+
+@pytest.mark.parametrize(
+    ("path", "compressed"),
+    [
+        ("/api/v1/incidents", True),
+        ("/api/v1/export/incidents.geojson", True),
+        ("/api/v1/export/incidents.csv", True),
+        ("/api/v1/export/incidents.kml", True),
+        ("/ogc/collections", True),
+        ("/api/v1/export/incidents.shp.zip", False),
+        ("/api/v1/export/bundle.zip", False),
+    ],
+)
+def test_text_answers_are_gzipped_when_asked_and_archives_never(
+    client: TestClient, stored: list[int], path: str, compressed: bool
+) -> None:
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200
+    assert "content-encoding" not in plain.headers
+    zipped = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert zipped.status_code == 200
+    assert (zipped.headers.get("content-encoding") == "gzip") is compressed
+    assert zipped.content == plain.content or path.endswith("bundle.zip")  # decoded alike
+    if compressed:
+        assert "accept-encoding" in zipped.headers["vary"].lower()

@@ -296,3 +296,37 @@ def test_a_dry_run_counts_only_alerts_the_importer_may_see_and_is_audited(
     assert len(runs) == 1
     assert runs[0]["details"]["dry_run"] is True
     assert runs[0]["details"]["alerts"] == 0
+
+
+CRS84 = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+MERCATOR = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+
+
+def test_geojson_with_a_crs84_member_as_qgis_writes_it_is_accepted(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    """Issue 16: a 'crs' member naming CRS84 (QGIS's and older GDAL's default) was refused."""
+    file_body = collection(incident(external_source="qgis", external_id="1")) | {"crs": CRS84}
+    imported = client.post(
+        "/api/v1/import/incidents", content=json.dumps(file_body), headers=GEOJSON
+    )
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["created"] == 1
+    body = collection(incident(external_source="post", external_id="1")) | {"crs": CRS84}
+    posted = client.post("/api/v1/incidents", json=body, headers=GEOJSON)
+    assert posted.status_code == 200, posted.text
+    assert count(db) == 2
+
+
+def test_another_crs_is_refused_with_the_way_out(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    body = collection(incident()) | {"crs": MERCATOR}
+    for response in (
+        client.post("/api/v1/incidents", json=body, headers=GEOJSON),
+        client.post("/api/v1/import/incidents", content=json.dumps(body), headers=GEOJSON),
+    ):
+        assert response.status_code == 422, response.text
+        assert "ogr2ogr -t_srs EPSG:4326" in response.json()["detail"]
+        assert "3857" not in response.text
+    assert count(db) == 0

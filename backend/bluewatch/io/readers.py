@@ -25,6 +25,7 @@ import pyogrio.raw
 import shapely
 
 from bluewatch.errors import InvalidParameter, MalformedBody, PayloadTooLarge
+from bluewatch.geo import check_crs
 from bluewatch.io import bounds
 from bluewatch.io.bounds import ReadLimits
 from bluewatch.io.files import SHAPEFILE_NAMES
@@ -132,8 +133,7 @@ def _geojson(path: Path) -> Iterator[Row]:
         return
     if not isinstance(body, dict) or not isinstance(body.get("features"), list):
         raise MalformedBody("A GeoJSON import is a Feature or a FeatureCollection.")
-    if "crs" in body:
-        raise MalformedBody("The 'crs' member is not part of RFC 7946; use WGS 84 lon/lat.")
+    check_crs(body, "")
     for number, member in enumerate(body["features"], start=1):
         yield _member(number, member)
 
