@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from geojson_pydantic import Feature, FeatureCollection, Point
+from lxml import etree
 
 from tests.conftest import bearer, make_key
 from tests.factories import GEOJSON, camp, collection, incident, route
@@ -174,3 +175,29 @@ def test_bad_file_export_requests(client: TestClient, url: str) -> None:
     response = client.get(url)
     assert 400 <= response.status_code < 500
     assert response.headers["content-type"] == "application/problem+json"
+
+
+KML = {"kml": "http://www.opengis.net/kml/2.2"}
+
+
+def test_kml_has_times_for_the_time_slider_and_declares_every_field(client: TestClient) -> None:
+    """Issue 16: no TimeStamp/TimeSpan, and SimpleData 'id' missing from the Schema."""
+    posted = client.post(
+        "/api/v1/incidents",
+        json=incident(occurred_at="2026-11-03T08:15:00Z", external_source="k", external_id="1"),
+        headers=GEOJSON,
+    )
+    assert posted.status_code == 201, posted.text
+    window = {"active_from": "2026-11-01T06:00:00Z", "active_until": "2026-11-02T18:00:00Z"}
+    assert client.post("/api/v1/routes", json=route(None, **window), headers=GEOJSON).is_success
+    for layer, times in (
+        ("incidents", {"when": ["2026-11-03T08:15:00Z"]}),
+        ("routes", {"begin": ["2026-11-01T06:00:00Z"], "end": ["2026-11-02T18:00:00Z"]}),
+    ):
+        document = etree.fromstring(client.get(f"/api/v1/export/{layer}.kml").content)
+        declared = {f.get("name") for f in document.iterfind(".//kml:SimpleField", KML)}
+        used = {d.get("name") for d in document.iterfind(".//kml:SimpleData", KML)}
+        assert used and used <= declared, used - declared
+        assert "record_id" in used
+        for tag, expected in times.items():
+            assert [e.text for e in document.iterfind(f".//kml:{tag}", KML)] == expected

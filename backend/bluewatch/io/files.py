@@ -83,10 +83,26 @@ def _frame(source: Source, chunk: list[Any], fmt: str) -> gpd.GeoDataFrame:
     for index, field in enumerate(source.fields, start=1):
         name = shapefile_name(field.name) if fmt == "shp.zip" else field.name
         columns[name] = _column(field, [row[index] for row in chunk], fmt)
-    if fmt == "kml" and "name" not in columns and "title" in columns:
-        columns = {"name": columns["title"], **columns}  # the Placemark's label
+    if fmt == "kml":
+        columns = _kml_columns(columns)
     geometry = shapely.from_wkb([bytes(row[0]) for row in chunk])
     return gpd.GeoDataFrame(columns, geometry=geometry, crs="EPSG:4326")
+
+
+# Fields LIBKML turns into <TimeStamp> and <TimeSpan> (its LIBKML_TIMESTAMP_FIELD,
+# _BEGIN_FIELD and _END_FIELD defaults), so Google Earth's time slider can use them.
+KML_TIMES = {"occurred_at": "timestamp", "active_from": "begin", "active_until": "end"}
+
+
+def _kml_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    """The Placemark's label first; the times LIBKML maps; ``id`` renamed, as LIBKML keeps
+    a field of that name out of the <Schema> it writes."""
+    shaped = {"name": columns["title"]} if "name" not in columns and "title" in columns else {}
+    for name, values in columns.items():
+        shaped["record_id" if name == "id" else name] = values
+        if name in KML_TIMES:
+            shaped[KML_TIMES[name]] = values
+    return shaped
 
 
 def _write(
