@@ -11,7 +11,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -22,6 +22,7 @@ from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
 from bluewatch.layers.incidents import CATEGORY_LABELS
 from bluewatch.layers.query import visible_to
+from bluewatch.rules.params import PROXIMITY_INSTRUCTION, SURGE_INSTRUCTION
 from bluewatch.text import xml_safe
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -62,6 +63,8 @@ class CapMessage:
     versions: list[Version]  # oldest first; the last is this message
     resolved_by: str | None
     resolve_note: str | None
+    expires_hours: float = 24.0
+    instruction: str = ""
 
 
 def cap_time(moment: datetime) -> str:
@@ -126,7 +129,13 @@ def _message(row: Any) -> CapMessage:
         versions=versions,
         resolved_by=row.resolved_by,
         resolve_note=row.resolve_note,
+        expires_hours=float(row.rule_params.get("expires_hours", 24)),
+        instruction=str(row.rule_params.get("instruction") or _default_instruction(row.rule_kind)),
     )
+
+
+def _default_instruction(rule_kind: str) -> str:
+    return SURGE_INSTRUCTION if rule_kind == "cluster" else PROXIMITY_INSTRUCTION
 
 
 async def message_for(
@@ -168,7 +177,11 @@ def _msg_type(message: CapMessage) -> str:
     return "Alert" if len(message.versions) == 1 and message.versions[0].number == 1 else "Update"
 
 
-def render(message: CapMessage, sender: str) -> bytes:
+def render(
+    message: CapMessage, sender: str, *, web: str | None = None, contact: str | None = None
+) -> bytes:
+    """The CAP 1.2 document; ``web`` links to the alert on the map, ``contact`` says who
+    answers for it."""
     current = message.versions[-1]
     alert = ET.Element(f"{{{CAP_NS}}}alert")
     _child(alert, "identifier", identifier(message.alert_id, current.number))
@@ -209,9 +222,16 @@ def render(message: CapMessage, sender: str) -> bytes:
     _child(info, "severity", severity)
     certain = message.rule_kind == "proximity" and message.incident_status == "verified"
     _child(info, "certainty", "Observed" if certain else "Likely")
+    expires = current.sent + timedelta(hours=message.expires_hours)
+    _child(info, "expires", cap_time(expires))
     _child(info, "senderName", "Bluewatch")
     _child(info, "headline", message.headline[:160])
     _child(info, "description", _description(message))
+    _child(info, "instruction", message.instruction)
+    if web is not None:
+        _child(info, "web", web)
+    if contact is not None:
+        _child(info, "contact", contact)
     parameter = _child(info, "parameter")
     _child(parameter, "valueName", "bluewatch:level")
     _child(parameter, "value", message.level)

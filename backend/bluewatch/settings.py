@@ -100,6 +100,12 @@ class Settings(BaseSettings):
         return cidrs
 
     cap_sender: str = Field(default="bluewatch@mission.un.example", pattern=r"^[^\s,<&]+$")
+    cap_contact: str = Field(
+        default="Joint Operations Centre duty officer",
+        min_length=1,
+        max_length=200,
+        description="CAP <contact>: who answers for the mission's warnings",
+    )
 
     # The analyst's map. Offline by default: Natural Earth is bundled with the page.
     basemap_url: str | None = Field(

@@ -127,6 +127,7 @@ export class MissionMap {
       earth.then((loaded) => showNaturalEarth(this.map, loaded)),
     ]);
     if (this.view.center === null) this.fitToData();
+    this.openLinkedAlert((await alerts).features);
     this.startStream();
     // The banner follows what is drawn: after each settled render, and when the panel
     // or the sheet changes (they are not part of the map).
@@ -399,6 +400,13 @@ export class MissionMap {
 
   /** Shows an alert: its incident in the sheet, then the map flies there (after the sheet
    * has narrowed the map, so the flight is not cut short by the resize). */
+  /** A CAP message's <web> link (`/?alert=ID`) opens that alert, when the reader sees it. */
+  private openLinkedAlert(alerts: Alert[]): void {
+    const wanted = Number(new URLSearchParams(location.search).get("alert"));
+    const linked = alerts.find((alert) => alert.id === wanted);
+    if (linked) this.selectAlert(linked);
+  }
+
   private selectAlert(alert: Alert): void {
     const incident = alert.properties.incident_id ?? alert.properties.incident_ids?.[0];
     const opened = incident ? this.sheet.openIncident(incident) : Promise.resolve();

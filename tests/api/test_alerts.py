@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -331,3 +332,41 @@ def test_alert_filters_and_clearance(client: TestClient, role_keys: RoleKeys) ->
         == 404
     )
     assert client.get("/api/v1/alerts", params={"target": "tank:1"}).status_code == 400
+
+
+def test_cap_expires_and_instructs_as_the_rule_says(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    db.execute("UPDATE rule SET enabled = (kind = 'cluster')")
+    [cluster_rule] = [
+        r for r in client.get("/api/v1/rules").json()["items"] if r["kind"] == "cluster"
+    ]
+    assert cluster_rule["params"]["expires_hours"] == 24  # the default, shown
+    changed = client.patch(
+        f"/api/v1/rules/{cluster_rule['id']}",
+        json={"params": {**cluster_rule["params"], "expires_hours": 2,
+                         "instruction": "Double the guard at Beni."}},
+    )  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    posted = client.post(
+        "/api/v1/incidents", json=collection(*[near_beni(i) for i in range(3)]), headers=GEOJSON
+    ).json()
+    [surge] = posted["alerts"]
+    document = client.get(f"/api/v1/alerts/{surge['id']}/cap").content
+    assert cap_problems(document) == []
+    root = etree.fromstring(document)
+    sent = datetime.fromisoformat(root.findtext("cap:sent", namespaces=CAP))
+    expires = datetime.fromisoformat(root.findtext("cap:info/cap:expires", namespaces=CAP))
+    assert expires - sent == timedelta(hours=2)
+    assert root.findtext("cap:info/cap:instruction", namespaces=CAP) == "Double the guard at Beni."
+    assert root.findtext("cap:info/cap:web", namespaces=CAP) == (
+        f"http://testserver/?alert={surge['id']}"
+    )
+    assert root.findtext("cap:info/cap:contact", namespaces=CAP) == (
+        "Joint Operations Centre duty officer"
+    )
+    refused = client.patch(
+        f"/api/v1/rules/{cluster_rule['id']}",
+        json={"params": {**cluster_rule["params"], "instruction": "bad\u000bline"}},
+    )
+    assert refused.status_code == 422

@@ -11,6 +11,7 @@ import pytest
 
 from bluewatch import cap
 from bluewatch.classification import Classification
+from bluewatch.rules.params import PROXIMITY_INSTRUCTION, SURGE_INSTRUCTION
 from tests.cap_schema import cap_problems
 
 SENDER = "bluewatch@mission.example"
@@ -56,8 +57,10 @@ def test_an_update_of_a_proximity_alert_is_exactly_this() -> None:
         "<info><language>en-US</language><category>Security</category>"
         "<event>IED near camp</event><responseType>Avoid</responseType>"
         "<urgency>Immediate</urgency><severity>Extreme</severity><certainty>Observed</certainty>"
+        "<expires>2026-11-04T09:00:00+00:00</expires>"
         "<senderName>Bluewatch</senderName><headline>IED 0.4 km from Goma HQ</headline>"
         "<description>IED reported 0.4 km from camp Goma HQ.</description>"
+        f"<instruction>{PROXIMITY_INSTRUCTION}</instruction>"
         "<parameter><valueName>bluewatch:level</valueName><value>critical</value></parameter>"
         "<area><areaDesc>Goma HQ</areaDesc>"
         "<polygon>-1.670000,29.230000 -1.670000,29.240000 -1.660000,29.240000 "
@@ -236,3 +239,23 @@ def test_rule_violations_finds_what_the_xsd_cannot() -> None:
 def test_classification_marks_the_restriction() -> None:
     for level in Classification:
         assert f"<restriction>{level.marking}</restriction>" in render(classification=level.value)
+
+
+def test_expiry_and_instruction_come_from_the_rule_web_and_contact_from_the_server() -> None:
+    """Issue 16: no <expires> (Google Public Alerts requires it), <instruction>, <web> or
+    <contact>. Expiry counts from this version's time."""
+    params = {"expires_hours": 6, "instruction": "Hold convoys at Sake."}
+    message = cap._message(row(rule_params=params))
+    document = cap.render(
+        message, SENDER, web="https://bw.example/?alert=7", contact="JOC duty officer"
+    )
+    assert cap_problems(document) == []
+    text = document.decode()
+    assert "<expires>2026-11-03T15:00:00+00:00</expires>" in text
+    assert (
+        "<instruction>Hold convoys at Sake.</instruction>"
+        "<web>https://bw.example/?alert=7</web><contact>JOC duty officer</contact>"
+    ) in text
+    surge = render(rule_kind="cluster", rule_params={}, perimeter=None, incident_ids=[1])
+    assert f"<instruction>{SURGE_INSTRUCTION}</instruction>" in surge
+    assert "<web>" not in surge and "<contact>" not in surge

@@ -127,11 +127,21 @@ async def get_alert(alert_id: AlertId, database: DatabaseDep, actor: ViewerDep) 
     responses={200: {"content": {"application/cap+xml": {}}}},
 )
 async def alert_cap(
-    alert_id: AlertId, database: DatabaseDep, settings: SettingsDep, actor: ViewerDep
+    alert_id: AlertId,
+    request: Request,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    actor: ViewerDep,
 ) -> Response:
     async with database.read() as connection:
         message = await cap.message_for(connection, alert_id, actor.principal.clearance)
-    return Response(cap.render(message, settings.cap_sender), media_type="application/cap+xml")
+    document = cap.render(
+        message,
+        settings.cap_sender,
+        web=str(request.base_url).rstrip("/") + f"/?alert={alert_id}",
+        contact=settings.cap_contact,
+    )
+    return Response(document, media_type="application/cap+xml")
 
 
 async def _transition(

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from bluewatch.layers.incidents import IncidentCategory
+from bluewatch.text import PlainText
 
 
 class AlertLevel(enum.StrEnum):
@@ -16,6 +17,17 @@ class AlertLevel(enum.StrEnum):
     WATCH = "watch"
     WARNING = "warning"
     CRITICAL = "critical"
+
+
+# What the recipient of a CAP message should do (<instruction>), unless the rule says.
+PROXIMITY_INSTRUCTION = (
+    "Keep personnel clear of the area, confirm where patrols and convoys near it are, "
+    "and report to the Joint Operations Centre."
+)
+SURGE_INSTRUCTION = (
+    "Treat the area as a developing threat: review movements through it, raise patrol "
+    "readiness and report to the Joint Operations Centre."
+)
 
 
 class Band(BaseModel):
@@ -31,6 +43,8 @@ class _Filters(BaseModel):
     categories: list[IncidentCategory] = Field(default_factory=list)  # empty: all
     severity_min: int = Field(default=1, ge=1, le=5)
     max_age_hours: float = Field(default=72, gt=0, le=24 * 365)
+    # CAP: how long a warning stands after its latest change (<expires>).
+    expires_hours: float = Field(default=24, gt=0, le=24 * 30)
 
 
 class ProximityParams(_Filters):
@@ -38,6 +52,7 @@ class ProximityParams(_Filters):
     target: Literal["camp", "route"]
     bands: list[Band] = Field(min_length=1, max_length=10)
     lead_hours: float = Field(default=24, ge=0, le=24 * 30)
+    instruction: PlainText = Field(default=PROXIMITY_INSTRUCTION, min_length=1, max_length=2000)
 
     @field_validator("bands")
     @classmethod
@@ -58,6 +73,7 @@ class ClusterParams(_Filters):
     radius_m: float = Field(default=10_000, gt=0, le=200_000)
     window_hours: float = Field(default=24, gt=0, le=24 * 30)
     level: AlertLevel = AlertLevel.WARNING
+    instruction: PlainText = Field(default=SURGE_INSTRUCTION, min_length=1, max_length=2000)
 
 
 RuleParams = Annotated[ProximityParams | ClusterParams, Field(discriminator="kind")]
