@@ -294,3 +294,35 @@ def test_nul_characters_are_refused_not_500(
     audit = client.get("/api/v1/audit", params={"action": "a\u0000b"})
     assert 400 <= audit.status_code < 500
     assert row_counts(db)["incident"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/api/v1/incidents", "GET, HEAD, POST"),
+        ("POST", "/api/v1/incidents/1", "DELETE, GET, HEAD, PATCH"),
+        ("DELETE", "/api/v1/rules", "GET, HEAD, POST"),
+        ("PUT", "/ogc/collections", "GET, HEAD"),
+    ],
+)
+def test_405_names_every_method_the_resource_takes(
+    client: TestClient, method: str, path: str, allowed: str
+) -> None:
+    """Issue 16: Allow said only GET where POST, PATCH and DELETE work too."""
+    response = client.request(method, path)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == allowed
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/rules/1", {"enabled": 0}),
+        ("/api/v1/rules/1", {"enabled": "false"}),
+        ("/api/v1/users/1", {"disabled": 1}),
+    ],
+)
+def test_flags_must_be_json_booleans(client: TestClient, path: str, body: dict[str, Any]) -> None:
+    assert client.patch("/api/v1/rules/1", json={"enabled": False}).status_code == 200
+    response = client.patch(path, json=body)
+    assert response.status_code == 422, response.text

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from starlette.responses import Response
 
 from bluewatch.api.body import json_body, read_model
@@ -51,7 +51,7 @@ class UserChange(BaseModel):
     role: Role | None = None
     clearance: Classification | None = None
     password: str | None = Field(default=None, min_length=12, max_length=1000)
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
 
 
 @router.get("/keys", summary="API keys within your clearance (never their tokens)")

@@ -8,6 +8,7 @@ log only. No response repeats the client's input, SQL or a stack trace.
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -118,6 +119,28 @@ def _sqlstate_problem(error: DBAPIError) -> Response:
     return problem(status, slug, title, detail)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (the router names only the first
+    matching route's), with HEAD wherever GET is (``HeadAsGet``). Read from the app's
+    OpenAPI paths, built once."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "method_table", None
+    )
+    if table is None:
+        table = request.app.state.method_table = [
+            (re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))),
+             {method.upper() for method in operations})
+            for path, operations in request.app.openapi()["paths"].items()
+        ]  # fmt: skip
+    methods: set[str] = set()
+    for pattern, verbs in table:
+        if pattern.fullmatch(request.url.path):
+            methods |= verbs
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     async def on_domain_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, BluewatchError)
@@ -133,12 +156,14 @@ def install(app: FastAPI) -> None:
             400, "invalid-parameter", "Invalid request", "The request is malformed.", errors
         )
 
-    async def on_http_error(_: Request, error: Exception) -> Response:
+    async def on_http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
         title = HTTP_TITLES.get(error.status_code, "Request refused")
         response = problem(error.status_code, f"http-{error.status_code}", title, title + ".")
         if error.headers:
             response.headers.update(error.headers)
+        if error.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
 
     async def on_database_error(_: Request, error: Exception) -> Response:

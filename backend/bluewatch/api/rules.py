@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from starlette.responses import Response
 
 from bluewatch.api.body import json_body, read_model
@@ -26,7 +26,7 @@ class NewRule(BaseModel):
 
     name: PlainText = Field(min_length=1, max_length=200)
     kind: Literal["proximity", "cluster"]
-    enabled: bool = True
+    enabled: StrictBool = True
     params: dict[str, Any]
 
 
@@ -34,7 +34,7 @@ class RuleChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: PlainText | None = Field(default=None, min_length=1, max_length=200)
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
     params: dict[str, Any] | None = None
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from starlette.responses import Response
 
 from bluewatch.api.body import json_body, read_model
@@ -44,7 +44,7 @@ class NewWebhook(BaseModel):
     camp_ids: list[int] = Field(default_factory=list, max_length=1000)
     route_ids: list[int] = Field(default_factory=list, max_length=1000)
     clearance: Classification = Classification.UNCLASSIFIED
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class WebhookChange(BaseModel):
@@ -57,7 +57,7 @@ class WebhookChange(BaseModel):
     camp_ids: list[int] | None = None
     route_ids: list[int] | None = None
     clearance: Classification | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 async def _check_destination(settings: Settings, url: str | None) -> None:
