@@ -297,23 +297,31 @@ def test_horizon_loses_nothing_under_concurrent_writers(
     assert len(seen) == len(set(seen)), "nothing twice"
 
 
-def test_browsers_open_the_stream_with_their_session_cookie(
-    client: TestClient, live_server: str, goma_camp: int
-) -> None:
+def browser_stream(
+    client: TestClient, live_server: str, username: str, clearance: str
+) -> tuple[int, SSEListener]:
+    """A viewer user signed in as a browser is, with the stream open on its cookie."""
+    password = "a long enough passphrase"
     created = client.post(
         "/api/v1/users",
-        json={"username": "watch-officer", "password": "a long enough passphrase",
-              "role": "viewer", "clearance": "unclassified"},
+        json={"username": username, "password": password, "role": "viewer",
+              "clearance": clearance},
     )  # fmt: skip
     assert created.status_code == 201
     with httpx.Client(base_url=live_server) as browser:
         signed_in = browser.post(
-            "/api/v1/session",
-            json={"username": "watch-officer", "password": "a long enough passphrase"},
+            "/api/v1/session", json={"username": username, "password": password}
         )
         assert signed_in.status_code == 201
         cookie = browser.cookies["bluewatch_session"]
-    listener = SSEListener(f"{live_server}{STREAM}", {"Cookie": f"bluewatch_session={cookie}"})
+    headers = {"Cookie": f"bluewatch_session={cookie}"}
+    return int(created.json()["id"]), SSEListener(f"{live_server}{STREAM}", headers)
+
+
+def test_browsers_open_the_stream_with_their_session_cookie(
+    client: TestClient, live_server: str, goma_camp: int
+) -> None:
+    _, listener = browser_stream(client, live_server, "watch-officer", "unclassified")
     try:
         assert listener.status_code == 200
         alert_id = threaten(client)
@@ -350,24 +358,11 @@ def test_revoking_the_key_ends_an_open_stream(
 def test_disabling_or_downgrading_a_user_ends_their_stream(
     client: TestClient, live_server: str, goma_camp: int, change: dict[str, object]
 ) -> None:
-    created = client.post(
-        "/api/v1/users",
-        json={"username": "night-watch", "password": "a long enough passphrase",
-              "role": "viewer", "clearance": "confidential"},
-    )  # fmt: skip
-    assert created.status_code == 201
-    with httpx.Client(base_url=live_server) as browser:
-        signed_in = browser.post(
-            "/api/v1/session",
-            json={"username": "night-watch", "password": "a long enough passphrase"},
-        )
-        assert signed_in.status_code == 201
-        cookie = browser.cookies["bluewatch_session"]
-    listener = SSEListener(f"{live_server}{STREAM}", {"Cookie": f"bluewatch_session={cookie}"})
+    user_id, listener = browser_stream(client, live_server, "night-watch", "confidential")
     try:
         confidential = threaten(client, classification="confidential")
         assert listener.until(lambda ms: any(m.data["data"]["id"] == confidential for m in ms))
-        changed = client.patch(f"/api/v1/users/{created.json()['id']}", json=change)
+        changed = client.patch(f"/api/v1/users/{user_id}", json=change)
         assert changed.status_code == 200, changed.text
         assert _closed(listener) == ("stream.closed", {"reason": "credential"})
         assert listener.ended()
