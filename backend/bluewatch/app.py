@@ -30,7 +30,9 @@ from bluewatch.api import (
 )
 from bluewatch.api.body import BodyLimit
 from bluewatch.api.layers import layer_router
+from bluewatch.api.metrics import RequestMetrics, ServiceMetrics
 from bluewatch.api.middleware import HeadAsGet, RequestHeaders
+from bluewatch.api.paths import PathTable
 from bluewatch.api.policy import PUBLIC, VIEWER, require_policies
 from bluewatch.api.responses import PROBLEM_RESPONSES, JSONResponse
 from bluewatch.db.engine import Database
@@ -101,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.state.webhook_metrics = WebhookMetrics()
+    app.state.service_metrics = ServiceMetrics(app.state.webhook_metrics.registry)
+    app.state.paths = PathTable(app)
     problems.install(app)
     app.add_middleware(
         BodyLimit,
@@ -122,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        exclude_content_types=NOT_COMPRESSED)  # fmt: skip
     app.add_middleware(HeadAsGet, endless=("/alerts/stream",))
     app.add_middleware(RequestHeaders, extra_csp_sources=settings.basemap_origin)
+    app.add_middleware(RequestMetrics, metrics=app.state.service_metrics, paths=app.state.paths)
 
     api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     for spec in LAYERS.values():

@@ -24,12 +24,19 @@ async def healthz() -> Response:
 
 @router.get(
     "/metrics",
-    summary="Prometheus metrics (webhook deliveries, queue depth)",
+    summary="Prometheus metrics: HTTP, streams, database pool, webhooks, the process",
     dependencies=[VIEWER.depends()],
     responses={200: {"content": {"text/plain": {}}}},
 )
 async def metrics(request: Request, database: DatabaseDep) -> Response:
     depth, oldest = await queue_state(database)
+    service = request.app.state.service_metrics
+    hub = request.app.state.event_hub
+    service.streams.set(hub.subscriber_count)
+    service.stream_position.set(hub.delivered_id)
+    pool = database.engine.pool
+    service.pool_in_use.set(pool.checkedout())  # type: ignore[attr-defined]
+    service.pool_size.set(pool.size())  # type: ignore[attr-defined]
     body = request.app.state.webhook_metrics.exposition(depth, oldest)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 

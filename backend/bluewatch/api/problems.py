@@ -8,7 +8,6 @@ log only. No response repeats the client's input, SQL or a stack trace.
 from __future__ import annotations
 
 import logging
-import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from bluewatch.api.paths import PathTable
 from bluewatch.api.responses import problem
 from bluewatch.errors import (
     BluewatchError,
@@ -119,28 +119,6 @@ def _sqlstate_problem(error: DBAPIError) -> Response:
     return problem(status, slug, title, detail)
 
 
-def allowed_methods(request: Request) -> list[str]:
-    """Every method some route takes at this path (the router names only the first
-    matching route's), with HEAD wherever GET is (``HeadAsGet``). Read from the app's
-    OpenAPI paths, built once."""
-    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
-        request.app.state, "method_table", None
-    )
-    if table is None:
-        table = request.app.state.method_table = [
-            (re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))),
-             {method.upper() for method in operations})
-            for path, operations in request.app.openapi()["paths"].items()
-        ]  # fmt: skip
-    methods: set[str] = set()
-    for pattern, verbs in table:
-        if pattern.fullmatch(request.url.path):
-            methods |= verbs
-    if "GET" in methods:
-        methods.add("HEAD")
-    return sorted(methods)
-
-
 def install(app: FastAPI) -> None:
     async def on_domain_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, BluewatchError)
@@ -163,7 +141,8 @@ def install(app: FastAPI) -> None:
         if error.headers:
             response.headers.update(error.headers)
         if error.status_code == 405:
-            response.headers["Allow"] = ", ".join(allowed_methods(request))
+            paths: PathTable = request.app.state.paths
+            response.headers["Allow"] = ", ".join(sorted(paths.methods(request.url.path)))
         return response
 
     async def on_database_error(_: Request, error: Exception) -> Response:

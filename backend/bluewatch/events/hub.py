@@ -76,6 +76,10 @@ class EventHub:
     def unsubscribe(self, subscription: Subscription) -> None:
         self._subscribers.discard(subscription)
 
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
     async def _run(self) -> None:
         await listen_forever(
             self._url,
