@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -28,6 +29,7 @@ from bluewatch.api import (
     tiles,
     webhooks,
 )
+from bluewatch.api.authentication import SESSION_COOKIE
 from bluewatch.api.body import BodyLimit
 from bluewatch.api.layers import layer_router
 from bluewatch.api.metrics import RequestMetrics, ServiceMetrics
@@ -149,12 +151,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+SECURITY_SCHEMES = {
+    "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key (bwk_...)"},
+    "session": {
+        "type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+        "description": "A browser session; changes also need the X-CSRF-Token header",
+    },
+}  # fmt: skip
+
+
+def _with_security(document: dict[str, Any]) -> dict[str, Any]:
+    """The credentials every route but the public ones asks for (the policy decides)."""
+    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    document["security"] = [{"apiKey": []}, {"session": []}]
+    return document
+
+
 def _add_docs(app: FastAPI, settings: Settings) -> None:
     docs_policy = PUBLIC if settings.public_docs else VIEWER
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[docs_policy.depends()])
     async def openapi() -> Response:
-        return JSONResponse(app.openapi())
+        return JSONResponse(_with_security(app.openapi()))
 
     @app.get("/docs", include_in_schema=False, dependencies=[docs_policy.depends()])
     async def docs() -> HTMLResponse:

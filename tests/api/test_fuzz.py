@@ -6,11 +6,15 @@ Hypothesis strategies directly: the same generated cases, the same checks.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import httpx
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -56,3 +60,21 @@ def test_api_fuzz(live_server: str, role_keys: RoleKeys) -> None:
             fuzz()
         except Exception as failure:
             raise AssertionError(f"{operation.label}: {failure}") from failure
+
+
+def test_both_definitions_are_valid_openapi_with_nothing_dangling(
+    client: TestClient, role_keys: RoleKeys
+) -> None:
+    """Issue 16: '#/$defs/Role', 'Classification' and 'AlertLevel' pointed nowhere, and
+    no security scheme was declared. openapi-spec-validator is the independent judge."""
+    main = client.get("/openapi.json").json()
+    ogc = client.get("/ogc/api").json()
+    for document in (main, ogc):
+        validate(document)
+        text = json.dumps(document)
+        for reference in set(re.findall(r'"\$ref": "#/([^"]+)"', text)):
+            node: Any = document
+            for part in reference.split("/"):
+                node = node[part]  # a dangling reference fails here
+    assert {"apiKey", "session"} <= set(main["components"]["securitySchemes"])
+    assert "$defs" not in json.dumps(main)

@@ -105,10 +105,28 @@ async def read_model(request: Request, model: type[Model]) -> Model:
 
 
 def json_body(model: type[BaseModel]) -> dict[str, Any]:
-    """OpenAPI ``requestBody`` for a route that reads its body with ``read_model``."""
+    """OpenAPI ``requestBody`` for a route that reads its body with ``read_model``.
+
+    The model's ``$defs`` (enums such as Role or Classification) are written in place:
+    a ``#/$defs/...`` reference has nothing to point at inside an OpenAPI document."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
+            "content": {"application/json": {"schema": _inlined(schema, definitions)}},
         }
     }
+
+
+def _inlined(node: Any, definitions: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        reference = node.get("$ref")
+        if isinstance(reference, str) and reference.startswith("#/$defs/"):
+            target = definitions[reference.removeprefix("#/$defs/")]
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return _inlined({**target, **rest}, definitions)
+        return {key: _inlined(value, definitions) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inlined(item, definitions) for item in node]
+    return node
