@@ -77,4 +77,11 @@ def test_both_definitions_are_valid_openapi_with_nothing_dangling(
             for part in reference.split("/"):
                 node = node[part]  # a dangling reference fails here
     assert {"apiKey", "session"} <= set(main["components"]["securitySchemes"])
+    listed = {
+        p["name"]: p["schema"] for p in main["paths"]["/api/v1/incidents"]["get"]["parameters"]
+    }
+    assert listed["bbox"]["type"] == "array" and listed["bbox"]["maxItems"] == 6
+    assert (listed["limit"]["type"], listed["limit"]["maximum"]) == ("integer", 10_000)
+    assert listed["category"]["items"]["enum"][0] == "armed_clash"
+    assert listed["severity_min"] == {"type": "integer", "minimum": 1, "maximum": 5}
     assert "$defs" not in json.dumps(main)

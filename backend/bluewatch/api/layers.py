@@ -13,7 +13,7 @@ from bluewatch.api.deps import DatabaseDep, LimitsDep
 from bluewatch.api.policy import ADMIN, Policy, ViewerDep
 from bluewatch.api.responses import GeoJSONResponse, JSONResponse
 from bluewatch.layers import service, store
-from bluewatch.layers.query import MAX_LIMIT, encode_cursor, parse_list_query
+from bluewatch.layers.query import DEFAULT_LIMIT, MAX_LIMIT, encode_cursor, parse_list_query
 from bluewatch.layers.spec import LayerSpec
 from bluewatch.security.principal import Actor
 
@@ -88,22 +88,48 @@ def geojson_response(description: str, schema: dict[str, Any]) -> dict[str, Any]
 
 
 def list_parameters(spec: LayerSpec) -> list[dict[str, Any]]:
-    """OpenAPI descriptions of the list filters (parsed by ``parse_list_query``)."""
-    described = [
-        ("bbox", "minLon,minLat,maxLon,maxLat (WGS 84)"),
-        ("limit", f"features per page, 1..{MAX_LIMIT} (default 100)"),
-        ("cursor", "opaque; follow the 'next' link"),
+    """OpenAPI descriptions of the list filters (parsed by ``parse_list_query``), with their
+    real types: comma-separated lists are form-style arrays."""
+    numbers = {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}
+    described: list[tuple[str, str, dict[str, Any]]] = [
+        ("bbox", "minLon,minLat,maxLon,maxLat (WGS 84), or six numbers with heights", numbers),
+        (
+            "limit",
+            f"features per page (default {DEFAULT_LIMIT})",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        ),
+        ("cursor", "opaque; follow the 'next' link", {"type": "string", "minLength": 1}),
     ]
     if spec.time_filter != "none":
-        described.append(("datetime", "RFC 3339 instant or interval start/end, '..' open"))
+        described.append(
+            (
+                "datetime",
+                "RFC 3339 instant or interval start/end, '..' open, "
+                "or an ISO 8601 duration beside one end",
+                {"type": "string"},
+            )
+        )
     for name, choices in spec.choice_filters.items():
-        described.append((name, "comma-separated: " + ", ".join(c.value for c in choices)))
+        values = [choice.value for choice in choices]
+        described.append(
+            (
+                name,
+                "any of these",
+                {"type": "array", "minItems": 1, "items": {"type": "string", "enum": values}},
+            )
+        )
     if spec.has_severity:
-        described.append(("severity_min", "1..5"))
+        described.append(
+            (
+                "severity_min",
+                "at least this severity",
+                {"type": "integer", "minimum": 1, "maximum": 5},
+            )
+        )
     return [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
-         "description": text}
-        for name, text in described
+        {"name": name, "in": "query", "required": False, "schema": schema,
+         "description": text, "style": "form", "explode": False}
+        for name, text, schema in described
     ]  # fmt: skip
 
 
