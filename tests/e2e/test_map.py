@@ -246,11 +246,14 @@ def test_session_expiry_returns_to_sign_in_and_keeps_the_view(
 ) -> None:
     sign_in(page, ANALYST, "/?at=29.20000,-1.65000,10.00&window=24h&severity_min=3")
     view = page.url
-    scenario_db.execute("UPDATE user_session SET expires_at = now() - interval '1 second'")
-    console.allowed.append("401")  # the request that found the session gone
     page.click("#filters-button")
     page.select_option("#severity-min", "4")
-    expect(page.locator("#signin")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"severity_min=4"))
+    scenario_db.execute("UPDATE user_session SET expires_at = now() - interval '1 second'")
+    console.allowed.append("401")  # the request that found the session gone
+    # No action is needed: the open alert stream re-checks its credential and the page
+    # learns that the session has ended.
+    expect(page.locator("#signin")).to_be_visible(timeout=15_000)
     expect(page.locator("#signin-note")).to_contain_text("session has ended")
     page.fill("#signin-username", ANALYST.username)
     page.fill("#signin-password", "correct horse battery staple")
