@@ -190,16 +190,16 @@ async def deliveries(
 async def retry(
     connection: AsyncConnection, webhook_id: int, delivery_id: int, scope: Classification
 ) -> dict[str, Any]:
-    await get(connection, webhook_id, scope, lock=True)
     row = (
         await connection.execute(
             text(f"""
                 UPDATE webhook_delivery
                 SET status = 'pending', next_attempt_at = now(), lease_until = NULL
                 WHERE id = :delivery AND webhook_id = :webhook AND status <> 'delivering'
+                  AND webhook_id IN (SELECT id FROM webhook WHERE {CLEARANCE_WITHIN})
                 RETURNING {DELIVERY}
             """),
-            {"delivery": delivery_id, "webhook": webhook_id},
+            {"delivery": delivery_id, "webhook": webhook_id, **bound(scope)},
         )
     ).first()
     if row is None:
@@ -212,7 +212,6 @@ async def ping(
     connection: AsyncConnection, webhook_id: int, scope: Classification
 ) -> dict[str, Any]:
     """A signed test message through the normal delivery path."""
-    await get(connection, webhook_id, scope)
     message_id = f"ping_{random.token_hex(8)}"
     payload = orjson.dumps(
         {"id": message_id, "type": "webhook.test", "data": {"webhook_id": webhook_id}}
@@ -221,11 +220,14 @@ async def ping(
         await connection.execute(
             text(f"""
                 INSERT INTO webhook_delivery (webhook_id, message_id, event_type, payload)
-                VALUES (:id, :message_id, 'webhook.test', :payload)
+                SELECT id, :message_id, 'webhook.test', :payload FROM webhook
+                WHERE id = :id AND {CLEARANCE_WITHIN}
                 RETURNING {DELIVERY}
             """),
-            {"id": webhook_id, "message_id": message_id, "payload": payload},
+            {"id": webhook_id, "message_id": message_id, "payload": payload, **bound(scope)},
         )
-    ).one()
+    ).first()
+    if row is None:
+        raise NotFound(f"No such webhook (id {webhook_id}).")
     await connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
     return dict(row._mapping)
