@@ -71,13 +71,13 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        route = self.paths.template(scope["path"]) or "other"
         status = 500
 
         async def timed_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                route = self._template(scope)
                 self.metrics.latency.labels(scope["method"], route).observe(
                     time.perf_counter() - started
                 )
@@ -86,7 +86,4 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, timed_send)
         finally:
-            self.metrics.requests.labels(scope["method"], self._template(scope), str(status)).inc()
-
-    def _template(self, scope: Scope) -> str:
-        return self.paths.template(scope["path"]) or "other"
+            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
