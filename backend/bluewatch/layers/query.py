@@ -145,20 +145,17 @@ def parse_datetime(raw: str) -> TimeInterval:
     if len(parts) != 2:
         raise InvalidParameter("'datetime' takes an instant or one interval 'start/end'.")
     first, second = (part.strip() for part in parts)
-    if _is_duration(first) and _is_duration(second):
+    first_lasts, second_lasts = _is_duration(first), _is_duration(second)
+    if first_lasts and second_lasts:
         raise InvalidParameter("'datetime' interval needs at least one closed end.")
-    start = None if first in ("", "..") or _is_duration(first) else _parse_instant(first)
-    end = (
-        None
-        if second in ("", "..") or _is_duration(second)
-        else _parse_instant(second, end_of_day=True)
-    )
-    if _is_duration(second) and start is not None:
-        end = _shifted(start, second, +1)
-    elif _is_duration(first) and end is not None:
-        start = _shifted(end, first, -1)
-    elif _is_duration(first) or _is_duration(second):
+    start = None if first in ("", "..") or first_lasts else _parse_instant(first)
+    end = None if second in ("", "..") or second_lasts else _parse_instant(second, end_of_day=True)
+    if (second_lasts and start is None) or (first_lasts and end is None):
         raise InvalidParameter("'datetime' needs a date-time beside a duration.")
+    if second_lasts and start is not None:
+        end = _shifted(start, second, +1)
+    elif first_lasts and end is not None:
+        start = _shifted(end, first, -1)
     if start is None and end is None:
         raise InvalidParameter("'datetime' interval needs at least one closed end.")
     if start is not None and end is not None and end < start:
