@@ -11,14 +11,19 @@ FEATURE_COUNT = re.compile(r"^Layer name: (?P<layer>.+?)$|^Feature Count: (?P<co
 
 
 def ogrinfo(
-    dataset: str | Path, *args: str, headers: str | None = None, summary: bool = True
+    dataset: str | Path,
+    *args: str,
+    headers: str | None = None,
+    summary: bool = True,
+    layers: tuple[str, ...] = (),
 ) -> str:
-    """``ogrinfo -ro -al [-so]`` on a file or connection string; its text output."""
+    """``ogrinfo -ro -al [-so]`` on a file or connection string (all its layers, or
+    ``layers``); its text output."""
     env = dict(os.environ)
     if headers is not None:
         env["GDAL_HTTP_HEADERS"] = headers
     result = subprocess.run(
-        ["ogrinfo", "-ro", "-al", *(["-so"] if summary else []), *args, str(dataset)],
+        ["ogrinfo", "-ro", "-al", *(["-so"] if summary else []), *args, str(dataset), *layers],
         capture_output=True,
         text=True,
         env=env,
@@ -29,11 +34,13 @@ def ogrinfo(
     return result.stdout
 
 
-def feature_counts(dataset: str | Path, *args: str, headers: str | None = None) -> dict[str, int]:
+def feature_counts(
+    dataset: str | Path, *args: str, headers: str | None = None, layers: tuple[str, ...] = ()
+) -> dict[str, int]:
     """Features per layer, as ogrinfo counts them."""
     counts: dict[str, int] = {}
     layer = ""
-    for match in FEATURE_COUNT.finditer(ogrinfo(dataset, *args, headers=headers)):
+    for match in FEATURE_COUNT.finditer(ogrinfo(dataset, *args, headers=headers, layers=layers)):
         if match["layer"]:
             layer = match["layer"]
         else:

@@ -219,6 +219,20 @@ def _layer_outputs(client: TestClient, world: World, reader: Reader) -> None:
         )
         assert _names(ogc.json()["features"]) == shown
         assert ogc.json()["numberMatched"] == len(shown)
+        # A CQL2 filter asking for every marking, or only the top one (above every
+        # reader here), is still cleared.
+        assert LEVELS[-1] not in READERS
+        for condition, kept in (
+            ("classification >= 'unclassified' OR TRUE", shown),
+            (f"classification = '{LEVELS[-1]}'", set()),
+        ):
+            filtered = client.get(
+                f"/ogc/collections/{layer}/items",
+                params={"limit": 1000, "filter": condition},
+                headers=reader.analyst,
+            )
+            assert _names(filtered.json()["features"]) == kept, condition
+            assert filtered.json()["numberMatched"] == len(kept)
         for record in (r for r in world.records if r.layer == layer):
             for path in (
                 f"/api/v1/{layer}/{record.id}",
@@ -250,7 +264,12 @@ def _layer_outputs(client: TestClient, world: World, reader: Reader) -> None:
             _assert_nothing_hidden(exported.content, hidden, f"{layer}.{fmt}")
             if fmt == "geojson":
                 assert _names(exported.json()["features"]) == shown
-    for path in ("/ogc/collections", "/api/v1/export/bundle.zip", "/api/v1/map/zones"):
+    for path in (
+        "/ogc/collections",
+        "/ogc/collections/incidents/queryables",
+        "/api/v1/export/bundle.zip",
+        "/api/v1/map/zones",
+    ):
         response = client.get(path, headers=reader.analyst)
         assert response.status_code == 200, path
         _assert_nothing_hidden(response.content, hidden, path)

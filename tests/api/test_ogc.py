@@ -16,6 +16,7 @@ from tests.gdal import feature_counts
 
 LEVELS = ("unclassified", "confidential", "strictly_confidential")
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
+QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def test_collection_documents_have_extents_and_links(client: TestClient, scene: 
     [[west, _, east, _]] = body["extent"]["spatial"]["bbox"]
     assert (west, east) == pytest.approx((29.0, 29.24))
     assert body["extent"]["temporal"]["interval"][0][0] is not None
-    assert {link["rel"] for link in body["links"]} == {"self", "items"}
+    assert {link["rel"] for link in body["links"]} == {"self", "items", QUERYABLES}
     landing = client.get("/ogc").json()
     assert {"service-desc", "conformance", "data"} <= {link["rel"] for link in landing["links"]}
 

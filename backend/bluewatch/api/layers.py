@@ -12,7 +12,7 @@ from bluewatch.api.body import read_json
 from bluewatch.api.deps import DatabaseDep, LimitsDep
 from bluewatch.api.policy import ADMIN, Policy, ViewerDep
 from bluewatch.api.responses import GeoJSONResponse, JSONResponse
-from bluewatch.layers import service, store
+from bluewatch.layers import cql, service, store
 from bluewatch.layers.query import DEFAULT_LIMIT, MAX_LIMIT, encode_cursor, parse_list_query
 from bluewatch.layers.spec import LayerSpec
 from bluewatch.security.principal import Actor
@@ -126,6 +126,7 @@ def list_parameters(spec: LayerSpec) -> list[dict[str, Any]]:
                 {"type": "integer", "minimum": 1, "maximum": 5},
             )
         )
+    described.extend(cql.PARAMETERS)
     return [
         {"name": name, "in": "query", "required": False, "schema": schema,
          "description": text, "style": "form", "explode": False}

@@ -20,7 +20,7 @@ from bluewatch.api.layers import feature_collection
 from bluewatch.api.policy import ViewerDep
 from bluewatch.api.responses import GeoJSONResponse, JSONResponse
 from bluewatch.errors import InvalidParameter, NotFound
-from bluewatch.layers import LAYERS, store
+from bluewatch.layers import LAYERS, cql, store
 from bluewatch.layers.query import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -39,7 +39,10 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    *cql.CONFORMANCE,
 ]
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_MEDIA = "application/schema+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
@@ -124,6 +127,7 @@ def _collection(base: str, spec: LayerSpec, extent: dict[str, Any]) -> dict[str,
         "links": [
             {"rel": "self", "href": here, "type": "application/json"},
             {"rel": "items", "href": f"{here}/items", "type": "application/geo+json"},
+            {"rel": QUERYABLES_REL, "href": f"{here}/queryables", "type": SCHEMA_MEDIA},
         ],
     }
 
@@ -152,6 +156,18 @@ async def collection(
     spec = _collection_spec(collection_id)
     extent = await _extent(database, spec, visible_to("t", actor.principal.clearance))
     return JSONResponse(_collection(_base(request), spec, extent))
+
+
+@router.get(
+    "/collections/{collection_id}/queryables",
+    summary="What a CQL2 filter on this collection may name (JSON Schema)",
+    responses={200: {"content": {SCHEMA_MEDIA: {}}}},
+)
+async def queryables(collection_id: str, request: Request, actor: ViewerDep) -> Response:
+    _check_format(request)
+    spec = _collection_spec(collection_id)
+    here = f"{_base(request)}/collections/{spec.name}/queryables"
+    return JSONResponse(cql.queryables_document(spec, here), media_type=SCHEMA_MEDIA)
 
 
 @router.get(
@@ -244,6 +260,7 @@ def openapi_document(base: str) -> dict[str, Any]:
         "200": {"description": "OK", "content": {"application/geo+json": {}}},
         **refusals,
     }
+    schema_ok = {"200": {"description": "OK", "content": {SCHEMA_MEDIA: {}}}, **refusals}
     collection_id = {"name": "collectionId", "in": "path", "required": True,
                      "schema": {"type": "string", "enum": list(LAYERS)}}  # fmt: skip
     feature_id = {"name": "featureId", "in": "path", "required": True,
@@ -268,6 +285,7 @@ def openapi_document(base: str) -> dict[str, Any]:
         ),
         _parameter("severity_min", "incidents of at least this severity",
                    {"type": "integer", "minimum": 1, "maximum": 5}),
+        *(_parameter(name, text, schema) for name, text, schema in cql.PARAMETERS),
     ]  # fmt: skip
     return {
         "openapi": "3.0.3",
@@ -282,6 +300,9 @@ def openapi_document(base: str) -> dict[str, Any]:
             "/conformance": _get("getConformance", [], json_ok),
             "/collections": _get("getCollections", [], json_ok),
             "/collections/{collectionId}": _get("describeCollection", [collection_id], json_ok),
+            "/collections/{collectionId}/queryables": _get(
+                "getQueryables", [collection_id], schema_ok
+            ),
             "/collections/{collectionId}/items": _get("getFeatures", item_parameters, geojson_ok),
             "/collections/{collectionId}/items/{featureId}": _get(
                 "getFeature", [collection_id, feature_id], geojson_ok

@@ -20,12 +20,16 @@ from typing import Any
 
 from bluewatch.classification import Classification
 from bluewatch.errors import InvalidParameter
+from bluewatch.layers import cql
+from bluewatch.layers.cql import Condition, parse_filter, to_sql
 from bluewatch.layers.spec import LayerSpec
 from bluewatch.parsing import whole_number
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
-COMMON_PARAMETERS = frozenset({"bbox", "datetime", "limit", "cursor"})
+COMMON_PARAMETERS = frozenset({"bbox", "datetime", "limit", "cursor"}) | {
+    name for name, _, _ in cql.PARAMETERS
+}
 
 BBox = tuple[float, float, float, float]
 
@@ -47,6 +51,7 @@ class ListQuery:
     severity_min: int | None = None
     limit: int = DEFAULT_LIMIT
     after_id: int | None = None
+    condition: Condition | None = None  # a CQL2 ``filter``
 
 
 def parse_list_query(
@@ -77,6 +82,12 @@ def parse_list_query(
             query.choices[name] = _parse_choices(params[name], name, choices)
     if "severity_min" in params:
         query.severity_min = _parse_int(params["severity_min"], "severity_min", 1, 5)
+    if "filter" in params:
+        query.condition = parse_filter(
+            spec, params["filter"], params.get("filter-lang"), params.get("filter-crs")
+        )
+    elif "filter-lang" in params or "filter-crs" in params:
+        raise InvalidParameter("'filter-lang' and 'filter-crs' go with a 'filter'.")
     return query
 
 
@@ -298,6 +309,9 @@ def list_filter(spec: LayerSpec, query: ListQuery, alias: str = "t") -> SqlFilte
         sql_filter.add(f"{alias}.{name} = ANY(:choice_{name})", **{f"choice_{name}": list(values)})
     if query.severity_min is not None:
         sql_filter.add(f"{alias}.severity >= :severity_min", severity_min=query.severity_min)
+    if query.condition is not None:
+        clause, bound = to_sql(spec, query.condition, alias)
+        sql_filter.add(clause, **bound)
     if query.after_id is not None:
         sql_filter.add(f"{alias}.id > :after_id", after_id=query.after_id)
     return sql_filter
