@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from typing import Any
 
@@ -222,3 +223,28 @@ def test_text_answers_are_gzipped_when_asked_and_archives_never(
     assert zipped.content == plain.content or path.endswith("bundle.zip")  # decoded alike
     if compressed:
         assert "accept-encoding" in zipped.headers["vary"].lower()
+
+
+def test_csv_records_end_in_crlf_and_line_breaks_inside_values_are_kept(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    """RFC 4180: CRLF between records; a line break inside a quoted value is data."""
+    db.execute("UPDATE rule SET enabled = false")
+    notes = "first line\nsecond line\r\nthird"
+    posted = client.post(
+        "/api/v1/incidents",
+        json=collection(incident(29.0, -1.5, description=notes), incident(29.1, -1.6)),
+        headers=GEOJSON,
+    )
+    assert posted.is_success, posted.text
+    for path in ("/api/v1/export/incidents.csv", "/api/v1/export/camps.csv"):
+        body = client.get(path).content
+        assert body.endswith(b"\r\n")
+        assert body.count(b"\r\n") >= 1
+    body = client.get("/api/v1/export/incidents.csv").content
+    records = list(csv.DictReader(io.StringIO(body.decode(), newline="")))
+    assert len(records) == 2  # two incidents, however many breaks inside a value
+    assert records[0]["notes"] == "Exchange of fire near Goma: " + notes
+    # Outside quotes, every line break is CRLF: strip the quoted values and look.
+    outside = re.sub(rb'"(?:[^"]|"")*"', b"", body)
+    assert outside.count(b"\n") == outside.count(b"\r\n") == 3

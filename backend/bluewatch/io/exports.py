@@ -121,9 +121,14 @@ def _csv_value(field: Field) -> str:
     return field.sql
 
 
-def write_csv(connection: AsyncConnection, source: Source) -> AsyncIterator[bytes]:
+async def write_csv(connection: AsyncConnection, source: Source) -> AsyncIterator[bytes]:
+    """RFC 4180 CSV: records end in CRLF. COPY ends them in LF; it sends one row per
+    message (the protocol's rule), so each block's last LF is the record's end, while
+    line breaks inside a quoted value are data and stay as they are."""
     expressions = [f"{_csv_value(field)} AS {field.name}" for field in source.csv_fields]
-    return copy_out(connection, source, source.select(*expressions), "WITH (FORMAT csv, HEADER)")
+    select = source.select(*expressions)
+    async for row in copy_out(connection, source, select, "WITH (FORMAT csv, HEADER)"):
+        yield row[:-1] + b"\r\n" if row.endswith(b"\n") else row
 
 
 async def write_geojsonseq(connection: AsyncConnection, source: Source) -> AsyncIterator[bytes]:
