@@ -74,7 +74,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         spool.clear_leftovers(settings.resolved_spool_dir)
         database = Database(database_url, settings)
         app.state.database = database
-        hub = EventHub(database_url, database, poll_seconds=settings.event_poll_seconds)
+        hub = EventHub(
+            database_url,
+            database,
+            poll_seconds=settings.event_poll_seconds,
+            observe_lag=app.state.service_metrics.event_lag.observe,
+        )
         app.state.event_hub = hub
         await hub.start()
         workers = [

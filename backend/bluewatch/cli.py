@@ -237,8 +237,8 @@ def _aware_datetime(raw: str) -> datetime:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from bluewatch.webhooks.metrics import WebhookMetrics
-    from bluewatch.webhooks.worker import DeliveryWorker
+    from bluewatch.webhooks.metrics import WebhookMetrics, keep_queue_current
+    from bluewatch.webhooks.worker import DeliveryWorker, queue_state
 
     url = database_url(settings)
 
@@ -246,8 +246,13 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         database = Database(url, settings)
         metrics = WebhookMetrics()
         loops = [DeliveryWorker(database, url, settings, metrics) for _ in range(args.workers)]
+        tasks = [loop.run() for loop in loops]
+        if args.metrics_port is not None:
+            metrics.serve(args.metrics_host, args.metrics_port)
+            print(f"metrics on http://{args.metrics_host}:{args.metrics_port}/", flush=True)
+            tasks.append(keep_queue_current(metrics, lambda: queue_state(database), 5.0))
         try:
-            await asyncio.gather(*(loop.run() for loop in loops))
+            await asyncio.gather(*tasks)
         finally:
             await database.dispose()
 
@@ -311,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="deliver webhooks (besides the API's own)")
     worker.add_argument("--workers", type=int, default=2, help="concurrent delivery loops")
+    worker.add_argument(
+        "--metrics-port", type=int, help="serve Prometheus metrics of this worker on this port"
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="address for the metrics")
     worker.set_defaults(handler=cmd_worker)
 
     serve = commands.add_parser("serve", help="migrate, seed an empty database and serve")

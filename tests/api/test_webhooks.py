@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -23,6 +25,7 @@ from bluewatch.webhooks import signing
 from tests.conftest import RoleKeys, bearer, settings_for
 from tests.factories import GEOJSON, camp, incident, square
 from tests.processes import free_port
+from tests.promtool import check_metrics
 from tests.receiver import Answer, Receiver
 
 GOMA = (29.2228, -1.6792)
@@ -47,11 +50,11 @@ def start_worker(database_url: str) -> Iterator[Callable[..., subprocess.Popen[b
     """``bluewatch worker`` processes, as operators run them; all stopped afterwards."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(**settings_env: str) -> subprocess.Popen[bytes]:
+    def start(*arguments: str, **settings_env: str) -> subprocess.Popen[bytes]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
         env |= WORKER_ENV | settings_env | {"BLUEWATCH_DATABASE_URL": database_url}
         process = subprocess.Popen(
-            [sys.executable, "-m", "bluewatch", "worker", "--workers", "2"],
+            [sys.executable, "-m", "bluewatch", "worker", "--workers", "2", *arguments],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         started.append(process)
@@ -343,3 +346,33 @@ def test_a_subscription_failing_too_long_is_disabled_and_audited(
         assert (enabled["enabled"], enabled["disabled_reason"]) == (True, None)
     finally:
         receiver.close()
+
+
+def test_a_worker_serves_its_own_metrics(
+    client: TestClient, goma_camp: int, receiver: Receiver, start_worker: Any
+) -> None:
+    """``bluewatch worker --metrics-port``: its deliveries, the queue and the process, in
+    an exposition promtool accepts."""
+    subscribe(client, receiver.url, clearance="confidential")
+    port = free_port()
+    start_worker("--metrics-port", str(port))
+    threaten(client)
+    receiver.wait_for(1)
+
+    def scrape() -> str:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/", timeout=5).text
+        except httpx.TransportError:
+            return ""
+
+    def delivered() -> bool:
+        found = re.search(r'^bluewatch_webhook_deliveries_total\{result="success"\} (\S+)$',
+                          scrape(), re.MULTILINE)  # fmt: skip
+        return found is not None and float(found.group(1)) >= 1
+
+    wait_until(delivered)
+    exposition = scrape()
+    check_metrics(exposition)
+    for family in ("bluewatch_webhook_queue_depth", "bluewatch_webhook_attempt_seconds_count",
+                   "process_resident_memory_bytes"):  # fmt: skip
+        assert re.search(rf"^{family} \d", exposition, re.MULTILINE), family

@@ -1,5 +1,6 @@
 """What /metrics tells an operator besides webhooks: HTTP requests by route template and
-their latency, open streams, the database pool, and the process itself."""
+their latency, rule evaluation time, open streams and their event lag, the database pool,
+and the process itself."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bluewatch.api.paths import PathTable
+from bluewatch.rules.engine import EVALUATION_SECONDS
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -43,6 +45,13 @@ class ServiceMetrics:
             "The newest event id this process has handed to its streams",
             registry=registry,
         )
+        self.event_lag = Histogram(
+            "bluewatch_sse_event_lag_seconds",
+            "From the transaction that wrote an event to its hand-over to this process's streams",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        registry.register(EVALUATION_SECONDS)
         self.pool_in_use = Gauge(
             "bluewatch_db_pool_connections_in_use",
             "Database connections checked out of this process's pool",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bluewatch.classification import Classification
@@ -43,8 +44,15 @@ class Subscription:
 
 
 class EventHub:
-    def __init__(self, plain_url: str, database: Database, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        plain_url: str,
+        database: Database,
+        poll_seconds: float = 1.0,
+        observe_lag: Callable[[float], None] | None = None,
+    ) -> None:
         self._url = plain_url
+        self._observe_lag = observe_lag
         self._database = database
         self._poll_seconds = poll_seconds
         self._horizon = log.Horizon()
@@ -105,4 +113,6 @@ class EventHub:
                 for event in events:
                     for subscription in list(self._subscribers):
                         subscription.offer(event)
+                    if self._observe_lag is not None:
+                        self._observe_lag(event.age_seconds)
                 self.delivered_id = events[-1].id

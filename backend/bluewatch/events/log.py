@@ -112,6 +112,7 @@ class StoredEvent:
     type: str
     classification: Classification
     envelope: str  # {"id", "type", "timestamp", "data"} as JSON text
+    age_seconds: float = 0.0  # since the writing transaction began, when read
 
 
 async def read(
@@ -124,6 +125,7 @@ async def read(
     rows = await connection.execute(
         text("""
             SELECT id, type, classification,
+                   extract(epoch FROM clock_timestamp() - occurred_at) AS age,
                    json_build_object('id', id, 'type', type, 'timestamp', occurred_at,
                                      'data', data)::text AS envelope
             FROM event
@@ -135,7 +137,9 @@ async def read(
         {"after": after_id, "up_to": up_to_id, "clearance": clearance.value, "limit": limit},
     )
     return [
-        StoredEvent(row.id, row.type, Classification(row.classification), row.envelope)
+        StoredEvent(
+            row.id, row.type, Classification(row.classification), row.envelope, float(row.age)
+        )
         for row in rows
     ]
 

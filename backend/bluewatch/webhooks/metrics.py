@@ -1,8 +1,24 @@
-"""Prometheus metrics for webhook delivery, in a registry owned by the app."""
+"""Prometheus metrics for webhook delivery, in a registry owned by the app or the worker.
+
+The API shows them at its ``/metrics``; a ``bluewatch worker`` process serves its own
+(deliveries it made, the queue, the process) when given ``--metrics-port``.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+    start_http_server,
+)
 
 
 class WebhookMetrics:
@@ -35,7 +51,27 @@ class WebhookMetrics:
         self.deliveries.labels(result="success" if delivered else "failure").inc()
         self.latency.observe(seconds)
 
-    def exposition(self, depth: int, oldest_seconds: float) -> bytes:
+    def set_queue(self, depth: int, oldest_seconds: float) -> None:
         self.queue_depth.set(depth)
         self.oldest_pending.set(oldest_seconds)
+
+    def exposition(self, depth: int, oldest_seconds: float) -> bytes:
+        self.set_queue(depth, oldest_seconds)
         return generate_latest(self.registry)
+
+    def serve(self, host: str, port: int) -> None:
+        """Serve this registry, with the process's own metrics, on ``host:port`` (a
+        worker has no API of its own)."""
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        start_http_server(port, addr=host, registry=self.registry)
+
+
+async def keep_queue_current(
+    metrics: WebhookMetrics, read: Callable[[], Awaitable[tuple[int, float]]], every: float
+) -> None:
+    """Refresh the queue gauges every ``every`` seconds (the worker's scrape cannot
+    query the database itself)."""
+    while True:
+        metrics.set_queue(*await read())
+        await asyncio.sleep(every)
