@@ -11,15 +11,19 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from tests.conftest import RoleKeys, bearer
@@ -32,17 +36,26 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    response_headers_conformance,
+    allow_header_conformance,
+    unsupported_method,
 ]
+# Each definition, where its paths are served, and how many operations it must hold.
+DEFINITIONS = [("/openapi.json", "", 25), ("/ogc/api", "/ogc", 7)]
 
 
-def test_api_fuzz(live_server: str, role_keys: RoleKeys) -> None:
+@pytest.mark.parametrize(("definition", "served_at", "at_least"), DEFINITIONS)
+def test_api_fuzz(
+    live_server: str, role_keys: RoleKeys, definition: str, served_at: str, at_least: int
+) -> None:
     headers = bearer(role_keys.admin)
-    document = httpx.get(f"{live_server}/openapi.json", headers=headers).json()
+    document = httpx.get(f"{live_server}{definition}", headers=headers).json()
     for method, path in SKIPPED_OPERATIONS:
-        del document["paths"][path][method.lower()]
+        document["paths"].get(path, {}).pop(method.lower(), None)
     schema = schemathesis.openapi.from_dict(document)
     operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
-    assert len(operations) >= 25
+    assert len(operations) >= at_least
+    base_url = live_server + served_at
 
     for operation in operations:
 
@@ -54,7 +67,7 @@ def test_api_fuzz(live_server: str, role_keys: RoleKeys) -> None:
             suppress_health_check=list(HealthCheck),
         )
         def fuzz(case: schemathesis.Case[Any]) -> None:
-            case.call_and_validate(base_url=live_server, headers=headers, checks=CHECKS)
+            case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
 
         try:
             fuzz()

@@ -17,12 +17,12 @@ from starlette.responses import Response
 
 from bluewatch.api.deps import DatabaseDep
 from bluewatch.api.layers import feature_collection
+from bluewatch.api.ogc_definition import OPENAPI_MEDIA, SCHEMA_MEDIA, openapi_document
 from bluewatch.api.policy import ViewerDep
 from bluewatch.api.responses import GeoJSONResponse, JSONResponse
 from bluewatch.errors import InvalidParameter, NotFound
 from bluewatch.layers import LAYERS, cql, store
 from bluewatch.layers.query import (
-    DEFAULT_LIMIT,
     MAX_LIMIT,
     SqlFilter,
     encode_cursor,
@@ -42,10 +42,8 @@ CONFORMANCE = [
     *cql.CONFORMANCE,
 ]
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
-SCHEMA_MEDIA = "application/schema+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
-OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
 FORMATS = {"json", "geojson"}  # ``f=``: JSON only; no HTML class is declared
 RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
@@ -234,78 +232,3 @@ async def item(
 async def api_definition(request: Request, actor: ViewerDep) -> Response:
     _check_format(request)
     return JSONResponse(openapi_document(_base(request)), media_type=OPENAPI_MEDIA)
-
-
-def _parameter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema, "style": "form", "explode": False}  # fmt: skip
-
-
-def _get(
-    operation_id: str, parameters: list[dict[str, Any]], responses: dict[str, Any]
-) -> dict[str, Any]:
-    return {"get": {"operationId": operation_id, "parameters": parameters, "responses": responses}}
-
-
-def openapi_document(base: str) -> dict[str, Any]:
-    """The OpenAPI 3.0 definition the oas30 conformance class asks for."""
-    problem: dict[str, Any] = {"content": {"application/problem+json": {}}}
-    refusals = {
-        "400": {"description": "A query parameter is not valid", **problem},
-        "401": {"description": "No valid credential", **problem},
-        "404": {"description": "Not found, or above your clearance", **problem},
-    }
-    json_ok = {"200": {"description": "OK", "content": {"application/json": {}}}, **refusals}
-    geojson_ok = {
-        "200": {"description": "OK", "content": {"application/geo+json": {}}},
-        **refusals,
-    }
-    schema_ok = {"200": {"description": "OK", "content": {SCHEMA_MEDIA: {}}}, **refusals}
-    collection_id = {"name": "collectionId", "in": "path", "required": True,
-                     "schema": {"type": "string", "enum": list(LAYERS)}}  # fmt: skip
-    feature_id = {"name": "featureId", "in": "path", "required": True,
-                  "schema": {"type": "integer", "minimum": 1}}  # fmt: skip
-    item_parameters = [
-        collection_id,
-        _parameter("limit", "features per page", {"type": "integer", "minimum": 1,
-                   "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
-        _parameter("bbox", "minLon,minLat,maxLon,maxLat (CRS84), or six numbers with heights",
-                   {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}),
-        _parameter("datetime", "RFC 3339 instant or interval, '..' for an open end, or an "
-                   "ISO 8601 duration beside one end", {"type": "string"}),
-        _parameter("cursor", "where the next page starts: follow the 'next' link",
-                   {"type": "string"}),
-        *(
-            _parameter(name, f"only these {name} values, comma-separated",
-                       {"type": "array", "items": {"type": "string", "enum": sorted(
-                           {choice.value for spec in LAYERS.values()
-                            for key, choices in spec.choice_filters.items() if key == name
-                            for choice in choices})}})
-            for name in sorted({n for spec in LAYERS.values() for n in spec.choice_filters})
-        ),
-        _parameter("severity_min", "incidents of at least this severity",
-                   {"type": "integer", "minimum": 1, "maximum": 5}),
-        *(_parameter(name, text, schema) for name, text, schema in cql.PARAMETERS),
-    ]  # fmt: skip
-    return {
-        "openapi": "3.0.3",
-        "info": {"title": "Bluewatch OGC API – Features", "version": "1.0.0"},
-        "servers": [{"url": base}],
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        },
-        "security": [{"bearer": []}],
-        "paths": {
-            "/": _get("getLandingPage", [], json_ok),
-            "/conformance": _get("getConformance", [], json_ok),
-            "/collections": _get("getCollections", [], json_ok),
-            "/collections/{collectionId}": _get("describeCollection", [collection_id], json_ok),
-            "/collections/{collectionId}/queryables": _get(
-                "getQueryables", [collection_id], schema_ok
-            ),
-            "/collections/{collectionId}/items": _get("getFeatures", item_parameters, geojson_ok),
-            "/collections/{collectionId}/items/{featureId}": _get(
-                "getFeature", [collection_id, feature_id], geojson_ok
-            ),
-        },
-    }
