@@ -66,10 +66,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/tiles/{layer}/{z}/{x}/{y}.pbf"): VIEWER,
     ("GET", "/api/v1/tiles/{layer}.json"): VIEWER,
     ("GET", "/ogc"): VIEWER,
+    ("GET", "/ogc/"): VIEWER,
     ("GET", "/ogc/api"): VIEWER,
     ("GET", "/ogc/conformance"): VIEWER,
     ("GET", "/ogc/collections"): VIEWER,
     ("GET", "/ogc/collections/{collection_id}"): VIEWER,
+    ("GET", "/ogc/collections/{collection_id}/queryables"): VIEWER,
     ("GET", "/ogc/collections/{collection_id}/items"): VIEWER,
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): VIEWER,
 }

@@ -68,6 +68,7 @@ def _collection_spec(collection_id: str) -> LayerSpec:
 
 
 @router.get("", summary="Landing page")
+@router.get("/", include_in_schema=False)  # the definition's "/" under its server URL
 async def landing(request: Request, actor: ViewerDep) -> Response:
     _check_format(request)
     base = _base(request)
