@@ -9,7 +9,7 @@ Annex A and OGC 19-079r2 Annex A, so a reader can check one against the other.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -175,7 +175,7 @@ def test_core_fc_time_response(ogc: httpx.Client) -> None:
     moments = sorted(times(everything))
     pivot = moments[10]
     stamp = pivot.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    cases = {
+    cases: dict[str, Callable[[datetime], bool]] = {
         stamp: lambda t: t == pivot,
         f"{stamp}/..": lambda t: t >= pivot,
         f"../{stamp}": lambda t: t <= pivot,
