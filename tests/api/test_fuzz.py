@@ -98,3 +98,15 @@ def test_both_definitions_are_valid_openapi_with_nothing_dangling(
     assert listed["category"]["items"]["enum"][0] == "armed_clash"
     assert listed["severity_min"] == {"type": "integer", "minimum": 1, "maximum": 5}
     assert "$defs" not in json.dumps(main)
+    # Layer writes declare the layer's own Feature, not just "an object".
+    posted = main["paths"]["/api/v1/incidents"]["post"]["requestBody"]["content"]
+    one, batch = posted["application/geo+json"]["schema"]["oneOf"]
+    properties = one["properties"]["properties"]
+    assert properties["properties"]["severity"]["maximum"] == 5
+    assert "ied" in properties["properties"]["category"]["enum"]
+    assert {"occurred_at", "category", "severity", "title"} <= set(properties["required"])
+    assert batch["properties"]["features"]["items"] == one
+    patched = main["paths"]["/api/v1/camps/{record_id}"]["patch"]["requestBody"]["content"]
+    partial = patched["application/json"]["schema"]
+    assert partial["required"] == ["type"] and "required" not in partial["properties"]["properties"]
+    assert partial["properties"]["geometry"]["properties"]["type"] == {"enum": ["Polygon"]}

@@ -105,18 +105,23 @@ async def read_model(request: Request, model: type[Model]) -> Model:
 
 
 def json_body(model: type[BaseModel]) -> dict[str, Any]:
-    """OpenAPI ``requestBody`` for a route that reads its body with ``read_model``.
-
-    The model's ``$defs`` (enums such as Role or Classification) are written in place:
-    a ``#/$defs/...`` reference has nothing to point at inside an OpenAPI document."""
-    schema = model.model_json_schema()
-    definitions = schema.pop("$defs", {})
+    """OpenAPI ``requestBody`` for a route that reads its body with ``read_model``."""
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": _inlined(schema, definitions)}},
+            "content": {"application/json": {"schema": model_schema(model)}},
         }
     }
+
+
+def model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON Schema with its ``$defs`` (enums such as Role or Classification)
+    written in place: a ``#/$defs/...`` reference has nothing to point at inside an
+    OpenAPI document."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+    inlined: dict[str, Any] = _inlined(schema, definitions)
+    return inlined
 
 
 def _inlined(node: Any, definitions: dict[str, Any]) -> Any:

@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
-from bluewatch.api.body import read_json
+from bluewatch.api.body import model_schema, read_json
 from bluewatch.api.deps import DatabaseDep, LimitsDep
 from bluewatch.api.policy import ADMIN, Policy, ViewerDep
 from bluewatch.api.responses import GeoJSONResponse, JSONResponse
@@ -19,24 +19,34 @@ from bluewatch.security.principal import Actor
 
 RecordId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the record's id")]
 
-GEOJSON_BODY = {
-    "required": True,
-    "content": {
-        "application/geo+json": {"schema": {"type": "object", "required": ["type"]}},
-        "application/json": {"schema": {"type": "object", "required": ["type"]}},
-    },
-}
+
+def geojson_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """A request body read by ``read_json``: GeoJSON, under either media type."""
+    return {
+        "required": True,
+        "content": {"application/geo+json": {"schema": schema},
+                    "application/json": {"schema": schema}},
+    }  # fmt: skip
 
 
 def _position() -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3}
+    """Longitude, latitude (and an ignored height), in degrees. The latitude's own range
+    (±90) would need ``prefixItems``, which schemathesis's response checks cannot read."""
+    return {
+        "type": "array",
+        "items": {"type": "number", "minimum": -180, "maximum": 180},
+        "minItems": 2,
+        "maxItems": 3,
+    }
 
 
 def geometry_schema(spec: LayerSpec) -> dict[str, Any]:
-    depth = {"Point": 0, "LineString": 1, "Polygon": 2}[spec.geometry_type]
     coordinates = _position()
-    for _ in range(depth):
-        coordinates = {"type": "array", "items": coordinates}
+    if spec.geometry_type == "LineString":
+        coordinates = {"type": "array", "items": coordinates, "minItems": 2}
+    elif spec.geometry_type == "Polygon":  # closed rings: the last position is the first
+        ring = {"type": "array", "items": coordinates, "minItems": 4}
+        coordinates = {"type": "array", "items": ring, "minItems": 1}
     return {
         "type": "object",
         "required": ["type", "coordinates"],
@@ -54,6 +64,40 @@ def feature_schema(spec: LayerSpec) -> dict[str, Any]:
             "geometry": geometry_schema(spec),
             "properties": {"type": "object"},
         },
+    }
+
+
+def posted_feature_schema(spec: LayerSpec, *, partial: bool = False) -> dict[str, Any]:
+    """A Feature to store, with the layer's own properties; ``partial`` for PATCH, where
+    every member is optional and absent properties keep their stored values."""
+    properties = model_schema(spec.properties_model)
+    if partial:
+        properties = {key: value for key, value in properties.items() if key != "required"}
+    return {
+        "type": "object",
+        "required": ["type"] if partial else ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"enum": ["Feature"]},
+            "geometry": geometry_schema(spec),
+            "properties": properties,
+        },
+    }
+
+
+def posted_body_schema(spec: LayerSpec) -> dict[str, Any]:
+    """One Feature, or a FeatureCollection of them (stored as one batch)."""
+    return {
+        "oneOf": [
+            posted_feature_schema(spec),
+            {
+                "type": "object",
+                "required": ["type", "features"],
+                "properties": {
+                    "type": {"enum": ["FeatureCollection"]},
+                    "features": {"type": "array", "items": posted_feature_schema(spec)},
+                },
+            },
+        ]
     }
 
 
@@ -201,7 +245,7 @@ def layer_router(spec: LayerSpec) -> APIRouter:
                 },
             },
         },
-        openapi_extra={"requestBody": GEOJSON_BODY},
+        openapi_extra={"requestBody": geojson_body(posted_body_schema(spec))},
     )
     async def create_features(
         request: Request, database: DatabaseDep, limits: LimitsDep, actor: Actor = writer
@@ -249,7 +293,7 @@ def layer_router(spec: LayerSpec) -> APIRouter:
         summary="Change properties and/or geometry (a partial Feature)",
         response_class=GeoJSONResponse,
         responses={200: geojson_response("the changed Feature", feature_schema(spec))},
-        openapi_extra={"requestBody": GEOJSON_BODY},
+        openapi_extra={"requestBody": geojson_body(posted_feature_schema(spec, partial=True))},
     )
     async def patch_feature(
         record_id: RecordId,
