@@ -21,6 +21,7 @@ lint: frontend
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 	npm --prefix frontend run --silent typecheck
+	./scripts/api-types --check
 
 check: lint test
 

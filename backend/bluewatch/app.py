@@ -165,8 +165,10 @@ SECURITY_SCHEMES = {
 }  # fmt: skip
 
 
-def _with_security(document: dict[str, Any]) -> dict[str, Any]:
-    """The credentials every route but the public ones asks for (the policy decides)."""
+def openapi_definition(app: FastAPI) -> dict[str, Any]:
+    """The app's OpenAPI document with the credentials every route but the public ones
+    asks for (the policy decides)."""
+    document = app.openapi()
     document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     document["security"] = [{"apiKey": []}, {"session": []}]
     return document
@@ -177,7 +179,7 @@ def _add_docs(app: FastAPI, settings: Settings) -> None:
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[docs_policy.depends()])
     async def openapi() -> Response:
-        return JSONResponse(_with_security(app.openapi()))
+        return JSONResponse(openapi_definition(app))
 
     @app.get("/docs", include_in_schema=False, dependencies=[docs_policy.depends()])
     async def docs() -> HTMLResponse:

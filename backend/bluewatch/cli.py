@@ -262,6 +262,20 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the API's OpenAPI document (what /openapi.json serves), for code generators."""
+    import json
+
+    from bluewatch.app import create_app, openapi_definition
+
+    # The app is built, never started: no database is reached, any URL will do.
+    unused = SecretStr("postgresql://openapi@localhost/unused")
+    app = create_app(settings.model_copy(update={"database_url": unused}))
+    document = openapi_definition(app)
+    print(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bluewatch", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -321,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--metrics-host", default="127.0.0.1", help="address for the metrics")
     worker.set_defaults(handler=cmd_worker)
+
+    definition = commands.add_parser("openapi", help="print the API's OpenAPI document")
+    definition.set_defaults(handler=cmd_openapi)
 
     serve = commands.add_parser("serve", help="migrate, seed an empty database and serve")
     serve.add_argument("--host", default="127.0.0.1")

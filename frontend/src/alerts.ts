@@ -1,34 +1,13 @@
 // The alerts the panel knows: loaded once, then kept current by the stream's events.
 
 import type { Feature, Point } from "geojson";
-import type { Classification } from "./classification";
+import type { components } from "./generated/openapi";
 import type { Envelope } from "./stream";
 
-export type AlertLevel = "watch" | "warning" | "critical";
-export type AlertStatus = "open" | "acknowledged" | "resolved";
-
-export interface AlertProperties {
-  level: AlertLevel;
-  status: AlertStatus;
-  headline: string;
-  rule_id: number;
-  rule_kind: "proximity" | "cluster";
-  incident_id: number | null;
-  incident_ids: number[] | null;
-  member_count: number | null;
-  target: { type: "camp" | "route"; id: number; name: string } | null;
-  distance_m: number | null;
-  classification: Classification;
-  version: number;
-  created_at: string;
-  updated_at: string;
-  acknowledged_at: string | null;
-  acknowledged_by: string | null;
-  acknowledge_note: string | null;
-  resolved_at: string | null;
-  resolved_by: string | null;
-  resolve_note: string | null;
-}
+// From the API's OpenAPI document (scripts/api-types), never written by hand.
+export type AlertProperties = components["schemas"]["AlertProperties"];
+export type AlertLevel = components["schemas"]["AlertLevel"];
+export type AlertStatus = AlertProperties["status"];
 
 export type Alert = Feature<Point, AlertProperties> & { id: number };
 

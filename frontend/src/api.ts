@@ -1,6 +1,8 @@
 // Calls to the Bluewatch API over the session cookie. Changes carry the CSRF token;
 // a 401 anywhere means the session ended, and the page returns to sign-in.
 
+import type { components } from "./generated/openapi";
+
 export interface FieldProblem {
   pointer: string;
   message: string;
@@ -28,12 +30,8 @@ export class ApiError extends Error {
   }
 }
 
-export interface SessionInfo {
-  username: string;
-  role: "viewer" | "analyst" | "admin";
-  clearance: string;
-  csrf_token: string | null;
-}
+// From the API's OpenAPI document (scripts/api-types), never written by hand.
+export type SessionInfo = components["schemas"]["SessionInfo"];
 
 type Listener = () => void;
 

@@ -1,7 +1,13 @@
 // UN information sensitivity levels (ST/SGB/2007/6), lowest first, and their printed markings.
 
-export const LEVELS = ["unclassified", "confidential", "strictly_confidential"] as const;
-export type Classification = (typeof LEVELS)[number];
+import type { components } from "./generated/openapi";
+
+export type Classification = components["schemas"]["Classification"]; // from the OpenAPI document
+// Every level, in order; the compiler checks the list against the API's own.
+export const LEVELS = ["unclassified", "confidential", "strictly_confidential"] as const satisfies readonly Classification[];
+type Missing = Exclude<Classification, (typeof LEVELS)[number]>;
+const everyLevelListed: [Missing] extends [never] ? true : never = true;
+void everyLevelListed;
 
 const MARKINGS: Record<Classification, string> = {
   unclassified: "UNCLASSIFIED",

@@ -9,9 +9,10 @@ import { byId, h } from "./dom";
 import { distance, fromLocalInput, grading, label, toLocalInput, utc } from "./format";
 import { classificationField, Form, type FieldSpec, type Values } from "./forms";
 import type { DrawKind } from "./map/draw";
+import type { components } from "./generated/openapi";
 import { CATEGORIES, INCIDENT_STATUSES } from "./view";
 
-export type Role = "viewer" | "analyst" | "admin";
+export type Role = components["schemas"]["Role"]; // from the OpenAPI document
 type Record_ = Feature<Geometry, Record<string, unknown>> & { id: number };
 
 export interface SheetContext {

@@ -15,6 +15,7 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from jsonschema import Draft202012Validator, ValidationError  # type: ignore[import-untyped]
 from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -27,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import RoleKeys, bearer
+from tests.factories import GEOJSON, GOMA, camp, collection, incident, square
 
 # Revoking keys by random id could revoke the suite's own keys, and the alert stream
 # never ends; both are tested directly.
@@ -110,3 +112,33 @@ def test_both_definitions_are_valid_openapi_with_nothing_dangling(
     partial = patched["application/json"]["schema"]
     assert partial["required"] == ["type"] and "required" not in partial["properties"]["properties"]
     assert partial["properties"]["geometry"]["properties"]["type"] == {"enum": ["Polygon"]}
+
+
+def test_real_alert_and_session_bodies_match_their_published_schemas(
+    client: TestClient, role_keys: RoleKeys
+) -> None:
+    """The declared response models (api/contracts.py) hold for real bodies with every
+    member filled: a proximity alert with a target, acknowledged, and a surge."""
+    document = client.get("/openapi.json").json()
+
+    def check(body: Any, name: str) -> None:
+        schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+        Draft202012Validator(schema).validate(body)
+
+    client.post("/api/v1/camps", json=camp(square(*GOMA)), headers=GEOJSON)
+    batch = [incident(GOMA[0] + i * 0.001, GOMA[1]) for i in range(10)]
+    posted = client.post("/api/v1/incidents", json=collection(*batch), headers=GEOJSON).json()
+    kinds = {alert["properties"]["rule_kind"] for alert in posted["alerts"]}
+    assert kinds == {"proximity", "cluster"}
+    first = posted["alerts"][0]["id"]
+    acknowledged = client.post(f"/api/v1/alerts/{first}/ack", json={"note": "seen"})
+    assert acknowledged.status_code == 200
+    check(acknowledged.json(), "Alert")
+    check(client.get(f"/api/v1/alerts/{first}").json(), "Alert")
+    page = client.get("/api/v1/alerts").json()
+    assert len(page["features"]) == len(posted["alerts"])
+    check(page, "AlertPage")
+    check(client.get("/api/v1/session").json(), "SessionInfo")
+    check(client.get("/api/v1/session/current").json(), "CurrentSession")
+    with pytest.raises(ValidationError):  # the check can fail: a member the model lacks
+        check({**page, "features": [{**page["features"][0], "colour": "red"}]}, "AlertPage")

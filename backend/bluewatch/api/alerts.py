@@ -12,6 +12,7 @@ from starlette.responses import Response, StreamingResponse
 from bluewatch import cap
 from bluewatch.api.authentication import authenticate
 from bluewatch.api.body import read_model
+from bluewatch.api.contracts import Alert, AlertPage
 from bluewatch.api.deps import DatabaseDep, SettingsDep
 from bluewatch.api.layers import feature_collection
 from bluewatch.api.policy import AnalystDep, ViewerDep
@@ -39,6 +40,7 @@ class Note(BaseModel):
     "",
     summary="Alerts as a GeoJSON FeatureCollection, newest first",
     response_class=GeoJSONResponse,
+    responses={200: {"model": AlertPage}},
 )
 async def list_alerts(request: Request, database: DatabaseDep, actor: ViewerDep) -> Response:
     query = alerts.parse_alert_query(request.query_params, actor.principal.clearance)
@@ -113,7 +115,12 @@ async def cap_feed(
     return Response(feed, media_type="application/atom+xml")
 
 
-@router.get("/{alert_id}", summary="One alert as a GeoJSON Feature", response_class=GeoJSONResponse)
+@router.get(
+    "/{alert_id}",
+    summary="One alert as a GeoJSON Feature",
+    response_class=GeoJSONResponse,
+    responses={200: {"model": Alert}},
+)
 async def get_alert(alert_id: AlertId, database: DatabaseDep, actor: ViewerDep) -> Response:
     async with database.read() as connection:
         feature = await alerts.get_feature(connection, alert_id, actor.principal.clearance)
@@ -171,7 +178,10 @@ async def _transition(
 
 
 @router.post(
-    "/{alert_id}/ack", summary="Acknowledge (optional note)", response_class=GeoJSONResponse
+    "/{alert_id}/ack",
+    summary="Acknowledge (optional note)",
+    response_class=GeoJSONResponse,
+    responses={200: {"model": Alert}},
 )
 async def acknowledge(
     alert_id: AlertId, request: Request, database: DatabaseDep, actor: AnalystDep
@@ -180,7 +190,10 @@ async def acknowledge(
 
 
 @router.post(
-    "/{alert_id}/resolve", summary="Resolve (optional note)", response_class=GeoJSONResponse
+    "/{alert_id}/resolve",
+    summary="Resolve (optional note)",
+    response_class=GeoJSONResponse,
+    responses={200: {"model": Alert}},
 )
 async def resolve(
     alert_id: AlertId, request: Request, database: DatabaseDep, actor: AnalystDep

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from bluewatch.api.authentication import SESSION_COOKIE, session_principal
 from bluewatch.api.body import json_body, read_model
+from bluewatch.api.contracts import CurrentSession, NewSession, SessionInfo
 from bluewatch.api.deps import DatabaseDep, SettingsDep
 from bluewatch.api.policy import PUBLIC, ViewerDep, request_actor
 from bluewatch.api.responses import JSONResponse
@@ -40,6 +41,8 @@ def describe(principal: Principal) -> dict[str, object]:
     summary="Sign in; sets an HttpOnly session cookie",
     dependencies=[PUBLIC.depends()],
     openapi_extra=json_body(SignIn),
+    status_code=201,
+    responses={201: {"model": NewSession}},
 )
 async def create_session(
     request: Request, database: DatabaseDep, settings: SettingsDep
@@ -77,13 +80,14 @@ async def create_session(
     "/current",
     summary="The browser's session, or null: lets the page ask without an error",
     dependencies=[PUBLIC.depends()],
+    responses={200: {"model": CurrentSession}},
 )
 async def current_session(request: Request) -> Response:
     principal = await session_principal(request)
     return JSONResponse({"session": describe(principal) if principal else None})
 
 
-@router.get("", summary="Who is signed in")
+@router.get("", summary="Who is signed in", responses={200: {"model": SessionInfo}})
 async def read_session(actor: ViewerDep) -> Response:
     return JSONResponse(describe(actor.principal))
 

@@ -1,0 +1,98 @@
+"""Response shapes the map and other clients rely on, declared for OpenAPI.
+
+The bodies themselves are built in SQL (``rules/alerts.py``) or by the routes; these
+models only describe them. schemathesis checks every response against them, and the
+frontend's TypeScript types are generated from the document that holds them, so the
+three cannot drift apart unnoticed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bluewatch.classification import Classification
+from bluewatch.rules.params import AlertLevel
+from bluewatch.security.principal import Role
+
+AlertStatus = Literal["open", "acknowledged", "resolved"]
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AlertTarget(_Closed):
+    type: Literal["camp", "route"]
+    id: int
+    name: str
+
+
+class AlertProperties(_Closed):
+    level: AlertLevel
+    status: AlertStatus
+    headline: str
+    rule_id: int
+    rule_kind: Literal["proximity", "cluster"]
+    incident_id: int | None
+    incident_ids: list[int] | None
+    member_count: int | None
+    target: AlertTarget | None
+    distance_m: float | None
+    classification: Classification
+    version: int = Field(ge=1)
+    created_at: datetime
+    updated_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    acknowledge_note: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolve_note: str | None
+
+
+class PointGeometry(_Closed):
+    type: Literal["Point"]
+    coordinates: list[float] = Field(min_length=2, max_length=2)
+
+
+class Link(BaseModel):
+    rel: str
+    href: str
+    type: str | None = None
+
+
+class Alert(_Closed):
+    """An alert as a GeoJSON Feature (a Point where it was raised)."""
+
+    type: Literal["Feature"]
+    id: int
+    geometry: PointGeometry
+    properties: AlertProperties
+
+
+class AlertPage(BaseModel):
+    type: Literal["FeatureCollection"]
+    features: list[Alert]
+    numberReturned: int = Field(ge=0)  # the OGC member name
+    links: list[Link]
+
+
+class SessionInfo(_Closed):
+    """Who is signed in; ``csrf_token`` is set for browser sessions (send it back as
+    ``X-CSRF-Token`` on changes), null for API keys."""
+
+    username: str
+    role: Role
+    clearance: Classification
+    csrf_token: str | None
+
+
+class NewSession(SessionInfo):
+    expires_at: datetime
+
+
+class CurrentSession(_Closed):
+    session: SessionInfo | None
