@@ -27,6 +27,7 @@ from bluewatch.text import xml_safe
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+HEADLINE_LENGTH = 140  # Google Public Alerts, and about what a phone notification shows
 
 # level -> (urgency, severity, responseType)
 LEVELS = {
@@ -225,7 +226,7 @@ def render(
     expires = current.sent + timedelta(hours=message.expires_hours)
     _child(info, "expires", cap_time(expires))
     _child(info, "senderName", "Bluewatch")
-    _child(info, "headline", message.headline[:160])
+    _child(info, "headline", _headline(message.headline))
     _child(info, "description", _description(message))
     _child(info, "instruction", message.instruction)
     if web is not None:
@@ -243,6 +244,13 @@ def render(
     ET.register_namespace("", CAP_NS)
     document: bytes = ET.tostring(alert, encoding="utf-8", xml_declaration=True)
     return document
+
+
+def _headline(text: str) -> str:
+    """At most ``HEADLINE_LENGTH`` characters; a cut headline ends in an ellipsis."""
+    if len(text) <= HEADLINE_LENGTH:
+        return text
+    return text[: HEADLINE_LENGTH - 1].rstrip() + "…"
 
 
 def _event_name(message: CapMessage) -> str:

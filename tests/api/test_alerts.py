@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from pyproj import Geod
 
+from tests import google_cap_profile as google_profile
 from tests.cap_schema import cap_problems
 from tests.conftest import RoleKeys, bearer
 from tests.factories import GEOJSON, camp, collection, incident, square
@@ -370,3 +371,57 @@ def test_cap_expires_and_instructs_as_the_rule_says(
         json={"params": {**cluster_rule["params"], "instruction": "bad\u000bline"}},
     )
     assert refused.status_code == 422
+
+
+def test_every_cap_message_meets_the_google_public_alerts_profile(client: TestClient) -> None:
+    """Alert, Update and Cancel messages of proximity alerts (a camp with a 200-character
+    name) and of a surge: none of the profile's errors or recommendations."""
+    long_name = "Mavivi " + "team site " * 19 + "end"
+    assert len(long_name) == 200
+    far = square(BENI[0] + 0.06, BENI[1])
+    made = client.post("/api/v1/camps", json=camp(far, name=long_name), headers=GEOJSON).json()
+    posted = client.post(
+        "/api/v1/incidents", json=collection(*[near_beni(i) for i in range(3)]), headers=GEOJSON
+    ).json()
+    kinds = {a["properties"]["rule_kind"] for a in posted["alerts"]}
+    assert kinds == {"proximity", "cluster"}
+    documents = [client.get(f"/api/v1/alerts/{a['id']}/cap").content for a in posted["alerts"]]
+    moved = {"type": "Polygon", "coordinates": [square(*BENI)]}  # now around them
+    client.patch(f"/api/v1/camps/{made['id']}", json={"geometry": moved}, headers=GEOJSON)
+    documents += [client.get(f"/api/v1/alerts/{a['id']}/cap").content for a in posted["alerts"]]
+    for alert in posted["alerts"]:
+        client.post(f"/api/v1/alerts/{alert['id']}/resolve", json={"note": "cleared"})
+        documents.append(client.get(f"/api/v1/alerts/{alert['id']}/cap").content)
+    msg_types = {etree.fromstring(d).findtext("cap:msgType", namespaces=CAP) for d in documents}
+    assert msg_types == {"Alert", "Update", "Cancel"}
+    headlines = [etree.fromstring(d).findtext("cap:info/cap:headline", namespaces=CAP) or ""
+                 for d in documents]  # fmt: skip
+    assert max(len(h) for h in headlines) > 100  # the long name reached a headline
+    for document in documents:
+        assert cap_problems(document) == []
+        assert google_profile.errors(document) == []
+        assert google_profile.recommendations(document) == []
+
+
+def test_the_google_profile_check_finds_what_it_looks_for(client: TestClient) -> None:
+    client.post("/api/v1/camps", json=camp(square(*BENI)), headers=GEOJSON)
+    [alert] = client.post("/api/v1/incidents", json=near_beni(0), headers=GEOJSON).json()["alerts"]
+    good = client.get(f"/api/v1/alerts/{alert['id']}/cap").content
+    assert google_profile.errors(good) == []
+    root = etree.fromstring(good)
+    info = root.find("cap:info", CAP)
+    assert info is not None
+    for tag in ("expires", "web"):
+        member = info.find(f"cap:{tag}", CAP)
+        assert member is not None
+        info.remove(member)
+    headline = info.find("cap:headline", CAP)
+    assert headline is not None
+    headline.text = "x" * 141
+    broken = etree.tostring(root)
+    assert google_profile.errors(broken) == [
+        "info[0]: <web> is required", "info[0]: <expires> is required",
+    ]  # fmt: skip
+    assert google_profile.recommendations(broken) == [
+        "info[0]: the headline is longer than 140 characters"
+    ]
