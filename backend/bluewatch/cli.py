@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -192,7 +193,6 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from bluewatch.app import create_app
     from bluewatch.db import migrate
     from bluewatch.security import admin_cli
     from bluewatch.seed import scenario
@@ -200,7 +200,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     url = database_url(settings)
     if settings.database_url is None:
         print(f"local PostGIS: {_redacted(url)} (stop it with 'bluewatch db down')")
-    migrate.upgrade(settings, url)
     configured = settings.model_copy(update={"database_url": SecretStr(url)})
     local = settings.database_url is None
 
@@ -212,14 +211,24 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 print(scenario.describe(report))
         return await admin_cli.ensure_first_admin(database, settings, local)
 
-    sign_in = _with_database(configured, prepare)
-    print(f"Bluewatch at http://{args.host}:{args.port}/")
+    with migrate.startup_lock(url):  # replicas starting together take turns
+        migrate.upgrade(settings, url)
+        sign_in = _with_database(configured, prepare)
+    host = settings.host if args.host is None else args.host
+    port = settings.port if args.port is None else args.port
+    workers = settings.workers if args.workers is None else args.workers
+    print(f"Bluewatch at http://{host}:{port}/ ({workers} API process(es))")
     if sign_in:
         print(f"  {sign_in}")
+    # Each API process builds its app from the environment: hand it the database found
+    # here (the local cluster's URL is not in the environment otherwise).
+    os.environ["BLUEWATCH_DATABASE_URL"] = url
     uvicorn.run(
-        create_app(configured),
-        host=args.host,
-        port=args.port,
+        "bluewatch.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
         log_level="info",
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
@@ -227,6 +236,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
     return 0
+
+
+def _between(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(raw: str) -> int:
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            raise argparse.ArgumentTypeError(f"a whole number from {low} to {high}")
+        return int(raw)
+
+    return parse
 
 
 def _aware_datetime(raw: str) -> datetime:
@@ -340,8 +360,15 @@ def build_parser() -> argparse.ArgumentParser:
     definition.set_defaults(handler=cmd_openapi)
 
     serve = commands.add_parser("serve", help="migrate, seed an empty database and serve")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", help="address to bind (BLUEWATCH_HOST, default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=_between(1, 65535), help="port (BLUEWATCH_PORT, default 8000)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_between(1, 64),
+        help="API processes on that port (BLUEWATCH_WORKERS, default 1)",
+    )
     serve.add_argument("--no-seed", action="store_true", help="do not load the sample scenario")
     serve.set_defaults(handler=cmd_serve)
     return parser

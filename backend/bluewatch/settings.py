@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = Field(
         default="127.0.0.1", description="proxies trusted for X-Forwarded-* headers"
     )
+    # Where and how `bluewatch serve` listens (its flags override these).
+    host: str = Field(default="127.0.0.1", description="address `serve` binds")
+    port: int = Field(default=8000, ge=1, le=65535, description="port `serve` binds")
+    workers: int = Field(default=1, ge=1, le=64, description="API processes `serve` runs")
 
     session_hours: float = Field(default=8.0, gt=0, le=24 * 7, description="one shift")
     sign_in_failures_per_account: int = Field(default=5, ge=1)

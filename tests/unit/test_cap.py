@@ -173,9 +173,11 @@ def test_a_cancel_with_no_earlier_version_lists_no_references() -> None:
     assert "<references" not in document
 
 
-def test_headlines_are_cut_at_160_characters_and_text_is_made_xml_safe() -> None:
-    long = "A" * 200
-    assert f"<headline>{'A' * 160}</headline>" in render(headline=long)
+def test_headlines_are_cut_at_140_characters_and_text_is_made_xml_safe() -> None:
+    assert f"<headline>{'A' * 140}</headline>" in render(headline="A" * 140)  # at the limit
+    assert f"<headline>{'A' * 139}…</headline>" in render(headline="A" * 141)  # one past
+    assert f"<headline>{'A' * 139}…</headline>" in render(headline="A" * 200)
+    assert "<headline>AAAA…</headline>" in render(headline="AAAA" + " " * 140 + "B")
     assert "Goma\ufffdHQ" in render(target_name="Goma\x0bHQ")
 
 
