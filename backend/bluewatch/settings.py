@@ -25,6 +25,14 @@ class Settings(BaseSettings):
         default=None,
         description="postgresql://user:password@host:port/db; unset starts the local cluster",
     )
+    read_database_url: SecretStr | None = Field(
+        default=None,
+        description="a streaming standby for reads that may be a moment behind (lists, "
+        "records, OGC API, tiles, exports)",
+    )
+    read_your_writes_seconds: float = Field(
+        default=5.0, ge=0, le=3600, description="after a change, its author reads the primary"
+    )
     home: Path = Field(default=PROJECT_HOME, description="checkout holding migrations/")
     data_dir: Path | None = Field(default=None, description="local cluster home; default .data/")
     local_db_port: int = Field(default=55432, ge=1024, le=65535)

@@ -119,7 +119,7 @@ async def export_layer(
         folder = spool.new_folder(settings.resolved_spool_dir, "export")
         return await _export_file(database, source, fmt, actor, details, folder)
     decided: list[exports.Summary] = []
-    body = exports.stream(database, source, fmt, decided.append)
+    body = exports.stream(database, actor.principal.name, source, fmt, decided.append)
     # Runs the summary query, so the headers can carry the marking; an empty export of a
     # format without a header (GeoJSONSeq) yields no chunk at all.
     first = await anext(body, b"")
@@ -147,7 +147,7 @@ async def _export_file(
     directory: Path,
 ) -> Response:
     try:
-        async with exports.snapshot(database) as connection:
+        async with exports.snapshot(database, actor.principal.name) as connection:
             summary = await exports.summarise(connection, source)
             path = await files.write_file(connection, source, fmt, directory, summary)
     except BaseException:

@@ -222,7 +222,7 @@ def layer_router(spec: LayerSpec) -> APIRouter:
     )
     async def list_features(request: Request, database: DatabaseDep, actor: ViewerDep) -> Response:
         query = parse_list_query(spec, request.query_params, actor.principal.clearance)
-        async with database.read() as connection:
+        async with database.replica_read(actor.principal.name) as connection:
             page = await store.list_page(connection, spec, query)
         next_cursor = None if page.next_after_id is None else encode_cursor(page.next_after_id)
         return GeoJSONResponse(
@@ -283,7 +283,7 @@ def layer_router(spec: LayerSpec) -> APIRouter:
     )
     async def get_feature(record_id: RecordId, database: DatabaseDep, actor: ViewerDep) -> Response:
         clearance = actor.principal.clearance
-        async with database.read() as connection:
+        async with database.replica_read(actor.principal.name) as connection:
             feature = await store.get_feature(connection, spec, record_id, clearance)
         return GeoJSONResponse(feature)
 

@@ -92,7 +92,9 @@ async def conformance(request: Request, actor: ViewerDep) -> Response:
     return JSONResponse({"conformsTo": CONFORMANCE})
 
 
-async def _extent(database: DatabaseDep, spec: LayerSpec, sql_filter: SqlFilter) -> dict[str, Any]:
+async def _extent(
+    database: DatabaseDep, reader: str, spec: LayerSpec, sql_filter: SqlFilter
+) -> dict[str, Any]:
     time_column = {"instant": "t.occurred_at", "window": "t.active_from"}.get(spec.time_filter)
     times = f"min({time_column}) AS start, max({time_column}) AS end" if time_column else (
         "NULL::timestamptz AS start, NULL::timestamptz AS end"
@@ -102,7 +104,7 @@ async def _extent(database: DatabaseDep, spec: LayerSpec, sql_filter: SqlFilter)
         FROM (SELECT ST_Extent(t.geom) AS e, {times} FROM {spec.table} t
               WHERE {sql_filter.where}) found
     """)
-    async with database.read() as connection:
+    async with database.replica_read(reader) as connection:
         row = (await connection.execute(statement, sql_filter.params)).one()
     bbox = [-180.0, -90.0, 180.0, 90.0] if row.w is None else [
         round(v, 7) for v in (row.w, row.s, row.e_, row.n)
@@ -137,7 +139,8 @@ async def collections(request: Request, database: DatabaseDep, actor: ViewerDep)
     base = _base(request)
     found = []
     for spec in LAYERS.values():
-        extent = await _extent(database, spec, visible_to("t", actor.principal.clearance))
+        clearance = actor.principal.clearance
+        extent = await _extent(database, actor.principal.name, spec, visible_to("t", clearance))
         found.append(_collection(base, spec, extent))
     return JSONResponse(
         {
@@ -153,7 +156,8 @@ async def collection(
 ) -> Response:
     _check_format(request)
     spec = _collection_spec(collection_id)
-    extent = await _extent(database, spec, visible_to("t", actor.principal.clearance))
+    clearance = actor.principal.clearance
+    extent = await _extent(database, actor.principal.name, spec, visible_to("t", clearance))
     return JSONResponse(_collection(_base(request), spec, extent))
 
 
@@ -189,7 +193,7 @@ async def items(
     if limit is not None and limit > MAX_LIMIT:
         params["limit"] = str(MAX_LIMIT)  # the standard clamps a limit above the maximum
     query = parse_list_query(spec, params, actor.principal.clearance)
-    async with database.read() as connection:
+    async with database.replica_read(actor.principal.name) as connection:
         page = await store.list_page(connection, spec, query)
         matched = await store.count_matching(connection, spec, query)
     next_cursor = None if page.next_after_id is None else encode_cursor(page.next_after_id)
@@ -215,7 +219,7 @@ async def item(
 ) -> Response:  # fmt: skip
     _check_format(request)
     spec = _collection_spec(collection_id)
-    async with database.read() as connection:
+    async with database.replica_read(actor.principal.name) as connection:
         feature = await store.get_feature(connection, spec, feature_id, actor.principal.clearance)
     here = f"{_base(request)}/collections/{spec.name}"
     links = [

@@ -44,7 +44,7 @@ async def get_tile(
     spec = _layer(layer)
     address = tiles.TileAddress(z, x, y)
     sql_filter = tiles.tile_filter(spec, request.query_params, actor.principal.clearance)
-    async with database.read() as connection:
+    async with database.replica_read(actor.principal.name) as connection:
         body = await tiles.render(connection, spec, address, sql_filter)
     etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
     headers = CACHE_HEADERS | {"ETag": etag}
@@ -59,7 +59,7 @@ async def get_tilejson(
 ) -> Response:
     spec = _layer(layer)
     sql_filter = tiles.tile_filter(spec, request.query_params, actor.principal.clearance)
-    async with database.read() as connection:
+    async with database.replica_read(actor.principal.name) as connection:
         bounds = await tiles.extent(connection, spec, sql_filter)
     query = f"?{urlencode(sorted(request.query_params.items()))}" if request.query_params else ""
     base = str(request.base_url).rstrip("/")

@@ -1,19 +1,41 @@
-"""The async engine and explicit transactions.
+"""The async engines and explicit transactions.
 
 Every write runs inside ``Database.transaction()``, opened by the service that does
 the work, so the commit happens before the response is sent and a failure at
 commit is reported to the client rather than lost.
+
+With ``BLUEWATCH_READ_DATABASE_URL`` (a streaming standby), ``replica_read`` serves the
+reads that may be a moment behind (layer lists and records, OGC API, tiles, exports)
+from the standby; everything else, and a reader who changed something in the last
+``read_your_writes_seconds``, uses the primary. A standby that does not answer is left
+alone for a few seconds while the primary serves its reads.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import URL, make_url
+from sqlalchemy import URL, make_url, text
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bluewatch.settings import Settings
+
+logger = logging.getLogger(__name__)
+REPLICA_RETRY_SECONDS = 5.0
+# Whether a reader changed something lately: its audit entries (every change writes one
+# in the change's own transaction, so the primary knows on every process).
+WROTE_RECENTLY = text("""
+    SELECT EXISTS (
+        SELECT FROM audit_log
+        WHERE at > clock_timestamp() - make_interval(secs => :seconds)
+          AND actor = :reader AND result = 'success'
+    )
+""")
 
 
 def sqlalchemy_url(plain_url: str, *, driver: str = "psycopg") -> URL:
@@ -24,26 +46,41 @@ def sqlalchemy_url(plain_url: str, *, driver: str = "psycopg") -> URL:
     return url.set(drivername=f"postgresql+{driver}")
 
 
+def _engine(plain_url: str, settings: Settings, **connect_args: Any) -> AsyncEngine:
+    return create_async_engine(
+        sqlalchemy_url(plain_url),
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_max_overflow,
+        pool_pre_ping=True,
+        connect_args={
+            # psycopg prepares a statement on its 5th use, and PostgreSQL then tries a
+            # generic plan, which cannot see how many rows a bbox or tile holds: at 1M
+            # incidents a 1,000-feature page went from 11 ms to 110-180 ms (a bitmap
+            # over 258k rows instead of the id index). Plan each execution for its
+            # own values.
+            "options": "-c timezone=UTC -c statement_timeout=60000 "
+            "-c plan_cache_mode=force_custom_plan",
+            **connect_args,
+        },
+    )
+
+
 class Database:
-    """Owns the connection pool for one application instance."""
+    """Owns the connection pools (primary, and standby if set) for one application
+    instance."""
 
     def __init__(self, plain_url: str, settings: Settings) -> None:
         self.url = sqlalchemy_url(plain_url)
-        self.engine: AsyncEngine = create_async_engine(
-            self.url,
-            pool_size=settings.pool_size,
-            max_overflow=settings.pool_max_overflow,
-            pool_pre_ping=True,
-            connect_args={
-                # psycopg prepares a statement on its 5th use, and PostgreSQL then tries a
-                # generic plan, which cannot see how many rows a bbox or tile holds: at 1M
-                # incidents a 1,000-feature page went from 11 ms to 110-180 ms (a bitmap
-                # over 258k rows instead of the id index). Plan each execution for its
-                # own values.
-                "options": "-c timezone=UTC -c statement_timeout=60000 "
-                "-c plan_cache_mode=force_custom_plan"
-            },
+        self.engine: AsyncEngine = _engine(plain_url, settings)
+        read_url = settings.read_database_url
+        # A standby that is gone must not hold a request for long.
+        self.replica: AsyncEngine | None = (
+            None
+            if read_url is None
+            else _engine(read_url.get_secret_value(), settings, connect_timeout=2)
         )
+        self._read_your_writes = settings.read_your_writes_seconds
+        self._replica_retry_at = 0.0
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -55,5 +92,38 @@ class Database:
         async with self.engine.connect() as connection:
             yield connection
 
+    @asynccontextmanager
+    async def replica_read(self, reader: str) -> AsyncIterator[AsyncConnection]:
+        """A connection for a read that may be a moment behind, for ``reader`` (a
+        principal's name): the standby, or the primary (see the module's note)."""
+        connection = await self._reading_connection(reader)  # started
+        try:
+            yield connection
+        finally:
+            await connection.close()
+
+    async def _reading_connection(self, reader: str) -> AsyncConnection:
+        if self.replica is None or time.monotonic() < self._replica_retry_at:
+            return await self.engine.connect()
+        if await self._wrote_recently(reader):
+            return await self.engine.connect()
+        try:
+            return await self.replica.connect()
+        except (DBAPIError, InterfaceError, OSError):
+            self._replica_retry_at = time.monotonic() + REPLICA_RETRY_SECONDS
+            logger.warning("read replica unreachable: the primary serves reads for %.0f s",
+                           REPLICA_RETRY_SECONDS)  # fmt: skip
+            return await self.engine.connect()
+
+    async def _wrote_recently(self, reader: str) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                params = {"seconds": self._read_your_writes, "reader": reader}
+                return bool((await connection.execute(WROTE_RECENTLY, params)).scalar())
+        except (DBAPIError, InterfaceError, OSError):
+            return False  # the primary is away: the standby still serves what it has
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.replica is not None:
+            await self.replica.dispose()

@@ -263,6 +263,33 @@ class LocalCluster:
                     raise
                 time.sleep(0.2)
 
+    def standby(self, home: Path, port: int) -> LocalCluster:
+        """A streaming standby of this running cluster under ``home``, started: a base
+        backup with its replication settings (``pg_basebackup -R``), on ``port``. For
+        trying read replicas locally and for the tests."""
+        bindir = find_bindir()
+        replica = LocalCluster(home, port, self.install_postgis)
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(self.password_file, replica.password_file)
+        replica.pgdata.mkdir(mode=0o700)
+        if os.geteuid() == 0:
+            home.chmod(0o755)
+            shutil.chown(replica.pgdata, SERVICE_ACCOUNT, SERVICE_ACCOUNT)
+        source = self.url("postgres").rsplit("/", 1)[0] + "/"
+        self._as_owner(
+            [str(bindir / "pg_basebackup"), "-D", str(replica.pgdata), "-d", source,
+             "-R", "-X", "stream", "-c", "fast"]
+        )  # fmt: skip
+        with (replica.pgdata / "postgresql.conf").open("a") as conf:
+            conf.write(
+                "\n# bluewatch local standby\n"
+                f"port = {port}\n"
+                f"unix_socket_directories = '{replica.pgdata}'\n"
+                "hot_standby = on\n"
+            )
+        replica._start(bindir)
+        return replica
+
     def destroy(self) -> None:
         """Stop and delete the cluster (for throwaway test clusters)."""
         with contextlib.suppress(LocalClusterError):

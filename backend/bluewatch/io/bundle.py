@@ -99,7 +99,7 @@ async def build(
     content = directory / "content"
     content.mkdir()
     summaries: dict[str, Summary] = {}
-    async with snapshot(database) as connection:
+    async with snapshot(database, principal.name) as connection:
         for source in chosen:
             summary = await summarise(connection, source)
             summaries[source.name] = summary

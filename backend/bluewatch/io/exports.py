@@ -50,9 +50,10 @@ def file_name(name: str, summary: Summary, extension: str) -> str:
 
 
 @asynccontextmanager
-async def snapshot(database: Database) -> AsyncIterator[AsyncConnection]:
-    """One REPEATABLE READ transaction: every query of an export sees the same rows."""
-    async with database.engine.connect() as connection:
+async def snapshot(database: Database, reader: str) -> AsyncIterator[AsyncConnection]:
+    """One REPEATABLE READ transaction: every query of an export sees the same rows
+    (on the standby when one serves ``reader``)."""
+    async with database.replica_read(reader) as connection:
         await connection.execution_options(isolation_level="REPEATABLE READ")
         async with connection.begin():
             yield connection
@@ -167,10 +168,14 @@ def write_text(
 
 
 async def stream(
-    database: Database, source: Source, fmt: str, summary_ready: Callable[[Summary], None]
+    database: Database,
+    reader: str,
+    source: Source,
+    fmt: str,
+    summary_ready: Callable[[Summary], None],
 ) -> AsyncIterator[bytes]:
     """Yield the export; ``summary_ready(summary)`` is called before the first byte."""
-    async with snapshot(database) as connection:
+    async with snapshot(database, reader) as connection:
         summary = await summarise(connection, source)
         summary_ready(summary)
         async for chunk in write_text(connection, source, fmt, summary):
