@@ -43,6 +43,7 @@ from bluewatch.io import spool
 from bluewatch.layers import LAYERS
 from bluewatch.security.throttle import RateLimiter
 from bluewatch.settings import Settings
+from bluewatch.tile_cache import TileCache
 from bluewatch.webhooks.metrics import WebhookMetrics
 from bluewatch.webhooks.worker import DeliveryWorker
 
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.state.webhook_metrics = WebhookMetrics()
     app.state.service_metrics = ServiceMetrics(app.state.webhook_metrics.registry)
+    app.state.tile_cache = TileCache(settings.tile_cache_bytes)
     app.state.paths = PathTable(app)
     problems.install(app)
     app.add_middleware(

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="address `serve` binds")
     port: int = Field(default=8000, ge=1, le=65535, description="port `serve` binds")
     workers: int = Field(default=1, ge=1, le=64, description="API processes `serve` runs")
+    tile_cache_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, description="rendered tiles kept per API process"
+    )
 
     session_hours: float = Field(default=8.0, gt=0, le=24 * 7, description="one shift")
     sign_in_failures_per_account: int = Field(default=5, ge=1)

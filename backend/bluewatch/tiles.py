@@ -2,8 +2,9 @@
 
 Incidents at zoom 7 and below are aggregated on a grid of 64 by 64 cells per tile
 (count, highest severity and classification, latest time per cell), so a low-zoom
-tile stays small however many incidents lie under it; from zoom 8 each incident is
-its own point.
+tile stays small however many incidents lie under it. From zoom 8 each incident is its
+own point, unless the tile would carry more than ``DENSE_TILE_FEATURES`` of them (a
+hotspot's year at z8-z10): a capped count decides, and such a tile is aggregated too.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ EXTENT = 4096
 BUFFER = 64
 GRID_CELLS = 64  # per tile side, for aggregated incidents
 AGGREGATE_MAX_ZOOM = 7
+DENSE_TILE_FEATURES = 4_000  # above this many incidents, a tile at any zoom is aggregated
 MAX_ZOOM = 22
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 # Web Mercator stops short of the poles; geometries are clipped to it before projecting.
@@ -123,10 +125,20 @@ def aggregated(spec: LayerSpec, z: int) -> bool:
     return spec.name == "incidents" and z <= AGGREGATE_MAX_ZOOM
 
 
+def _capped_count_sql(spec: LayerSpec, where: str) -> str:
+    return f"""
+        SELECT count(*) AS n FROM (
+            SELECT 1 FROM {spec.table} t
+            WHERE t.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326)
+              AND {where}
+            LIMIT :cap
+        ) capped
+    """
+
+
 async def render(
     connection: AsyncConnection, spec: LayerSpec, address: TileAddress, sql_filter: SqlFilter
 ) -> bytes:
-    build = _aggregate_tile_sql if aggregated(spec, address.z) else _feature_tile_sql
     params = {
         **sql_filter.params,
         "z": address.z,
@@ -135,8 +147,21 @@ async def render(
         "margin": BUFFER / EXTENT,
         "layer": spec.name,
     }
+    dense = aggregated(spec, address.z)
+    if spec.name == "incidents" and not dense:
+        capped = {**params, "cap": DENSE_TILE_FEATURES + 1}
+        count = (await connection.execute(text(_capped_count_sql(spec, sql_filter.where)),
+                                          capped)).scalar_one()  # fmt: skip
+        dense = count > DENSE_TILE_FEATURES
+    build = _aggregate_tile_sql if dense else _feature_tile_sql
     row = (await connection.execute(text(build(spec, sql_filter.where)), params)).one()
     return bytes(row.tile or b"")
+
+
+async def layer_version(connection: AsyncConnection, spec: LayerSpec) -> int:
+    """The layer's committed version (migration 0008): it rises with every change."""
+    statement = text("SELECT version FROM layer_version WHERE layer = :layer")
+    return int((await connection.execute(statement, {"layer": spec.table})).scalar_one())
 
 
 async def extent(

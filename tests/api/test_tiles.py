@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import mapbox_vector_tile
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -151,3 +153,79 @@ def test_bad_tile_requests(client: TestClient, url: str) -> None:
     response = client.get(url)
     assert response.status_code == (404 if "tanks" in url.split("?")[0] else 400)
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def _lookups(client: TestClient) -> dict[str, float]:
+    text = client.get("/metrics").text
+    found = re.findall(r'^bluewatch_tile_cache_lookups_total\{result="(\w+)"\} (\S+)$', text, re.M)
+    return {result: float(value) for result, value in found}
+
+
+def _version(db: psycopg.Connection[tuple[object, ...]], layer: str = "incident") -> int:
+    row = db.execute("SELECT version FROM layer_version WHERE layer = %s", (layer,)).fetchone()
+    assert row is not None
+    return int(str(row[0]))
+
+
+def test_an_unchanged_tile_is_served_from_memory_and_a_change_renders_it_anew(
+    client: TestClient, scene: Scene, database_url: str
+) -> None:
+    before = _lookups(client)
+    first = decode(client, "incidents", 12)
+    second = decode(client, "incidents", 12)
+    after = _lookups(client)
+    assert first == second
+    assert after.get("miss", 0) == before.get("miss", 0) + 1
+    assert after.get("hit", 0) == before.get("hit", 0) + 1
+    posted = client.post("/api/v1/incidents", json=incident(*GOMA, title="New in the tile"),
+                         headers=GEOJSON)  # fmt: skip
+    assert posted.is_success
+    third = decode(client, "incidents", 12)
+    assert len(third) == len(first) + 1
+    assert _lookups(client).get("miss", 0) == after.get("miss", 0) + 1
+    # Another reader's clearance is another tile, never the cached one.
+    viewer = bearer(make_key(database_url, "viewer", "unclassified", name="tile-viewer"))
+    assert len(decode(client, "incidents", 12, headers=viewer)) < len(third)
+
+
+def test_the_layer_version_rises_once_per_committed_change(
+    db: psycopg.Connection[tuple[object, ...]], client: TestClient
+) -> None:
+    start, camps = _version(db), _version(db, "camp")
+    batch = [incident(GOMA[0] + i * 0.001, GOMA[1]) for i in range(5)]
+    assert client.post("/api/v1/incidents", json=collection(*batch), headers=GEOJSON).is_success
+    assert _version(db) == start + 1  # five rows, one transaction
+    with db.transaction():
+        db.execute("UPDATE incident SET severity = 5")
+        db.execute("UPDATE incident SET severity = 4")
+    assert _version(db) == start + 2
+    with pytest.raises(psycopg.errors.DivisionByZero), db.transaction():
+        db.execute("UPDATE incident SET severity = 3")
+        db.execute("SELECT 1 / 0")
+    assert _version(db) == start + 2  # rolled back: nothing changed
+    db.execute("TRUNCATE incident CASCADE")
+    assert _version(db) == start + 3
+    assert _version(db, "camp") == camps  # other layers keep their own
+
+
+@pytest.mark.parametrize(("count", "aggregated"), [(4_000, False), (4_001, True)])
+def test_a_tile_over_4000_incidents_is_aggregated_at_any_zoom(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]], count: int, aggregated: bool
+) -> None:
+    db.execute(
+        """
+        INSERT INTO incident (geom, occurred_at, category, severity, title, classification)
+        SELECT ST_SetSRID(ST_MakePoint(%s + (n %% 100) * 0.0001, %s + (n / 100) * 0.0001),
+                          4326),
+               now() - make_interval(mins => n), 'ied', 1 + n %% 5, 'Dense', 'unclassified'
+        FROM generate_series(1, %s) AS n
+        """,
+        (GOMA[0], GOMA[1], count),
+    )
+    features = decode(client, "incidents", 12)
+    if aggregated:
+        assert all(f["properties"]["aggregated"] for f in features)
+        assert sum(f["properties"]["count"] for f in features) == count
+    else:
+        assert len(features) == count
+        assert not any("aggregated" in f["properties"] for f in features)

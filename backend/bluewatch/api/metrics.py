@@ -52,6 +52,12 @@ class ServiceMetrics:
             registry=registry,
         )
         registry.register(EVALUATION_SECONDS)
+        self.tile_cache = Counter(
+            "bluewatch_tile_cache_lookups",
+            "Vector tile requests by whether the rendered tile was in memory",
+            ["result"],
+            registry=registry,
+        )
         self.pool_in_use = Gauge(
             "bluewatch_db_pool_connections_in_use",
             "Database connections checked out of this process's pool",

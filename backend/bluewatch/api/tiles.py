@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -16,6 +15,7 @@ from bluewatch.api.responses import JSONResponse
 from bluewatch.errors import NotFound
 from bluewatch.layers import LAYERS
 from bluewatch.layers.spec import LayerSpec
+from bluewatch.tile_cache import TileCache
 
 router = APIRouter(prefix="/tiles", tags=["Tiles"])
 Zoom = Annotated[int, Path(ge=0, le=tiles.MAX_ZOOM)]
@@ -33,7 +33,8 @@ def _layer(name: str) -> LayerSpec:
 
 @router.get(
     "/{layer}/{z}/{x}/{y}.pbf",
-    summary="A Mapbox Vector Tile (ST_AsMVT); incidents aggregated on a grid at z ≤ 7",
+    summary="A Mapbox Vector Tile (ST_AsMVT); incidents aggregated on a grid at z ≤ 7 "
+    "and in any tile that would carry more than 4,000 of them",
     description="Takes `datetime` and the layer's filters (`category`, `severity_min`, ...).",
     responses={200: {"content": {tiles.MEDIA_TYPE: {}}}, 304: {"description": "Not modified"}},
 )
@@ -44,13 +45,21 @@ async def get_tile(
     spec = _layer(layer)
     address = tiles.TileAddress(z, x, y)
     sql_filter = tiles.tile_filter(spec, request.query_params, actor.principal.clearance)
+    cache: TileCache = request.app.state.tile_cache
+    lookups = request.app.state.service_metrics.tile_cache
     async with database.replica_read(actor.principal.name) as connection:
-        body = await tiles.render(connection, spec, address, sql_filter)
-    etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-    headers = CACHE_HEADERS | {"ETag": etag}
-    if request.headers.get("if-none-match") == etag:
+        version = await tiles.layer_version(connection, spec)
+        key = cache.key(spec.name, version, z, x, y, sql_filter.where, sql_filter.params)
+        tile = cache.get(key)
+        if tile is None:
+            lookups.labels("miss").inc()
+            tile = cache.put(key, await tiles.render(connection, spec, address, sql_filter))
+        else:
+            lookups.labels("hit").inc()
+    headers = CACHE_HEADERS | {"ETag": tile.etag}
+    if request.headers.get("if-none-match") == tile.etag:
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type=tiles.MEDIA_TYPE, headers=headers)
+    return Response(tile.body, media_type=tiles.MEDIA_TYPE, headers=headers)
 
 
 @router.get("/{layer}.json", summary="TileJSON 3.0.0 for a layer, with the same filters")

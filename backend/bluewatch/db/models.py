@@ -403,3 +403,13 @@ class WebhookAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[float] = mapped_column(Double)
+
+
+class LayerVersion(Base):
+    """One counter per layer table, raised at commit by every changing transaction
+    (triggers in migration 0008); the tile cache files tiles under it."""
+
+    __tablename__ = "layer_version"
+
+    layer: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, server_default="0")

@@ -473,7 +473,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A Mapbox Vector Tile (ST_AsMVT); incidents aggregated on a grid at z ≤ 7
+         * A Mapbox Vector Tile (ST_AsMVT); incidents aggregated on a grid at z ≤ 7 and in any tile that would carry more than 4,000 of them
          * @description Takes `datetime` and the layer's filters (`category`, `severity_min`, ...).
          */
         get: operations["get_tile_api_v1_tiles__layer___z___x___y__pbf_get"];
