@@ -153,8 +153,9 @@ def admin_key(url: str, settings: Settings) -> str:
     return asyncio.run(create())
 
 
-def api_process(url: str) -> AbstractContextManager[str]:
-    """``bluewatch serve`` in its own process, as deployed; yields its base URL."""
+def api_process(url: str, **settings: str) -> AbstractContextManager[str]:
+    """``bluewatch serve`` in its own process, as deployed; yields its base URL.
+    ``settings`` are more ``BLUEWATCH_*`` values, named without the prefix."""
     return processes.api_process(
         url,
         {
@@ -162,6 +163,7 @@ def api_process(url: str) -> AbstractContextManager[str]:
             "BLUEWATCH_RATE_LIMIT_BURST": "1000000",
             "BLUEWATCH_EVENT_POLL_SECONDS": "0.5",
             **DELIVERY_SETTINGS,
+            **{f"BLUEWATCH_{name.upper()}": value for name, value in settings.items()},
         },
     )
 

@@ -1,15 +1,14 @@
 """W4 and W6 beside tipg (PyPI), serving the same incident table from the same database.
 
 tipg runs in its own virtualenv (``bench/.tipg``, made on first use) and its own
-uvicorn process, like our API; the load generator is this process: 16 concurrent
-connections for a fixed time per workload. Both servers are asked for the same
+uvicorn process, like our API; the load generator is wrk (``bench/wrk.py``): 8
+concurrent connections for a fixed time per workload. Both servers are asked for the same
 properties; the synthetic coordinates have 6 decimals, so both print the same
 digits (we round to 7, tipg to 9).
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
 import os
 import subprocess
@@ -18,10 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 from tests.processes import free_port, wait_until_ready
 
-from bench.harness import CONNECTIONS, Report, Row, Send, World, latency_rows, load, median
+from bench import harness, wrk
+from bench.harness import Report, Row, World, median
 from bluewatch.seed.synthetic import HOTSPOTS
 
 TIPG_VERSION = "1.6.1"
@@ -33,6 +32,9 @@ PROPERTIES = [
     "created_by", "updated_by",
 ]  # fmt: skip
 DATETIME = "2000-01-01T00:00:00Z/.."  # every incident: the filter runs, the bbox decides
+CONNECTIONS = 8
+ZOOMS = (6, 8, 10, 12)
+TILE_TARGET = "≥ 3× tipg at z8, z10, z12; z6 p50 ≤ 100 ms"
 
 
 def _tipg_python() -> Path:
@@ -91,52 +93,75 @@ def _tiles(z: int) -> list[tuple[int, int, int]]:
 
 
 def measure(world: World, base: str, report: Report, seconds: float, runs: int) -> None:
-    ours_headers = {"Authorization": f"Bearer {world.admin_token}"}
+    """W4 and W6 beside tipg with wrk (8 connections), then the same with the tile cache
+    off (every tile rendered) and with two API processes."""
+    headers = {"Authorization": f"Bearer {world.admin_token}"}
     properties = ",".join(PROPERTIES)
+    bbox_urls = {
+        features: [
+            f"/api/v1/incidents?bbox={b}&datetime={DATETIME}&limit={features}"
+            for b in (",".join(f"{v:.4f}" for v in box) for box in _boxes(10, 0.5))
+        ]
+        for features in (1_000, 10_000)
+    }
+    tile_paths = {z: [f"/{t[0]}/{t[1]}/{t[2]}" for t in _tiles(z)] for z in ZOOMS}
     with tipg(world.url) as peer:
-        for features in (1_000, 10_000):
-            boxes = [",".join(f"{v:.4f}" for v in box) for box in _boxes(10, 0.5)]
-            ours = [
-                f"{base}/api/v1/incidents?bbox={b}&datetime={DATETIME}&limit={features}"
-                for b in boxes
-            ]
+        for features, paths in bbox_urls.items():
             theirs = [
-                f"{peer}/collections/public.incident/items?bbox={b}&datetime={DATETIME}"
-                f"&limit={features}&properties={properties}"
-                for b in boxes
-            ]
-            _compare(report, "W4 bbox", f"{features:,} features", ours, theirs, ours_headers,
-                     seconds, runs, "≥ 10× tipg at 1k; p95 ≤ 60 ms")  # fmt: skip
-        for z in (6, 8, 10, 12):
-            tiles = _tiles(z)
-            ours = [f"{base}/api/v1/tiles/incidents/{t[0]}/{t[1]}/{t[2]}.pbf" for t in tiles]
+                f"{peer}/collections/public.incident/items?" + path.split("?", 1)[1]
+                + f"&properties={properties}" for path in paths
+            ]  # fmt: skip
+            _compare(report, "W4 bbox", f"{features:,} features",
+                     [base + p for p in paths], theirs, headers, seconds, runs,
+                     "≥ 10× tipg at 1k; p95 ≤ 60 ms")  # fmt: skip
+        for z, paths in tile_paths.items():
             theirs = [
-                f"{peer}/collections/public.incident/tiles/WebMercatorQuad/{t[0]}/{t[1]}/{t[2]}"
-                f"?properties=category,severity,status,occurred_at,title,classification"
-                for t in tiles
-            ]
-            _compare(report, "W6 tiles", f"z{z}", ours, theirs, ours_headers, seconds, runs,
-                     "≥ 3× tipg at z10; z6 ≤ 100 ms")  # fmt: skip
+                f"{peer}/collections/public.incident/tiles/WebMercatorQuad{p}"
+                "?properties=category,severity,status,occurred_at,title,classification"
+                for p in paths
+            ]  # fmt: skip
+            ours = [f"{base}/api/v1/tiles/incidents{p}.pbf" for p in paths]
+            _compare(report, "W6 tiles", f"z{z} (tile cache on)", ours, theirs, headers,
+                     seconds, runs, TILE_TARGET)  # fmt: skip
+            with harness.api_process(world.url, tile_cache_bytes="0") as cold:
+                cold_urls = [f"{cold}/api/v1/tiles/incidents{p}.pbf" for p in paths]
+                _compare(report, "W6 tiles", f"z{z} (cache off: every tile rendered)",
+                         cold_urls, theirs, headers, seconds, runs, TILE_TARGET)  # fmt: skip
+    with harness.api_process(world.url, workers="2") as two:
+        for features, paths in bbox_urls.items():
+            _ours_only(report, "W4 bbox", f"{features:,} features, 2 API processes",
+                       [two + p for p in paths], headers, seconds, runs)  # fmt: skip
+        for z in (8, 10):
+            urls = [f"{two}/api/v1/tiles/incidents{p}.pbf" for p in tile_paths[z]]
+            _ours_only(report, "W6 tiles", f"z{z} (tile cache on), 2 API processes", urls,
+                       headers, seconds, runs)  # fmt: skip
 
 
 def _compare(
     report: Report, workload: str, figure: str, ours: list[str], theirs: list[str],
     headers: dict[str, str], seconds: float, runs: int, target: str,
 ) -> None:  # fmt: skip
-    our_rates, peer_rates, our_latencies = [], [], []
+    our_results, peer_rates = [], []
     for _ in range(runs):
-        rate, latencies = asyncio.run(load(_getter(ours), headers, seconds))
-        our_rates.append(rate)
-        our_latencies.append(latencies)
-        peer_rates.append(asyncio.run(load(_getter(theirs), {}, seconds))[0])
-    report.add(Row(workload, f"{figure}, requests/s ({CONNECTIONS} connections)",
-                   median(our_rates), "req/s", "tipg, same table and query",
-                   median(peer_rates), target))  # fmt: skip
-    latency_rows(report, workload, figure, our_latencies)
+        our_results.append(wrk.run(ours, headers, seconds, CONNECTIONS))
+        peer_rates.append(wrk.run(theirs, {}, seconds, CONNECTIONS).rate)
+    report.add(Row(workload, f"{figure}, requests/s ({CONNECTIONS} connections, wrk)",
+                   median([r.rate for r in our_results]), "req/s",
+                   "tipg, same table and query", median(peer_rates), target))  # fmt: skip
+    _latencies(report, workload, figure, our_results)
 
 
-def _getter(urls: list[str]) -> Send:
-    async def get(http: httpx.AsyncClient, number: int) -> httpx.Response:
-        return await http.get(urls[number % len(urls)])
+def _ours_only(
+    report: Report, workload: str, figure: str, ours: list[str], headers: dict[str, str],
+    seconds: float, runs: int,
+) -> None:  # fmt: skip
+    results = [wrk.run(ours, headers, seconds, CONNECTIONS) for _ in range(runs)]
+    report.add(Row(workload, f"{figure}, requests/s ({CONNECTIONS} connections, wrk)",
+                   median([r.rate for r in results]), "req/s"))  # fmt: skip
+    _latencies(report, workload, figure, results)
 
-    return get
+
+def _latencies(report: Report, workload: str, figure: str, results: list[wrk.Result]) -> None:
+    for name in ("p50", "p95", "p99"):
+        value = median([getattr(result, name) for result in results])
+        report.add(Row(workload, f"{figure}, {name}", value, "ms"))

@@ -110,7 +110,7 @@ REFUSALS = [
      "'datetime' interval ends before it starts."),
     ({"cursor": "bm9wZToxMg"}, "'cursor' is not one this server issued; follow the 'next' link."),
     ({"zoom": "1"}, "Unknown query parameter(s) for incidents: 'zoom'. Accepted: bbox, "
-     "category, cursor, datetime, limit, severity_min, status."),
+     "category, cursor, datetime, filter, filter-crs, filter-lang, limit, severity_min, status."),
 ]  # fmt: skip
 
 
