@@ -10,6 +10,7 @@ error or timeout, which fails the run) as JSON when done.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import tempfile
@@ -81,8 +82,10 @@ def run(urls: list[str], headers: dict[str, str], seconds: float, connections: i
         raise RuntimeError(f"wrk failed: {completed.stderr[-500:]}")
     figures = json.loads(completed.stdout.strip().splitlines()[-1])
     failed = int(figures["errors"])
-    if figures["requests"] == 0 or failed:
+    if failed:
         raise RuntimeError(f"wrk: {figures['requests']} requests, {failed} failed")
+    if figures["requests"] == 0:  # none finished in time: the rate is below one a run
+        return Result(rate=0.0, p50=math.inf, p95=math.inf, p99=math.inf)
     return Result(
         rate=figures["requests"] / figures["seconds"],
         p50=figures["p50"],
