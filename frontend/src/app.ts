@@ -274,7 +274,9 @@ export class MissionMap {
     this.updatePulses(shown);
   }
 
-  /** Open critical alerts pulse: an HTML marker each, animated by CSS (no map repaint). */
+  /** Open critical alerts pulse: an HTML marker each, animated by CSS (no map repaint).
+   * MapLibre places a marker by the transform of its element, so the animation scales an
+   * inner ring: animating the marker itself would replace its position. */
   private updatePulses(shown: Alert[]): void {
     const pulsing = new Set(shown.filter((a) => a.properties.level === "critical" && a.properties.status === "open").map((a) => a.id));
     for (const [id, marker] of this.markers) {
@@ -285,7 +287,7 @@ export class MissionMap {
     }
     for (const alert of shown) {
       if (!pulsing.has(alert.id) || this.markers.has(alert.id)) continue;
-      const element = h("div", { class: "pulse", "aria-hidden": "true", "data-alert-id": String(alert.id) });
+      const element = h("div", { class: "pulse", "aria-hidden": "true", "data-alert-id": String(alert.id) }, h("div", { class: "pulse-ring" }));
       const marker = new maplibregl.Marker({ element }).setLngLat(alert.geometry.coordinates as [number, number]).addTo(this.map);
       this.markers.set(alert.id, marker);
     }

@@ -431,3 +431,42 @@ def test_a_large_window_is_drawn_from_vector_tiles(
     }  # fmt: skip
     assert incidents_loaded(page) == []
     expect(page.locator("#banner-top")).to_have_text("UN STRICTLY CONFIDENTIAL")
+
+
+PULSE_OFFSETS = """() => {
+  const map = window.bluewatch.map;
+  const box = map.getContainer().getBoundingClientRect();
+  const alerts = map.getSource('alerts').serialize().data.features;
+  return [...document.querySelectorAll('.pulse')].map((el) => {
+    const alert = alerts.find((a) => String(a.id) === el.dataset.alertId);
+    const at = map.project(alert.geometry.coordinates);
+    const r = el.getBoundingClientRect();
+    return { id: el.dataset.alertId, dx: r.left + r.width / 2 - box.left - at.x,
+             dy: r.top + r.height / 2 - box.top - at.y };
+  });
+}"""
+
+
+def test_critical_pulses_sit_on_their_alerts_at_every_screen_size(
+    page: Page, live_server: str, role_keys: RoleKeys, scenario_db: Any
+) -> None:
+    """Issue 18, defect 1: the pulse animation replaced MapLibre's positioning transform,
+    so every pulse sat in the map's top-left corner."""
+    sign_in(page, ANALYST)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    alert_id = raise_critical(live_server, role_keys, scenario_db, "Shelling at the gate")
+    pulse = page.locator(f".pulse[data-alert-id='{alert_id}']")
+    expect(pulse).to_have_count(1)
+    page.locator(f"li[data-alert-id='{alert_id}']").click()  # flies there
+    page.wait_for_function("() => !window.bluewatch.map.isMoving()")
+    for width, height in ((1920, 1080), (1366, 768), (1024, 768)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_function(
+            "(w) => window.bluewatch.map.getCanvas().clientWidth <= w"
+            " && !window.bluewatch.map.isMoving()", arg=width,
+        )  # fmt: skip
+        offsets = page.evaluate(PULSE_OFFSETS)
+        assert offsets and any(o["id"] == str(alert_id) for o in offsets)
+        for offset in offsets:  # mid-animation the ring grows about its centre only
+            assert abs(offset["dx"]) <= 2 and abs(offset["dy"]) <= 2, (width, offset)
+        screenshot(page, f"critical-pulse-{width}x{height}")
