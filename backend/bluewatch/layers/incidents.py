@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from bluewatch.instants import Instant
 from bluewatch.layers.spec import COMMON_COLUMNS, Column, LayerProperties, LayerSpec
@@ -51,6 +52,11 @@ def category_label_sql(column: str) -> str:
     return f"(CASE {column} {cases} ELSE {column} END)"
 
 
+# How far a reporter's clock may run ahead of the server's before a time is "future".
+CLOCK_SKEW = timedelta(minutes=10)
+SKEW_TEXT = "10 minutes"
+
+
 class IncidentStatus(enum.StrEnum):
     REPORTED = "reported"
     VERIFIED = "verified"
@@ -73,6 +79,20 @@ class IncidentProperties(LayerProperties):
     source_credibility: int | None = Field(default=None, ge=1, le=6)
     geo_precision: int = Field(default=1, ge=1, le=3)
     status: IncidentStatus = IncidentStatus.REPORTED
+
+    @model_validator(mode="after")
+    def _plausible_times(self) -> IncidentProperties:
+        """An incident is not in the future, and is reported after it happens: a date in
+        2030 once raised a live surge today (issue 18, defect 4)."""
+        latest = datetime.now(UTC) + CLOCK_SKEW
+        if self.occurred_at > latest:
+            raise ValueError(f"occurred_at lies in the future (more than {SKEW_TEXT} ahead)")
+        if self.reported_at is not None:
+            if self.reported_at > latest:
+                raise ValueError(f"reported_at lies in the future (more than {SKEW_TEXT} ahead)")
+            if self.reported_at < self.occurred_at:
+                raise ValueError("reported_at is before occurred_at")
+        return self
 
 
 INCIDENTS = LayerSpec(
