@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.processes import free_port, wait_until_ready
+from tests.processes import free_port, running
 
 from bench import harness, wrk
 from bench.harness import Report, Row, World, median
@@ -62,18 +62,11 @@ def tipg(url: str) -> Iterator[str]:
         # carry every incident (grid cells up to z7), so tipg is asked for all as well.
         "TIPG_MAX_FEATURES_PER_TILE": "2000000",
     }
-    process = subprocess.Popen(
-        [str(_tipg_python()), "-m", "uvicorn", "tipg.main:app", "--port", str(port),
-         "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(f"{base}/collections", process, 120)
+    command = [str(_tipg_python()), "-m", "uvicorn", "tipg.main:app", "--port", str(port),
+               "--log-level", "warning"]  # fmt: skip
+    with running(command, f"{base}/collections", 120, env):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _boxes(count: int, half: float) -> list[tuple[float, float, float, float]]:

@@ -38,6 +38,23 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], seconds: float)
         time.sleep(0.2)
 
 
+@contextmanager
+def running(
+    command: list[str], ready_url: str, seconds: float, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``command`` in its own process, yielded once ``ready_url`` answers 200, and stopped
+    when the block ends."""
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_until_ready(ready_url, process, seconds)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def status_kb(pid: int, field: str) -> int:
     """A ``/proc/<pid>/status`` figure in kB: VmRSS now, VmHWM the peak since the last reset
     (write "5" to ``/proc/<pid>/clear_refs`` to reset it)."""

@@ -27,7 +27,7 @@ from bluewatch.events.client import SSEListener
 from bluewatch.security.passwords import hash_password
 from tests.conftest import RoleKeys, bearer, reset_tables
 from tests.factories import GEOJSON, GOMA, camp, incident, square
-from tests.processes import free_port, wait_until_ready
+from tests.processes import free_port, running, wait_until_ready
 from tests.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,17 +114,10 @@ def nginx(apis: list[Process], tmp_path: Path) -> Iterator[str]:
     checked = subprocess.run([nginx, "-t", "-c", str(config), "-p", str(tmp_path)],
                              capture_output=True, text=True, check=False)  # fmt: skip
     assert checked.returncode == 0, checked.stderr
-    process = subprocess.Popen(
-        [nginx, "-c", str(config), "-p", str(tmp_path), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(f"{base}/healthz", process, 30)
+    command = [nginx, "-c", str(config), "-p", str(tmp_path), "-g", "daemon off;"]
+    with running(command, f"{base}/healthz", 30):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture
