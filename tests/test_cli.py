@@ -210,3 +210,21 @@ def test_import_command_shows_progress_and_reports(
     assert audit and str(audit[-1][0]).startswith("cli:")
     again = json.loads(run(env, *partial).stdout)
     assert (again["created"], again["unchanged"]) == (0, 3)
+
+
+def test_help_says_what_each_command_takes() -> None:
+    """Issue 18, defect 12: the help printed "``bluewatch``", hid the serve defaults and
+    listed no import formats."""
+
+    def helped(*command: str) -> str:
+        result = subprocess.run([sys.executable, "-m", "bluewatch", *command, "--help"],
+                                capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
+        return " ".join(result.stdout.split())  # argparse wraps lines
+
+    top = helped()
+    assert "The bluewatch command" in top and "``" not in top
+    serve = helped("serve")
+    for said in ("BLUEWATCH_HOST, default 127.0.0.1", "BLUEWATCH_PORT, default 8000",
+                 "BLUEWATCH_WORKERS, default 1"):  # fmt: skip
+        assert said in serve, said
+    assert "geojson, geojsonseq, csv, gpkg, kml, shp.zip" in helped("import")

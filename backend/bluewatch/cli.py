@@ -18,6 +18,7 @@ from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
 from bluewatch.db.local import LocalCluster, LocalClusterError
 from bluewatch.errors import BluewatchError
+from bluewatch.io import IMPORT_FORMATS
 from bluewatch.security.principal import Role
 from bluewatch.settings import Settings
 
@@ -297,7 +298,9 @@ def cmd_openapi(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bluewatch", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="bluewatch", description=(__doc__ or "").replace("``", "")
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     db = commands.add_parser("db", help="the local PostGIS cluster under .data/")
@@ -316,9 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser(
         "import", help="import a file (GeoJSON, GeoJSONSeq, ACLED CSV, GPKG, KML, SHP zip)"
     )
-    load.add_argument("file")
+    load.add_argument("file", help="the file to import")
     load.add_argument("--layer", required=True, choices=["incidents", "routes", "camps"])
-    load.add_argument("--format", help="override the format the file name suggests")
+    load.add_argument(
+        "--format",
+        choices=IMPORT_FORMATS,
+        help="the format, when the file name does not say it: " + ", ".join(IMPORT_FORMATS),
+    )
     load.add_argument("--dry-run", action="store_true", help="report without storing")
     load.add_argument("--partial", action="store_true", help="store valid rows despite rejects")
     load.add_argument("--source", default="import", help="external_source for rows without one")

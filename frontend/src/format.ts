@@ -25,10 +25,15 @@ export function utc(iso: string | null | undefined): string {
   return `${date.toISOString().slice(0, 16).replace("T", " ")}Z`;
 }
 
-/** "armed_clash" → "Armed clash". */
+// Words of the domain that are written in capitals wherever they stand.
+const ACRONYMS: Record<string, string> = { ied: "IED", uxo: "UXO", hq: "HQ", poc: "PoC", un: "UN" };
+
+/** "armed_clash" → "Armed clash", "ied" → "IED", "poc_site" → "PoC site". */
 export function label(value: string): string {
-  const words = value.replaceAll("_", " ");
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  return value
+    .split("_")
+    .map((word, index) => ACRONYMS[word] ?? (index === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : word))
+    .join(" ");
 }
 
 /** Admiralty grading: reliability letter and credibility digit, "B2". */

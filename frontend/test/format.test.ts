@@ -21,6 +21,11 @@ describe("formatting", () => {
 
   it("labels enum values and source gradings", () => {
     expect(label("attack_on_civilians")).toBe("Attack on civilians");
+    expect(label("ied")).toBe("IED"); // issue 18, 12: it read "Ied"
+    expect(label("uxo")).toBe("UXO");
+    expect(label("poc_site")).toBe("PoC site");
+    expect(label("hq")).toBe("HQ");
+    expect(label("team_site")).toBe("Team site");
     expect(grading("B", 2)).toBe("B2");
     expect(grading(null, 3)).toBe("?3");
     expect(grading(null, null)).toBe("not graded");

@@ -26,13 +26,13 @@ import shapely
 
 from bluewatch.errors import InvalidParameter, MalformedBody, PayloadTooLarge
 from bluewatch.geo import check_crs
-from bluewatch.io import bounds
+from bluewatch.io import IMPORT_FORMATS, bounds
 from bluewatch.io.bounds import ReadLimits
 from bluewatch.io.files import SHAPEFILE_NAMES
 from bluewatch.parsing import whole_number
 
 GIS_BATCH = 200  # features read from a GIS file at a time
-FORMATS = ("geojson", "geojsonseq", "csv", "gpkg", "kml", "shp.zip")
+FORMATS = IMPORT_FORMATS
 MEDIA_TYPES = {
     "application/geo+json": "geojson",
     "application/json": "geojson",
