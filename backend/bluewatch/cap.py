@@ -22,7 +22,7 @@ from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
 from bluewatch.layers.incidents import CATEGORY_LABELS
 from bluewatch.layers.query import visible_to
-from bluewatch.rules.params import PROXIMITY_INSTRUCTION, SURGE_INSTRUCTION
+from bluewatch.rules.params import ClusterParams, ProximityParams
 from bluewatch.text import xml_safe
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -64,8 +64,8 @@ class CapMessage:
     versions: list[Version]  # oldest first; the last is this message
     resolved_by: str | None
     resolve_note: str | None
-    expires_hours: float = 24.0
-    instruction: str = ""
+    expires_hours: float
+    instruction: str
 
 
 def cap_time(moment: datetime) -> str:
@@ -105,8 +105,14 @@ def _message(row: Any) -> CapMessage:
     versions = [Version(first + index, moment) for index, moment in enumerate(times)]
     if not versions:
         versions = [Version(row.version, datetime.now(UTC))]
+    model = ClusterParams if row.rule_kind == "cluster" else ProximityParams
+
+    def rule_param(name: str) -> Any:
+        """The rule's value, or its model's default (params stored before the field)."""
+        return row.rule_params.get(name) or model.model_fields[name].default
+
     if row.rule_kind == "cluster":
-        radius_km = float(row.rule_params.get("radius_m", 10_000)) / 1000
+        radius_km = float(rule_param("radius_m")) / 1000
     else:
         radius_km = max((row.distance_m or 0.0) / 1000, 0.5)
     perimeter = orjson.loads(row.perimeter)["coordinates"][0] if row.perimeter else None
@@ -130,13 +136,9 @@ def _message(row: Any) -> CapMessage:
         versions=versions,
         resolved_by=row.resolved_by,
         resolve_note=row.resolve_note,
-        expires_hours=float(row.rule_params.get("expires_hours", 24)),
-        instruction=str(row.rule_params.get("instruction") or _default_instruction(row.rule_kind)),
+        expires_hours=float(rule_param("expires_hours")),
+        instruction=str(rule_param("instruction")),
     )
-
-
-def _default_instruction(rule_kind: str) -> str:
-    return SURGE_INSTRUCTION if rule_kind == "cluster" else PROXIMITY_INSTRUCTION
 
 
 async def message_for(
