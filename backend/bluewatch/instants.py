@@ -23,5 +23,12 @@ def within_range(value: datetime) -> datetime:
     return value
 
 
+def from_iso(text: str) -> datetime:
+    """``datetime.fromisoformat`` that also reads a trailing ``Z``/``z`` as UTC; raises
+    ValueError when ``text`` is not an ISO 8601 date-time. The offset may be missing: the
+    caller decides whether that is allowed."""
+    return datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+
+
 # A time with an offset, inside the stored range.
 Instant = Annotated[AwareDatetime, AfterValidator(within_range)]

@@ -27,7 +27,7 @@ from shapely.geometry import shape
 
 from bluewatch.classification import Classification
 from bluewatch.errors import InvalidParameter
-from bluewatch.instants import within_range
+from bluewatch.instants import from_iso, within_range
 from bluewatch.layers.spec import LayerSpec
 
 MAX_FILTER_LENGTH = 4096
@@ -350,8 +350,7 @@ def _text(node: Any, field: Queryable) -> str:
 
 def _timestamp(raw: Any) -> datetime:
     try:
-        text = str(raw)
-        value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+        value = from_iso(str(raw))
         if value.tzinfo is None:
             raise ValueError
         return within_range(value)

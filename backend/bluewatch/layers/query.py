@@ -20,6 +20,7 @@ from typing import Any
 
 from bluewatch.classification import Classification
 from bluewatch.errors import InvalidParameter
+from bluewatch.instants import from_iso
 from bluewatch.layers import cql
 from bluewatch.layers.cql import Condition, parse_filter, to_sql
 from bluewatch.layers.spec import LayerSpec
@@ -223,7 +224,7 @@ def _parse_instant(raw: str, *, end_of_day: bool = False) -> datetime:
             "'datetime' takes RFC 3339 date-times with an offset, e.g. 2026-11-01T00:00:00Z."
         )
     try:
-        value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+        value = from_iso(text)
     except ValueError:
         raise InvalidParameter(
             "'datetime' takes RFC 3339 date-times with an offset, e.g. 2026-11-01T00:00:00Z."
