@@ -113,7 +113,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         print(f"bluewatch: no such file: {path}", file=sys.stderr)
         return 2
     fmt = args.format or next(
-        (f for f in readers.FORMATS if path.name.lower().endswith(f".{f}")),
+        (f for f in IMPORT_FORMATS if path.name.lower().endswith(f".{f}")),
         "shp.zip" if path.suffix.lower() == ".zip" else "",
     )
     fmt = readers.detect_format("", fmt or "unknown")

@@ -32,7 +32,6 @@ from bluewatch.io.files import SHAPEFILE_NAMES
 from bluewatch.parsing import whole_number
 
 GIS_BATCH = 200  # features read from a GIS file at a time
-FORMATS = IMPORT_FORMATS
 MEDIA_TYPES = {
     "application/geo+json": "geojson",
     "application/json": "geojson",
@@ -94,8 +93,8 @@ class Reading:
 
 def detect_format(media_type: str, requested: str | None) -> str:
     if requested is not None:
-        if requested not in FORMATS:
-            raise InvalidParameter(f"'format' is one of: {', '.join(FORMATS)}.")
+        if requested not in IMPORT_FORMATS:
+            raise InvalidParameter(f"'format' is one of: {', '.join(IMPORT_FORMATS)}.")
         return requested
     found = MEDIA_TYPES.get(media_type.split(";")[0].strip().lower())
     if found is None:
