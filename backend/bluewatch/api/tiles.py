@@ -33,8 +33,9 @@ def _layer(name: str) -> LayerSpec:
 
 @router.get(
     "/{layer}/{z}/{x}/{y}.pbf",
-    summary="A Mapbox Vector Tile (ST_AsMVT); incidents aggregated on a grid at z ≤ 7 "
-    "and in any tile that would carry more than 4,000 of them",
+    summary=f"A Mapbox Vector Tile (ST_AsMVT); incidents aggregated on a grid at "
+    f"z ≤ {tiles.AGGREGATE_MAX_ZOOM} and in any tile that would carry more than "
+    f"{tiles.DENSE_TILE_FEATURES:,} of them",
     description="Takes `datetime` and the layer's filters (`category`, `severity_min`, ...).",
     responses={200: {"content": {tiles.MEDIA_TYPE: {}}}, 304: {"description": "Not modified"}},
 )
