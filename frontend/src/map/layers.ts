@@ -26,6 +26,21 @@ export const LAYER_GROUPS: Record<LayerName, string[]> = {
   alerts: ["alerts-lesser", "alerts"],
 };
 
+/** What a click on a map layer opens. */
+export type ClickKind = "cluster" | "cell" | "incident" | "camp" | "route" | "alert";
+
+/** The clickable layers, each with what a click on it opens. */
+export const CLICK_TARGETS: Readonly<Record<string, ClickKind>> = {
+  "incident-clusters": "cluster",
+  "incident-tiles-cells": "cell",
+  incidents: "incident",
+  "incident-tiles-points": "incident",
+  "camps-fill": "camp",
+  ...Object.fromEntries(ROUTE_LAYERS.map((id) => [id, "route" as const])),
+  alerts: "alert",
+  "alerts-lesser": "alert",
+};
+
 /** The layers whose features count for the classification banner and hover. */
 export const DATA_LAYERS = [
   "zone-rings", "camps-fill", ...ROUTE_LAYERS, "incident-clusters", "incidents",

@@ -1,0 +1,135 @@
+// What the pointer and the keyboard do on the map: open what is clicked, pick a point
+// for a new incident, draw a route or perimeter, and the cursor that says which.
+
+import type { Geometry, Position } from "geojson";
+import type { GeoJSONSource, Map as MapLibreMap, MapGeoJSONFeature } from "maplibre-gl";
+import type { Alert, AlertBook } from "./alerts";
+import { byId } from "./dom";
+import { DrawTool, type DrawKind } from "./map/draw";
+import { CLICK_TARGETS } from "./map/layers";
+import type { Sheet } from "./sheet";
+
+export interface InteractionContext {
+  map: MapLibreMap;
+  sheet: () => Sheet;
+  book: AlertBook;
+  selectAlert: (alert: Alert) => void;
+  /** Work started by a click: its failure is said, not lost. */
+  background: (work: Promise<unknown>) => void;
+}
+
+export class MapInteractions {
+  readonly draw: DrawTool;
+  private picking = false;
+  private drawDone: ((geometry: Geometry) => void) | null = null;
+
+  constructor(private readonly context: InteractionContext) {
+    const map = context.map;
+    this.draw = new DrawTool(map);
+    const coords = byId("coords");
+    map.on("mousemove", (event) => {
+      coords.textContent = `${event.lngLat.lat.toFixed(5)}, ${event.lngLat.lng.toFixed(5)}`;
+    });
+    map.on("click", (event) => {
+      if (this.draw.active) return;
+      if (this.picking) {
+        this.picking = false;
+        map.getCanvas().style.cursor = "";
+        context.sheet().newIncident([round(event.lngLat.lng), round(event.lngLat.lat)]);
+        return;
+      }
+      const layers = Object.keys(CLICK_TARGETS).filter((id) => map.getLayer(id));
+      const [hit] = map.queryRenderedFeatures(event.point, { layers });
+      if (hit) context.background(this.open(hit));
+    });
+    for (const id of Object.keys(CLICK_TARGETS)) {
+      map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));
+      map.on("mouseleave", id, () => (map.getCanvas().style.cursor = this.draw.active || this.picking ? "crosshair" : ""));
+    }
+    byId("draw-finish").addEventListener("click", () => this.finishDrawing());
+    byId("draw-cancel").addEventListener("click", () => context.sheet().close());
+    byId("draw-undo").addEventListener("click", () => this.draw.removeLast());
+    document.addEventListener("keydown", (event) => this.key(event));
+  }
+
+  /** The next click on the map places a new incident. */
+  pickPoint(): void {
+    this.context.sheet().close();
+    this.picking = true;
+    this.context.map.getCanvas().style.cursor = "crosshair";
+    byId("announcer").textContent = "Click the map where the incident happened. Escape cancels.";
+  }
+
+  startDrawing(kind: DrawKind, initial: Position[], done: (geometry: Geometry) => void): void {
+    this.drawDone = done;
+    this.draw.start(kind, initial, () => {
+      byId("draw-hint").textContent = `${this.draw.vertices.length} vertices — click to add, drag to move`;
+    });
+    byId("draw-bar").hidden = false;
+  }
+
+  stopDrawing(): void {
+    this.draw.stop();
+    this.drawDone = null;
+    byId("draw-bar").hidden = true;
+  }
+
+  private finishDrawing(): void {
+    const geometry = this.draw.geometry();
+    if (!geometry) {
+      byId("draw-hint").textContent = this.draw.kind === "Polygon" ? "A perimeter needs at least 3 vertices" : "A route needs at least 2 vertices";
+      return;
+    }
+    byId("draw-bar").hidden = true;
+    this.drawDone?.(geometry);
+  }
+
+  private key(event: KeyboardEvent): void {
+    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement) return;
+    if (event.key === "Escape" && (this.draw.active || this.picking)) {
+      this.picking = false;
+      this.context.sheet().close();
+    }
+    if (!this.draw.active || !["Enter", "Backspace"].includes(event.key)) return;
+    event.preventDefault(); // Enter must not also submit the form that finishing opens
+    if (event.key === "Enter") this.finishDrawing();
+    else this.draw.removeLast();
+  }
+
+  private async open(feature: MapGeoJSONFeature): Promise<void> {
+    const map = this.context.map;
+    const properties = feature.properties ?? {};
+    const id = Number(feature.id ?? properties.id);
+    switch (CLICK_TARGETS[feature.layer.id]) {
+      case "cluster": {
+        const source = map.getSource("incidents") as GeoJSONSource;
+        const zoom = await source.getClusterExpansionZoom(Number(properties.cluster_id));
+        map.easeTo({ center: pointOf(feature), zoom });
+        return;
+      }
+      case "cell":
+        map.easeTo({ center: pointOf(feature), zoom: 8.5 });
+        return;
+      case "alert": {
+        const alert = this.context.book.get(Number(feature.id));
+        if (alert) this.context.selectAlert(alert);
+        return;
+      }
+      case "camp":
+        return this.context.sheet().openRecord("camps", id);
+      case "route":
+        return this.context.sheet().openRecord("routes", id);
+      case "incident":
+        return this.context.sheet().openIncident(id);
+    }
+  }
+}
+
+function pointOf(feature: MapGeoJSONFeature): [number, number] {
+  const geometry = feature.geometry;
+  return geometry.type === "Point" ? [geometry.coordinates[0], geometry.coordinates[1]] : [0, 0];
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
