@@ -3,7 +3,7 @@
 
 import { byId, h } from "./dom";
 import { fromLocalInput, label, toLocalInput, utc } from "./format";
-import { CATEGORY_LETTERS, LEVEL_COLOURS, ROUTE_STYLES, SEVERITY_COLOURS } from "./map/palette";
+import { CAMP_COLOURS, CATEGORY_LETTERS, LEVEL_COLOURS, ROUTE_STYLES, SEVERITY_COLOURS } from "./map/palette";
 import { CATEGORIES, INCIDENT_STATUSES, LAYER_NAMES, type LayerName, type ViewState, timeRange, playbackInstant } from "./view";
 
 export interface ToolbarOptions {
@@ -180,7 +180,13 @@ export class Toolbar {
       h("ul", { class: "legend", "aria-label": "Severity" },
         ...SEVERITY_COLOURS.map((colour, i) => swatch(colour, `Severity ${i + 1}`))),
       h("ul", { class: "legend", "aria-label": "Alert levels" },
-        ...Object.entries(LEVEL_COLOURS).map(([level, colour]) => swatch(colour, `${label(level)} alert / band`, "ring"))),
+        swatch(LEVEL_COLOURS.critical, "Critical alert (pulses while open)", "triangle"),
+        swatch(LEVEL_COLOURS.warning, "Warning alert", "ring"),
+        swatch(LEVEL_COLOURS.watch, "Watch alert", "ring")),
+      h("ul", { class: "legend", "aria-label": "Camps and alert zones" },
+        swatch(CAMP_COLOURS.fill, "Camp perimeter", "square"),
+        swatch(LEVEL_COLOURS.critical, "Alert zone: ring around a camp, corridor along a route (coloured by level)", "dashed-ring"),
+        swatch(SEVERITY_COLOURS[2], "Cluster of incidents: count inside, colour of the most severe", "cluster")),
       h("ul", { class: "legend", "aria-label": "Route status" },
         ...Object.values(ROUTE_STYLES).map((style) => swatch(style.colour, `${style.label} route`, `line ${style.dash ? "dashed" : ""}`))),
       h("p", { class: "small" }, "Letters: ", Object.entries(CATEGORY_LETTERS).map(([c, l]) => `${l} ${label(c)}`).join(", ")),

@@ -470,3 +470,21 @@ def test_critical_pulses_sit_on_their_alerts_at_every_screen_size(
         for offset in offsets:  # mid-animation the ring grows about its centre only
             assert abs(offset["dx"]) <= 2 and abs(offset["dy"]) <= 2, (width, offset)
         screenshot(page, f"critical-pulse-{width}x{height}")
+    symbols = page.evaluate(CRITICAL_SYMBOLS)
+    assert symbols["critical"] == {"type": "symbol", "icon": "alert-critical"}
+    assert alert_id in symbols["drawn"]
+    # No incident marker (nor any other layer) is drawn with the critical symbol.
+    assert symbols["others"] and "alert-critical" not in symbols["others"]
+
+
+CRITICAL_SYMBOLS = """() => {
+  const map = window.bluewatch.map;
+  const layer = map.getLayer('alerts');
+  const others = map.getStyle().layers.filter((l) => l.id !== 'alerts' && l.type === 'symbol')
+    .map((l) => JSON.stringify(l.layout?.['icon-image'] ?? null));
+  return {
+    critical: { type: layer.type, icon: map.getLayoutProperty('alerts', 'icon-image') },
+    drawn: map.queryRenderedFeatures({ layers: ['alerts'] }).map((f) => f.id),
+    others,
+  };
+}"""

@@ -6,7 +6,8 @@ import type { Feature, FeatureCollection, Geometry } from "geojson";
 import type { GeoJSONSource, LayerSpecification, Map as MapLibreMap } from "maplibre-gl";
 import { highest, rank } from "../classification";
 import type { LayerName } from "../view";
-import { ROUTE_STYLES, levelColour, routeColour, severityColour } from "./palette";
+import { CRITICAL_SYMBOL } from "./icons";
+import { CAMP_COLOURS, ROUTE_STYLES, levelColour, routeColour, severityColour } from "./palette";
 
 export const EMPTY: FeatureCollection = { type: "FeatureCollection", features: [] };
 
@@ -85,9 +86,9 @@ export function addMissionLayers(map: MapLibreMap): void {
     },
     {
       id: "camps-fill", type: "fill", source: "camps",
-      paint: { "fill-color": "#4b6cb7", "fill-opacity": 0.35 },
+      paint: { "fill-color": CAMP_COLOURS.fill, "fill-opacity": 0.35 },
     },
-    { id: "camps-outline", type: "line", source: "camps", paint: { "line-color": "#1d3b78", "line-width": 2 } },
+    { id: "camps-outline", type: "line", source: "camps", paint: { "line-color": CAMP_COLOURS.outline, "line-width": 2 } },
     {
       id: "camps-label", type: "symbol", source: "camps", minzoom: 8,
       layout: { "text-field": ["get", "name"], "text-font": ["sans-serif"], "text-size": 12, "text-offset": [0, 1.2] },
@@ -139,19 +140,28 @@ export function addMissionLayers(map: MapLibreMap): void {
       id: "incident-letters", type: "symbol", source: "incidents", filter: ["!", ["has", "point_count"]],
       layout: { "icon-image": ["concat", "category-", ["get", "category"]], "icon-size": 0.6, "icon-allow-overlap": true },
     },
-    // Rings around the alerted incidents; warnings and watches from zoom 8, so the threat
-    // picture stays readable at mission scale.
-    ...(["alerts-lesser", "alerts"] as const).map((id): LayerSpecification => ({
-      id, type: "circle", source: "alerts", ...(id === "alerts-lesser" ? { minzoom: 8 } : {}),
-      filter: ["all", ["!=", ["get", "status"], "resolved"],
-        [id === "alerts" ? "==" : "!=", ["get", "level"], "critical"]],
+    // Rings around the alerted incidents (warnings and watches, from zoom 8, so the threat
+    // picture stays readable at mission scale); critical alerts are a warning triangle,
+    // a symbol no incident shares, drawn above everything else.
+    {
+      id: "alerts-lesser", type: "circle", source: "alerts", minzoom: 8,
+      filter: ["all", ["!=", ["get", "status"], "resolved"], ["!=", ["get", "level"], "critical"]],
       paint: {
         "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": levelColour(),
-        "circle-stroke-width": ["match", ["get", "level"], "critical", 3, "warning", 2, 1.5],
-        "circle-radius": ["match", ["get", "level"], "critical", 12, "warning", 11, 10],
+        "circle-stroke-width": ["match", ["get", "level"], "warning", 2, 1.5],
+        "circle-radius": ["match", ["get", "level"], "warning", 11, 10],
         "circle-stroke-opacity": ["case", ["==", ["get", "status"], "acknowledged"], 0.45, 1],
       },
-    })),
+    },
+    {
+      id: "alerts", type: "symbol", source: "alerts",
+      filter: ["all", ["!=", ["get", "status"], "resolved"], ["==", ["get", "level"], "critical"]],
+      layout: {
+        "icon-image": CRITICAL_SYMBOL, "icon-size": 0.85, "icon-allow-overlap": true,
+        "icon-ignore-placement": true, "icon-offset": [0, -14], "icon-anchor": "bottom",
+      },
+      paint: { "icon-opacity": ["case", ["==", ["get", "status"], "acknowledged"], 0.55, 1] },
+    },
     {
       id: "draft-line", type: "line", source: "draft",
       paint: { "line-color": "#000", "line-width": 2, "line-dasharray": [2, 1] },

@@ -8,6 +8,8 @@ export const SEVERITY_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#b
 
 export const LEVEL_COLOURS = { critical: "#D55E00", warning: "#E69F00", watch: "#56B4E9" } as const;
 
+export const CAMP_COLOURS = { fill: "#4b6cb7", outline: "#1d3b78" } as const;
+
 export const ROUTE_STYLES = {
   active: { colour: "#0072B2", dash: null, label: "Active" },
   planned: { colour: "#009E73", dash: [3, 2], label: "Planned" },
