@@ -12,6 +12,7 @@ BluewatchError            safe ``detail`` for the client, never raw input
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +27,33 @@ class FieldError:
     message: str
 
 
+# Pydantic's messages an analyst meets most, in plain words (its own text otherwise);
+# the limits come from the model, never from the input.
+PLAIN_MESSAGES = {
+    "missing": "is required",
+    "string_too_long": "must be at most {max_length} characters",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+}
+
+
+def _plain(detail: Mapping[str, Any]) -> str:
+    kind = detail["type"]
+    limits = detail.get("ctx", {})
+    if kind == "string_too_short":
+        return "is required" if limits.get("min_length") == 1 else str(detail["msg"])
+    try:
+        return PLAIN_MESSAGES[kind].format(**limits)
+    except KeyError:  # another kind, or one without the limit its words name
+        return str(detail["msg"])
+
+
 def validation_errors(error: ValidationError, pointer: str) -> list[FieldError]:
     """Pydantic errors as JSON pointers and messages, never with the offending input."""
     found = []
     for detail in error.errors(include_input=False, include_url=False):
         path = "/".join(str(part) for part in detail["loc"])
-        found.append(FieldError(f"{pointer}/{path}" if path else pointer or "/", detail["msg"]))
+        found.append(FieldError(f"{pointer}/{path}" if path else pointer or "/", _plain(detail)))
     return found
 
 

@@ -13,6 +13,19 @@ export type Alert = Feature<Point, AlertProperties> & { id: number };
 
 export const LEVEL_RANK: Record<AlertLevel, number> = { watch: 0, warning: 1, critical: 2 };
 
+/** How the panel orders alerts: most severe first, newest raised, or latest incident. */
+export const ALERT_ORDERS = ["level", "raised", "occurred"] as const;
+export type AlertOrder = (typeof ALERT_ORDERS)[number];
+
+const newestRaised = (a: Alert, b: Alert): number => b.id - a.id;
+const occurred = (a: Alert): number => Date.parse(a.properties.occurred_at ?? a.properties.created_at);
+
+const ORDERS: Record<AlertOrder, (a: Alert, b: Alert) => number> = {
+  level: (a, b) => LEVEL_RANK[b.properties.level] - LEVEL_RANK[a.properties.level] || newestRaised(a, b),
+  raised: newestRaised,
+  occurred: (a, b) => occurred(b) - occurred(a) || newestRaised(a, b),
+};
+
 export interface Change {
   alert: Alert;
   isNew: boolean;
@@ -55,12 +68,12 @@ export class AlertBook {
     this.alerts.set(alert.id, alert);
   }
 
-  /** Newest first, filtered by level and status (empty lists: all). */
-  list(levels: readonly string[] = [], statuses: readonly string[] = []): Alert[] {
+  /** Filtered by level and status (empty lists: all), in `order` (newest raised first by default). */
+  list(levels: readonly string[] = [], statuses: readonly string[] = [], order: AlertOrder = "raised"): Alert[] {
     return [...this.alerts.values()]
       .filter((a) => !levels.length || levels.includes(a.properties.level))
       .filter((a) => !statuses.length || statuses.includes(a.properties.status))
-      .sort((a, b) => b.id - a.id);
+      .sort(ORDERS[order]);
   }
 
   forIncident(incidentId: number): Alert[] {

@@ -11,6 +11,8 @@ import { ClassificationBanner } from "./banner";
 import { highest, marking } from "./classification";
 import { byId, h } from "./dom";
 import { exportFilters, exportLinks } from "./exports";
+import { setTimeConvention, type TimeConvention } from "./format";
+import { popover } from "./menus";
 import { MapInteractions } from "./interactions";
 import { NO_EARTH, basemapStyle, loadNaturalEarth, showNaturalEarth, type OnlineBasemap } from "./map/basemap";
 import { addCategoryIcons } from "./map/icons";
@@ -113,18 +115,26 @@ export class MissionMap {
       canAct: () => this.role !== "viewer",
       onSelect: (alert) => this.selectAlert(alert),
       onChanged: () => this.alertsChanged(),
-      filters: () => ({ levels: this.view.alertLevels, statuses: this.view.alertStatuses }),
-      onFilters: (levels, statuses) => {
+      filters: () => ({ levels: this.view.alertLevels, statuses: this.view.alertStatuses, order: this.view.alertOrder }),
+      onFilters: (levels, statuses, order) => {
         this.view.alertLevels = levels;
         this.view.alertStatuses = statuses;
+        this.view.alertOrder = order;
         this.writeUrl();
         this.banner.update();
       },
     });
-    new Toolbar({
+    const toolbar = new Toolbar({
       view: this.view,
       onViewChange: (reload) => this.viewChanged(reload),
       onPlayback: (instant) => this.incidents.playback(instant),
+    });
+    popover(byId<HTMLButtonElement>("user-button"), byId("user-menu"));
+    byId<HTMLSelectElement>("time-convention").addEventListener("change", (event) => {
+      setTimeConvention((event.target as HTMLSelectElement).value as TimeConvention);
+      toolbar.refreshTimes();
+      this.panel.render();
+      this.background(this.sheet.refresh());
     });
     this.roleTools();
     byId("signout").addEventListener("click", async () => {
@@ -173,24 +183,36 @@ export class MissionMap {
   }
 
   private roleTools(): void {
-    const who = byId("who");
     const clearance = highest([this.session?.clearance]);
-    who.textContent = `${this.session?.username ?? ""} · ${this.role} · cleared ${marking(clearance)}`;
-    const edit = byId("edit-tools");
-    edit.replaceChildren();
+    byId("user-button").textContent = `${this.session?.username ?? ""} ▾`;
+    byId("who").textContent = `${this.session?.username ?? ""} · ${this.role} · cleared ${marking(clearance)}`;
+    const tools: [string, string, () => void][] = [];
     if (this.role !== "viewer") {
-      const addIncident = h("button", { type: "button", id: "add-incident" }, "Add incident");
-      addIncident.addEventListener("click", () => this.interactions.pickPoint());
-      const addRoute = h("button", { type: "button", id: "add-route" }, "Draw route");
-      addRoute.addEventListener("click", () => this.sheet.newRoute());
-      edit.append(addIncident, addRoute);
+      tools.push(["add-incident", "Incident (click the map)", () => this.interactions.pickPoint()]);
+      tools.push(["add-route", "Convoy route (draw)", () => this.sheet.newRoute()]);
     }
-    if (this.role === "admin") {
-      const addCamp = h("button", { type: "button", id: "add-camp" }, "Draw camp");
-      addCamp.addEventListener("click", () => this.sheet.newCamp());
-      edit.append(addCamp);
+    if (this.role === "admin") tools.push(["add-camp", "Camp perimeter (draw)", () => this.sheet.newCamp()]);
+    byId("add-menu").replaceChildren(...tools.map(([id, text, act]) => {
+      const item = h("button", { type: "button", id, class: "menu-item" }, text);
+      item.addEventListener("click", act);
+      return item;
+    }));
+    byId("export-menu").replaceChildren(...(this.role !== "viewer" ? exportLinks(this.api, () => this.exportFilters()) : []));
+    const menus: [string, string, string, boolean][] = [
+      ["add-button", "add-menu", "Add ▾", tools.length > 0],
+      ["export-button", "export-menu", "Export ▾", this.role !== "viewer"],
+    ];
+    for (const [id, menu, text, shown] of menus) {
+      const holder = byId(id === "add-button" ? "edit-tools" : "export-tools");
+      if (!shown) {
+        holder.replaceChildren();
+        continue;
+      }
+      if (holder.querySelector(`#${id}`)) continue;
+      const button = h("button", { type: "button", id, "aria-controls": menu }, text);
+      holder.replaceChildren(button);
+      popover(button, byId(menu), true);
     }
-    byId("export-tools").replaceChildren(...(this.role !== "viewer" ? exportLinks(this.api, () => this.exportFilters()) : []));
   }
 
   /** The filters of the current view, with the map's bounds, for exports. */

@@ -15,16 +15,26 @@ export function exportFilters(view: ViewState, map: MapLibreMap): URLSearchParam
   return params;
 }
 
-/** The export links of the toolbar, each addressed from `filters()` when used. */
+/** What the Export menu offers: the incidents in view in each format, camps and routes,
+ * and the JMAC bundle (every layer, every format). */
+const EXPORTS: { id: string; path: string; text: string; filtered: boolean }[] = [
+  { id: "export-geojson", path: "/export/incidents.geojson", text: "Incidents in view: GeoJSON", filtered: true },
+  { id: "export-csv", path: "/export/incidents.csv", text: "Incidents in view: CSV", filtered: true },
+  { id: "export-kml", path: "/export/incidents.kml", text: "Incidents in view: KML", filtered: true },
+  { id: "export-gpkg", path: "/export/incidents.gpkg", text: "Incidents in view: GeoPackage", filtered: true },
+  { id: "export-camps", path: "/export/camps.geojson", text: "Camps: GeoJSON", filtered: false },
+  { id: "export-routes", path: "/export/routes.geojson", text: "Convoy routes: GeoJSON", filtered: false },
+  { id: "export-bundle", path: "/export/bundle.zip", text: "JMAC bundle: every layer, every format", filtered: true },
+];
+
+/** The export links, each addressed from `filters()` (the view) when used. */
 export function exportLinks(api: Api, filters: () => URLSearchParams): HTMLElement[] {
-  const links: [string, string, string][] = [
-    ["export-geojson", "/export/incidents.geojson", "Export GeoJSON"],
-    ["export-bundle", "/export/bundle.zip", "JMAC bundle"],
-  ];
-  return links.map(([id, path, text]) => {
-    const link = h("a", { id, class: "button", href: "#", download: "" }, text);
-    const refresh = () => (link.href = api.url(path, filters()));
-    for (const event of ["focus", "mouseenter", "click"]) link.addEventListener(event, refresh);
+  return EXPORTS.map(({ id, path, text, filtered }) => {
+    const link = h("a", { id, class: "menu-item", href: api.url(path), download: "" }, text);
+    if (filtered) {
+      const refresh = () => (link.href = api.url(path, filters()));
+      for (const event of ["focus", "mouseenter", "click"]) link.addEventListener(event, refresh);
+    }
     return link;
   });
 }

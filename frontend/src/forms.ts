@@ -1,10 +1,11 @@
-// Forms in the side sheet: incidents, routes and camps. The server's validation
-// errors (problem+json `errors[]`) are shown beside the field they name.
+// Forms in the side sheet: incidents, routes and camps. Missing and malformed fields are
+// said beside the field before anything is sent; the server's validation errors
+// (problem+json `errors[]`) are shown the same way.
 
 import { ApiError } from "./api";
 import { LEVELS, marking } from "./classification";
 import { h } from "./dom";
-import { label } from "./format";
+import { fromTimeInput, label, timeConvention, zoneLabel, type TimeConvention } from "./format";
 
 export interface FieldSpec {
   name: string;
@@ -42,14 +43,30 @@ function control(spec: FieldSpec, id: string, errorId: string): HTMLElement {
     if (spec.value) select.value = spec.value;
     return select;
   }
-  const type = spec.kind === "datetime" ? "datetime-local" : spec.kind;
-  const input = h("input", { ...common, type });
+  if (spec.kind === "datetime") {
+    // A text field in one convention (not the browser's locale picker), labelled with its zone.
+    const input = h("input", { ...common, type: "text", placeholder: "YYYY-MM-DD HH:MM", autocomplete: "off", spellcheck: false, class: "time-input" });
+    input.value = spec.value ?? "";
+    return h("span", { class: "time-field" }, input, h("span", { class: "zone", "aria-hidden": "true" }, zoneLabel()));
+  }
+  const input = h("input", { ...common, type: spec.kind });
   input.value = spec.value ?? "";
   return input;
 }
 
+/** What is wrong with a field before it is sent, or null. */
+export function fieldProblem(spec: FieldSpec, value: string, convention: TimeConvention): string | null {
+  if (spec.required && !value.trim()) return "is required";
+  if (spec.kind === "datetime" && value.trim() && fromTimeInput(value, convention) === null) {
+    return `is not a time: write it as YYYY-MM-DD HH:MM (${zoneLabel(convention)})`;
+  }
+  return null;
+}
+
 export class Form {
   readonly element: HTMLFormElement;
+  /** The zone its time fields are read in, fixed when the form is made. */
+  private readonly convention = timeConvention();
   private readonly errors = new Map<string, HTMLElement>();
   private readonly general: HTMLElement;
   private readonly submitButton: HTMLButtonElement;
@@ -57,7 +74,7 @@ export class Form {
   constructor(
     readonly id: string,
     title: string,
-    fields: FieldSpec[],
+    private readonly fields: FieldSpec[],
     submitLabel: string,
     private readonly onSubmit: (values: Values) => Promise<void>,
     onCancel: () => void,
@@ -75,7 +92,7 @@ export class Form {
       const error = h("p", { class: "field-error", id: errorId, "aria-live": "polite" });
       this.errors.set(spec.name, error);
       this.element.append(
-        h("div", { class: "field" }, h("label", { for: inputId }, spec.label), control(spec, inputId, errorId), error),
+        h("div", { class: "field" }, h("label", { for: inputId }, spec.kind === "datetime" ? `${spec.label} (${zoneLabel()})` : spec.label), control(spec, inputId, errorId), error),
       );
     }
     this.element.append(h("div", { class: "form-actions" }, this.submitButton, cancel));
@@ -85,10 +102,21 @@ export class Form {
     });
   }
 
-  values(): Values {
+  /** What was typed, as typed. */
+  typed(): Values {
     const data = new FormData(this.element);
     const values: Values = {};
     for (const [name, value] of data.entries()) values[name] = String(value);
+    return values;
+  }
+
+  /** What is sent: time fields as ISO instants read in the zone the form was made with
+   * (empty when left empty), everything else as typed. */
+  values(): Values {
+    const values = this.typed();
+    for (const spec of this.fields) {
+      if (spec.kind === "datetime") values[spec.name] = fromTimeInput(values[spec.name] ?? "", this.convention) ?? "";
+    }
     return values;
   }
 
@@ -105,10 +133,10 @@ export class Form {
     }
     const unplaced: string[] = [];
     for (const [field, message] of error.byField()) {
-      const node = this.errors.get(field);
-      if (node) {
-        node.textContent = message;
-        this.element.querySelector(`[name="${field}"]`)?.setAttribute("aria-invalid", "true");
+      const spec = this.fields.find((f) => f.name === field);
+      if (spec) {
+        // "is required" reads after the field's name; a sentence of its own stands alone.
+        this.markField(field, /^[a-z]/.test(message) ? `${spec.label} ${message}.` : message);
       } else {
         unplaced.push(field && field !== "geometry" ? `${label(field)}: ${message}` : message);
       }
@@ -116,8 +144,29 @@ export class Form {
     this.general.textContent = unplaced.length ? unplaced.join(" · ") : error.errors.length ? "" : error.message;
   }
 
+  /** Says what is missing or malformed beside its field; true when nothing is. */
+  private checked(): boolean {
+    const values = this.typed();
+    let first: HTMLElement | null = null;
+    for (const spec of this.fields) {
+      const problem = fieldProblem(spec, values[spec.name] ?? "", this.convention);
+      if (!problem) continue;
+      this.markField(spec.name, `${spec.label} ${problem}.`);
+      first ??= this.element.querySelector<HTMLElement>(`[name="${spec.name}"]`);
+    }
+    first?.focus();
+    return first === null;
+  }
+
+  private markField(field: string, message: string): void {
+    const node = this.errors.get(field);
+    if (node) node.textContent = message;
+    this.element.querySelector(`[name="${field}"]`)?.setAttribute("aria-invalid", "true");
+  }
+
   private async submit(): Promise<void> {
     this.clearErrors();
+    if (!this.checked()) return;
     this.submitButton.disabled = true;
     try {
       await this.onSubmit(this.values());

@@ -1,11 +1,13 @@
-// The live alert panel: newest first, filtered by level and status, with acknowledge
-// and resolve for analysts, and a visible (and optionally audible) critical announcement.
+// The live alert panel: most severe first (or newest raised, or latest incident), filtered
+// by level and status, in compact rows that show when the incident happened and when the
+// alert was raised; acknowledge and resolve (each with a note) for analysts, who did what
+// shown on the row; a visible (and optionally audible) critical announcement.
 
-import type { Alert, AlertBook } from "./alerts";
+import { ALERT_ORDERS, type Alert, type AlertBook, type AlertOrder } from "./alerts";
 import { Api } from "./api";
 import { marking } from "./classification";
 import { byId, h } from "./dom";
-import { ago, distance, utc } from "./format";
+import { ago, shortWhen, when } from "./format";
 import type { StreamState } from "./stream";
 
 export interface PanelOptions {
@@ -14,9 +16,17 @@ export interface PanelOptions {
   canAct: () => boolean;
   onSelect: (alert: Alert) => void;
   onChanged: () => void;
-  filters: () => { levels: string[]; statuses: string[] };
-  onFilters: (levels: string[], statuses: string[]) => void;
+  filters: () => { levels: string[]; statuses: string[]; order: AlertOrder };
+  onFilters: (levels: string[], statuses: string[], order: AlertOrder) => void;
 }
+
+const ORDER_LABELS: Record<AlertOrder, string> = {
+  level: "Most severe first",
+  raised: "Newest raised first",
+  occurred: "Latest incident first",
+};
+
+type Action = "ack" | "resolve";
 
 const STATE_TEXT: Record<StreamState, string> = {
   connecting: "connecting",
@@ -30,21 +40,25 @@ export class AlertPanel {
   private readonly flash = byId("critical-flash");
   private readonly sound = byId<HTMLInputElement>("sound");
   private audio: AudioContext | null = null;
-  private resolving: number | null = null;
+  /** The alert whose acknowledge or resolve note is being written, if any. */
+  private noting: { id: number; action: Action } | null = null;
 
   constructor(private readonly options: PanelOptions) {
     const level = byId<HTMLSelectElement>("alert-level");
     const status = byId<HTMLSelectElement>("alert-status");
-    const { levels, statuses } = options.filters();
+    const order = byId<HTMLSelectElement>("alert-order");
+    for (const value of ALERT_ORDERS) order.append(h("option", { value }, ORDER_LABELS[value]));
+    const { levels, statuses, order: chosen } = options.filters();
     level.value = levels.join(",");
     status.value = statuses.join(",");
     if (status.value !== statuses.join(",")) status.value = "";
+    order.value = chosen;
     const changed = () => {
-      options.onFilters(level.value ? level.value.split(",") : [], status.value ? status.value.split(",") : []);
+      options.onFilters(level.value ? level.value.split(",") : [], status.value ? status.value.split(",") : [],
+        ALERT_ORDERS.find((known) => known === order.value) ?? "level");
       this.render();
     };
-    level.addEventListener("change", changed);
-    status.addEventListener("change", changed);
+    for (const select of [level, status, order]) select.addEventListener("change", changed);
     this.sound.checked = localStorage.getItem("bluewatch.sound") === "on";
     this.sound.addEventListener("change", () => {
       localStorage.setItem("bluewatch.sound", this.sound.checked ? "on" : "off");
@@ -60,8 +74,8 @@ export class AlertPanel {
 
   /** What the panel shows now: the alerts that pass its filters. */
   shown(): Alert[] {
-    const { levels, statuses } = this.options.filters();
-    return this.options.book.list(levels, statuses);
+    const { levels, statuses, order } = this.options.filters();
+    return this.options.book.list(levels, statuses, order);
   }
 
   render(): void {
@@ -95,56 +109,66 @@ export class AlertPanel {
 
   private item(alert: Alert): HTMLLIElement {
     const p = alert.properties;
-    const target = p.target ? `${p.target.type === "camp" ? "Camp" : "Route"} ${p.target.name}` : "Surge";
-    const where = p.distance_m !== null ? ` · ${distance(p.distance_m)}` : p.member_count ? ` · ${p.member_count} incidents` : "";
-    const open = h("button", { type: "button", class: "alert-open", "aria-label": `Show on map: ${p.headline}` },
+    const open = h("button", { type: "button", class: "alert-open", "aria-label": `Show on map: ${p.headline}`, title: p.headline },
       h("span", { class: `level level-${p.level}` }, p.level.toUpperCase()),
       h("span", { class: "headline" }, p.headline),
-      h("span", { class: "meta" }, `${target}${where}`),
-      h("span", { class: "meta" }, h("time", { datetime: p.created_at, title: utc(p.created_at) }, ago(p.created_at)),
-        ` · ${p.status}`, p.classification !== "unclassified" ? ` · ${marking(p.classification)}` : ""),
     );
     open.addEventListener("click", () => this.options.onSelect(alert));
-    const li = h("li", { class: `alert alert-${p.level} status-${p.status}`, "data-alert-id": String(alert.id), "data-status": p.status }, open);
+    const times = h("div", { class: "meta times" },
+      p.occurred_at ? h("time", { class: "occurred", datetime: p.occurred_at, title: `Occurred ${when(p.occurred_at)}` }, `Occ ${shortWhen(p.occurred_at)}`) : "",
+      p.occurred_at ? " · " : "",
+      h("time", { class: "raised", datetime: p.created_at, title: `Raised ${when(p.created_at)}` }, `raised ${ago(p.created_at)}`),
+      p.status !== "open" ? ` · ${p.status}` : "",
+      p.classification !== "unclassified" ? h("span", { class: "marking", "data-level": p.classification }, marking(p.classification)) : "",
+    );
+    const li = h("li", { class: `alert alert-${p.level} status-${p.status}`, "data-alert-id": String(alert.id), "data-status": p.status }, open, times);
+    const record = accountability(alert);
+    if (record) li.append(record);
     if (this.options.canAct() && p.status !== "resolved") li.append(this.actions(alert));
     return li;
   }
 
   private actions(alert: Alert): HTMLElement {
     const bar = h("div", { class: "alert-actions" });
-    if (alert.properties.status === "open") {
-      const ack = h("button", { type: "button", class: "ack" }, "Acknowledge");
-      ack.addEventListener("click", () => void this.transition(alert, "ack", null, ack));
-      bar.append(ack);
-    }
-    if (this.resolving === alert.id) {
-      const note = h("input", { type: "text", maxlength: 2000, "aria-label": "Resolution note", placeholder: "Note (why it is resolved)" });
-      const confirm = h("button", { type: "button", class: "primary resolve-confirm" }, "Resolve");
+    if (this.noting?.id === alert.id) {
+      const action = this.noting.action;
+      const words = action === "ack" ? "Acknowledge" : "Resolve";
+      const note = h("input", { type: "text", maxlength: 2000, class: "note", "aria-label": `${words} note`, placeholder: action === "ack" ? "Note (optional): who is on it" : "Note: why it is resolved" });
+      const confirm = h("button", { type: "button", class: `primary ${action}-confirm` }, words);
       const cancel = h("button", { type: "button" }, "Cancel");
-      confirm.addEventListener("click", () => void this.transition(alert, "resolve", note.value.trim() || null, confirm));
+      const send = () => void this.transition(alert, action, note.value.trim() || null, confirm);
+      confirm.addEventListener("click", send);
+      note.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") send();
+        if (event.key === "Escape") cancel.click();
+      });
       cancel.addEventListener("click", () => {
-        this.resolving = null;
+        this.noting = null;
         this.render();
       });
       bar.append(note, confirm, cancel);
       queueMicrotask(() => note.focus());
-    } else {
-      const resolve = h("button", { type: "button", class: "resolve" }, "Resolve…");
-      resolve.addEventListener("click", () => {
-        this.resolving = alert.id;
+      return bar;
+    }
+    const start = (action: Action, text: string, className: string, name: string) => {
+      const button = h("button", { type: "button", class: className, "aria-label": name, title: name }, text);
+      button.addEventListener("click", () => {
+        this.noting = { id: alert.id, action };
         this.render();
       });
-      bar.append(resolve);
-    }
+      bar.append(button);
+    };
+    if (alert.properties.status === "open") start("ack", "Ack", "ack", "Acknowledge (with a note)");
+    start("resolve", "Resolve", "resolve", "Resolve (with a note)");
     return bar;
   }
 
-  private async transition(alert: Alert, action: "ack" | "resolve", note: string | null, button: HTMLButtonElement): Promise<void> {
+  private async transition(alert: Alert, action: Action, note: string | null, button: HTMLButtonElement): Promise<void> {
     button.disabled = true;
     try {
       const updated = await this.options.api.post<Alert>(`/alerts/${alert.id}/${action}`, note ? { note } : undefined);
       this.options.book.keep(updated);
-      this.resolving = null;
+      this.noting = null;
       this.options.onChanged();
     } catch (error) {
       button.disabled = false;
@@ -152,4 +176,17 @@ export class AlertPanel {
       button.title = error instanceof Error ? error.message : "The change failed.";
     }
   }
+}
+
+/** Who acknowledged and resolved the alert, when, and their notes; null before anyone did. */
+export function accountability(alert: Alert): HTMLElement | null {
+  const p = alert.properties;
+  const lines: HTMLElement[] = [];
+  const line = (what: string, who: string | null, at: string | null, note: string | null, className: string) => {
+    if (!at) return;
+    lines.push(h("div", { class: className }, `${what} by ${who ?? "unknown"} ${when(at)}`, note ? h("q", {}, note) : ""));
+  };
+  line("Acknowledged", p.acknowledged_by, p.acknowledged_at, p.acknowledge_note, "acknowledged");
+  line("Resolved", p.resolved_by, p.resolved_at, p.resolve_note, "resolved");
+  return lines.length ? h("div", { class: "meta accountability" }, ...lines) : null;
 }

@@ -3,10 +3,11 @@
 
 import type { Feature, Geometry, Position } from "geojson";
 import type { Alert } from "./alerts";
+import { accountability } from "./panel";
 import { Api } from "./api";
 import { highest, marking } from "./classification";
 import { byId, h } from "./dom";
-import { distance, fromLocalInput, grading, label, toLocalInput, utc } from "./format";
+import { distance, grading, label, toTimeInput, when } from "./format";
 import { classificationField, Form, type FieldSpec, type Values } from "./forms";
 import type { DrawKind } from "./map/draw";
 import type { components } from "./generated/openapi";
@@ -31,10 +32,18 @@ const CAMP_KINDS = ["hq", "team_site", "company_base", "poc_site", "other"] as c
 
 export class Sheet {
   private readonly node = byId("sheet");
+  /** Shows again the record on display (not a form), e.g. after the time convention changed. */
+  private reopen: (() => Promise<void>) | null = null;
 
   constructor(private readonly context: SheetContext) {}
 
+  /** Shows the record on display again, as it now reads; a form is left as it is. */
+  refresh(): Promise<void> {
+    return this.node.hidden || !this.reopen ? Promise.resolve() : this.reopen();
+  }
+
   close(): void {
+    this.reopen = null;
     this.node.hidden = true;
     this.node.replaceChildren();
     this.context.stopDrawing();
@@ -54,6 +63,7 @@ export class Sheet {
   }
 
   private showForm(form: Form): void {
+    this.reopen = null;
     this.node.replaceChildren(form.element);
     this.node.hidden = false;
     form.element.querySelector<HTMLElement>("input, select, textarea")?.focus();
@@ -62,8 +72,8 @@ export class Sheet {
   incident(feature: Record_): void {
     const p = feature.properties;
     const rows: [string, string][] = [
-      ["Occurred", utc(String(p.occurred_at))],
-      ["Reported", utc(p.reported_at as string | null)],
+      ["Occurred", when(String(p.occurred_at))],
+      ["Reported", when(p.reported_at as string | null)],
       ["Category", label(String(p.category))],
       ["Severity", `${p.severity} of 5`],
       ["Status", label(String(p.status))],
@@ -78,19 +88,22 @@ export class Sheet {
       h("h3", {}, `Alerts (${alerts.length})`),
       h("ul", { class: "incident-alerts" }, ...alerts.map((a) =>
         h("li", { class: `alert-${a.properties.level}` }, `${a.properties.level.toUpperCase()} · ${a.properties.headline}`,
-          a.properties.distance_m !== null ? ` · ${distance(a.properties.distance_m)}` : "", ` · ${a.properties.status}`))),
+          a.properties.distance_m !== null ? ` · ${distance(a.properties.distance_m)}` : "", ` · ${a.properties.status}`,
+          accountability(a) ?? ""))),
     );
   }
 
   async openIncident(id: number): Promise<void> {
     this.incident(await this.context.api.get<Record_>(`/incidents/${id}`));
+    this.reopen = () => this.openIncident(id);
   }
 
   async openRecord(layer: "routes" | "camps", id: number): Promise<void> {
     const feature = await this.context.api.get<Record_>(`/${layer}/${id}`);
+    this.reopen = () => this.openRecord(layer, id);
     const p = feature.properties;
     const rows: [string, string][] = layer === "routes"
-      ? [["Status", label(String(p.status))], ["Active from", utc(p.active_from as string | null) || "—"], ["Active until", utc(p.active_until as string | null) || "—"]]
+      ? [["Status", label(String(p.status))], ["Active from", when(p.active_from as string | null) || "—"], ["Active until", when(p.active_until as string | null) || "—"]]
       : [["Kind", label(String(p.kind))], ["Unit", String(p.unit ?? "—")]];
     const canEdit = layer === "routes" ? this.context.role() !== "viewer" : this.context.role() === "admin";
     const edit = canEdit ? h("button", { type: "button", class: "primary", id: "edit-record" }, layer === "routes" ? "Edit route" : "Edit perimeter") : null;
@@ -104,7 +117,7 @@ export class Sheet {
   newIncident(position: Position): void {
     const fields: FieldSpec[] = [
       { name: "title", label: "Title", kind: "text", required: true },
-      { name: "occurred_at", label: "Occurred at", kind: "datetime", required: true, value: toLocalInput(new Date()) },
+      { name: "occurred_at", label: "Occurred at", kind: "datetime", required: true, value: toTimeInput(new Date()) },
       { name: "category", label: "Category", kind: "select", options: CATEGORIES },
       { name: "severity", label: "Severity (1–5)", kind: "select", options: ["1", "2", "3", "4", "5"], value: "3" },
       { name: "status", label: "Status", kind: "select", options: INCIDENT_STATUSES },
@@ -137,16 +150,16 @@ export class Sheet {
     const fields: FieldSpec[] = [
       { name: "name", label: "Name", kind: "text", required: true, value: String(p.name ?? "") },
       { name: "status", label: "Status", kind: "select", options: ROUTE_STATUSES, value: String(p.status ?? "planned") },
-      { name: "active_from", label: "Active from", kind: "datetime", value: p.active_from ? toLocalInput(new Date(String(p.active_from))) : "" },
-      { name: "active_until", label: "Active until", kind: "datetime", value: p.active_until ? toLocalInput(new Date(String(p.active_until))) : "" },
+      { name: "active_from", label: "Active from", kind: "datetime", value: p.active_from ? toTimeInput(new Date(String(p.active_from))) : "" },
+      { name: "active_until", label: "Active until", kind: "datetime", value: p.active_until ? toTimeInput(new Date(String(p.active_until))) : "" },
       { name: "description", label: "Description", kind: "textarea", value: String(p.description ?? "") },
       classificationField(String(p.classification ?? "unclassified")),
     ];
     this.editableForm("routes", "LineString", feature, drawn, fields, (values) => ({
       name: values.name,
       status: values.status,
-      active_from: fromLocalInput(values.active_from),
-      active_until: fromLocalInput(values.active_until),
+      active_from: values.active_from || null,
+      active_until: values.active_until || null,
       description: values.description,
       classification: values.classification,
     }));
@@ -200,7 +213,7 @@ export class Sheet {
 export function incidentProperties(values: Values): Record<string, unknown> {
   return {
     title: values.title,
-    occurred_at: fromLocalInput(values.occurred_at),
+    occurred_at: values.occurred_at || null,
     category: values.category,
     severity: Number(values.severity),
     status: values.status,

@@ -2,7 +2,8 @@
 // incident filters, layer toggles with their legend, and export of the current view.
 
 import { byId, h } from "./dom";
-import { fromLocalInput, label, toLocalInput, utc } from "./format";
+import { popover } from "./menus";
+import { fromTimeInput, label, timeConvention, toTimeInput, when, zoneLabel } from "./format";
 import { CAMP_COLOURS, CATEGORY_LETTERS, LEVEL_COLOURS, ROUTE_STYLES, SEVERITY_COLOURS } from "./map/palette";
 import { CATEGORIES, INCIDENT_STATUSES, LAYER_NAMES, type LayerName, type ViewState, timeRange, playbackInstant } from "./view";
 
@@ -21,20 +22,6 @@ const LAYER_LABELS: Record<LayerName, string> = {
   places: "Places",
 };
 
-function toggle(button: HTMLButtonElement, popover: HTMLElement): void {
-  button.addEventListener("click", () => {
-    popover.hidden = !popover.hidden;
-    button.setAttribute("aria-expanded", String(!popover.hidden));
-  });
-  popover.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      popover.hidden = true;
-      button.setAttribute("aria-expanded", "false");
-      button.focus();
-    }
-  });
-}
-
 export class Toolbar {
   private playing: number | null = null;
   private readonly slider = byId<HTMLInputElement>("playback");
@@ -44,8 +31,8 @@ export class Toolbar {
     this.playback();
     this.filters();
     this.layers();
-    toggle(byId<HTMLButtonElement>("filters-button"), byId("filters"));
-    toggle(byId<HTMLButtonElement>("layers-button"), byId("layers"));
+    popover(byId<HTMLButtonElement>("filters-button"), byId("filters"));
+    popover(byId<HTMLButtonElement>("layers-button"), byId("layers"));
   }
 
   private get view(): ViewState {
@@ -57,13 +44,19 @@ export class Toolbar {
     const custom = byId("custom-range");
     const from = byId<HTMLInputElement>("window-from");
     const to = byId<HTMLInputElement>("window-to");
+    const error = byId("window-error");
     select.value = this.view.window.preset;
-    custom.hidden = this.view.window.preset !== "custom";
-    const range = timeRange(this.view.window);
-    from.value = toLocalInput(range.start);
-    to.value = toLocalInput(range.end);
+    const showCustom = (shown: boolean) => {
+      custom.hidden = !shown;
+      if (!shown) return;
+      const anchor = select.getBoundingClientRect();
+      custom.style.top = `${Math.round(anchor.bottom + 4)}px`;
+      custom.style.left = `${Math.round(anchor.left)}px`;
+      from.focus();
+    };
+    this.refreshTimes();
     select.addEventListener("change", () => {
-      custom.hidden = select.value !== "custom";
+      showCustom(select.value === "custom");
       if (select.value !== "custom") {
         this.view.window = { preset: select.value as "6h" | "24h" | "7d" };
         this.resetPlayback();
@@ -71,17 +64,32 @@ export class Toolbar {
       }
     });
     byId("window-apply").addEventListener("click", () => {
-      const start = fromLocalInput(from.value);
-      const end = fromLocalInput(to.value);
+      const start = fromTimeInput(from.value);
+      const end = fromTimeInput(to.value);
+      from.toggleAttribute("aria-invalid", start === null);
+      to.toggleAttribute("aria-invalid", end === null || (start !== null && start >= end));
       if (!start || !end || start >= end) {
-        from.setAttribute("aria-invalid", "true");
+        error.textContent = !start || !end
+          ? `Write both times as YYYY-MM-DD HH:MM (${zoneLabel()}).`
+          : "The window must end after it starts.";
         return;
       }
-      from.removeAttribute("aria-invalid");
+      error.textContent = "";
+      custom.hidden = true;
       this.view.window = { preset: "custom", from: start, to: end };
       this.resetPlayback();
       this.options.onViewChange(true);
     });
+  }
+
+  /** Times in the toolbar follow the chosen convention (Zulu or local), labelled. */
+  refreshTimes(): void {
+    const range = timeRange(this.view.window);
+    byId<HTMLInputElement>("window-from").value = toTimeInput(range.start);
+    byId<HTMLInputElement>("window-to").value = toTimeInput(range.end);
+    byId("window-zone").textContent = zoneLabel();
+    byId<HTMLSelectElement>("time-convention").value = timeConvention();
+    this.showPlayback();
   }
 
   private playback(): void {
@@ -128,7 +136,7 @@ export class Toolbar {
       return;
     }
     const instant = playbackInstant(timeRange(this.view.window), position);
-    output.textContent = utc(instant.toISOString());
+    output.textContent = when(instant.toISOString());
     this.options.onPlayback(instant);
   }
 

@@ -1,6 +1,8 @@
 // The analyst's view (map position, time window, filters, layers) and its URL, so a link
 // can be shared. Pure functions: no DOM, no map.
 
+import { ALERT_ORDERS, type AlertOrder } from "./alerts";
+
 export const PRESETS = { "6h": 6, "24h": 24, "7d": 168 } as const;
 export type Preset = keyof typeof PRESETS;
 export type TimeWindow = { preset: Preset } | { preset: "custom"; from: string; to: string };
@@ -25,6 +27,7 @@ export interface ViewState {
   hidden: LayerName[];
   alertLevels: string[]; // alert panel; empty: all
   alertStatuses: string[];
+  alertOrder: AlertOrder;
 }
 
 export const DEFAULT_VIEW: ViewState = {
@@ -37,6 +40,7 @@ export const DEFAULT_VIEW: ViewState = {
   hidden: [],
   alertLevels: [],
   alertStatuses: ["open", "acknowledged"],
+  alertOrder: "level",
 };
 
 function listParam(raw: string | null, allowed: readonly string[]): string[] {
@@ -80,6 +84,8 @@ export function fromQuery(search: string): ViewState {
   if (params.has("alert_status")) {
     view.alertStatuses = listParam(params.get("alert_status"), ALERT_STATUSES);
   }
+  const order = params.get("alert_order");
+  view.alertOrder = ALERT_ORDERS.find((known) => known === order) ?? DEFAULT_VIEW.alertOrder;
   return view;
 }
 
@@ -99,6 +105,7 @@ export function toQuery(view: ViewState): string {
   if (view.alertStatuses.join(",") !== DEFAULT_VIEW.alertStatuses.join(",")) {
     params.set("alert_status", view.alertStatuses.join(","));
   }
+  if (view.alertOrder !== DEFAULT_VIEW.alertOrder) params.set("alert_order", view.alertOrder);
   const query = params.toString().replaceAll("%2C", ",").replaceAll("%2F", "/").replaceAll("%3A", ":");
   return query ? `?${query}` : "";
 }

@@ -9,7 +9,7 @@ function alert(id: number, changes: Partial<AlertProperties> = {}): Alert {
     properties: {
       level: "warning", status: "open", headline: `Alert ${id}`, rule_id: 1, rule_kind: "proximity",
       incident_id: id * 10, incident_ids: [id * 10], member_count: 1,
-      target: { type: "camp", id: 1, name: "Goma" }, distance_m: 1500, classification: "unclassified",
+      target: { type: "camp", id: 1, name: "Goma" }, distance_m: 1500, occurred_at: "2026-11-22T09:00:00Z", classification: "unclassified",
       version: 1, created_at: "2026-11-22T10:00:00Z", updated_at: "2026-11-22T10:00:00Z",
       acknowledged_at: null, acknowledged_by: null, acknowledge_note: null,
       resolved_at: null, resolved_by: null, resolve_note: null,
@@ -27,6 +27,19 @@ describe("the alert book", () => {
     expect(book.list().map((a) => a.id)).toEqual([3, 2, 1]);
     expect(book.list(["critical"]).map((a) => a.id)).toEqual([3]);
     expect(book.list([], ["open"]).map((a) => a.id)).toEqual([3, 1]);
+  });
+
+  it("orders by level then newest, by raising, or by when the incident happened", () => {
+    const book = new AlertBook();
+    book.load([
+      alert(1, { level: "critical", occurred_at: "2026-11-22T08:00:00Z" }),
+      alert(2, { level: "watch", occurred_at: "2026-11-22T09:30:00Z" }),
+      alert(3, { level: "warning", occurred_at: "2026-11-21T23:00:00Z" }),
+      alert(4, { level: "critical", occurred_at: "2026-11-22T07:00:00Z" }),
+    ]);
+    expect(book.list([], [], "level").map((a) => a.id)).toEqual([4, 1, 3, 2]);
+    expect(book.list([], [], "raised").map((a) => a.id)).toEqual([4, 3, 2, 1]);
+    expect(book.list([], [], "occurred").map((a) => a.id)).toEqual([2, 1, 4, 3]);
   });
 
   it("announces a newly critical alert once, and an escalation", () => {

@@ -17,11 +17,12 @@ describe("the view in the URL", () => {
       hidden: ["zones", "places"],
       alertLevels: ["critical"],
       alertStatuses: ["open"],
+      alertOrder: "occurred",
     };
     const query = toQuery(view);
     expect(query).toBe(
       "?at=29.22281,-1.67925,9.50&window=24h&category=ied,ambush&severity_min=3&status=verified" +
-        "&hide=zones,places&alert_level=critical&alert_status=open",
+        "&hide=zones,places&alert_level=critical&alert_status=open&alert_order=occurred",
     );
     expect(fromQuery(query)).toEqual(view);
   });
@@ -35,7 +36,8 @@ describe("the view in the URL", () => {
   });
 
   it("ignores what it does not understand instead of failing", () => {
-    const view = fromQuery("?at=500,0,3&window=2y&category=ied,bogus,ied&severity_min=9&hide=everything&alert_status=");
+    const view = fromQuery("?at=500,0,3&window=2y&category=ied,bogus,ied&severity_min=9&hide=everything&alert_status=&alert_order=random");
+    expect(view.alertOrder).toBe("level");
     expect(view.center).toBeNull();
     expect(view.window).toEqual({ preset: "7d" });
     expect(view.categories).toEqual(["ied"]);

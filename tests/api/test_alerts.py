@@ -61,6 +61,38 @@ def test_three_incidents_raise_one_surge_and_a_fourth_updates_it(
     assert events(db)[-1] == ("alert.updated", surge["id"])
 
 
+def test_a_surge_names_where_it_is(client: TestClient, surge_only: None) -> None:
+    """Issue 18, defect 2: every surge read 'Surge: 3 incidents within 10 km in 24 h'.
+    With no camp or route it names its centre; otherwise the nearest camp or route the
+    surge may name (none more sensitive than its incidents), with the distance."""
+    lonely = _post_batch(client, [near_beni(i) for i in range(3)])["alerts"]
+    [first] = [a["properties"] for a in lonely]
+    assert first["target"] is None
+    assert first["headline"] == "Surge: 3 incidents within 10 km in 24 h, near 0.491°N 29.483°E"
+    client.post(f"/api/v1/alerts/{lonely[0]['id']}/resolve")
+
+    geod = Geod(ellps="WGS84")
+    bunia = (30.25, 1.5667)
+    east, _, _ = geod.fwd(bunia[0], bunia[1], 90, 3_000)  # the nearest camp, but secret
+    west, _, _ = geod.fwd(bunia[0], bunia[1], 270, 6_000)
+    secret = camp(square(east, bunia[1], 0.0001), name="Hidden Post")
+    secret["properties"]["classification"] = "strictly_confidential"
+    named = client.post(
+        "/api/v1/camps", json=camp(square(west, bunia[1], 0.0001), name="Bunia TS"), headers=GEOJSON
+    )
+    assert client.post("/api/v1/camps", json=secret, headers=GEOJSON).status_code == 201
+    surge = [incident(bunia[0] + d, bunia[1]) for d in (-0.001, 0.0, 0.001)]
+    [alert] = _post_batch(client, surge)["alerts"]
+    p = alert["properties"]
+    assert p["target"] == {"type": "camp", "id": named.json()["id"], "name": "Bunia TS"}
+    assert 5_950 < p["distance_m"] < 6_000  # to the perimeter, from the surge's centre
+    assert p["headline"] == "Surge: 3 incidents within 10 km in 24 h, 6.0 km from Bunia TS"
+    grown = _post_batch(client, [incident(bunia[0] + 0.002, bunia[1])])["alerts"]
+    assert grown[0]["properties"]["headline"] == (
+        "Surge: 4 incidents within 10 km in 24 h, 6.0 km from Bunia TS"
+    )
+
+
 def _post_batch(client: TestClient, features: list[dict[str, Any]]) -> dict[str, Any]:
     response = client.post("/api/v1/incidents", json=collection(*features), headers=GEOJSON)
     assert response.status_code == 200, response.text

@@ -75,7 +75,11 @@ CORPUS: dict[str, tuple[str, Callable[[], dict[str, Any]], Mutation, int, str]] 
     "unknown category": (
         "incidents", incident, lambda f: _prop(f, "category", "witchcraft"), 422, "category",
     ),
-    "severity 0": ("incidents", incident, lambda f: _prop(f, "severity", 0), 422, "severity"),
+    "severity 0": ("incidents", incident, lambda f: _prop(f, "severity", 0), 422, "must be at least 1"),
+    "severity 6": ("incidents", incident, lambda f: _prop(f, "severity", 6), 422, "must be at most 5"),
+    # Issue 18, defect 7: "String should have at least 1 character".
+    "empty title": ("incidents", incident, lambda f: _prop(f, "title", ""), 422, "is required"),
+    "no title": ("incidents", incident, lambda f: _drop(f, "title"), 422, "is required"),
     "naive time": (
         "incidents", incident, lambda f: _prop(f, "occurred_at", "2026-11-01T10:00:00"), 422,
         "occurred_at",
@@ -91,6 +95,11 @@ CORPUS: dict[str, tuple[str, Callable[[], dict[str, Any]], Mutation, int, str]] 
         "incidents", incident, lambda f: collection(), 422, "no features",
     ),
 }  # fmt: skip
+
+
+def _drop(feature: dict[str, Any], key: str) -> dict[str, Any]:
+    del feature["properties"][key]
+    return feature
 
 
 def _prop(feature: dict[str, Any], key: str, value: Any) -> dict[str, Any]:

@@ -75,6 +75,12 @@ def raise_critical(
     return int(critical[0]["id"])
 
 
+def use_tool(page: Page, tool: str) -> None:
+    """Choose an item of the Add menu."""
+    page.click("#add-button")
+    page.click(tool)
+
+
 def draw_and_save(
     page: Page,
     tool: str,
@@ -86,7 +92,7 @@ def draw_and_save(
     enter: bool = False,
 ) -> None:
     """Draw with ``tool`` by clicking the map, finish (button or Enter), name it, save."""
-    page.click(tool)
+    use_tool(page, tool)
     for x, y in vertices:
         page.locator("#map").click(position={"x": x, "y": y})
     if enter:
@@ -127,11 +133,16 @@ def test_new_alert_appears_live_is_acknowledged_and_stays_so(
     screenshot(page, "alert-panel", "#panel")
 
     item.locator("button.ack").click()
+    item.locator("input[aria-label='Acknowledge note']").fill("QRF informed")
+    item.locator("button.ack-confirm").click()
     expect(item).to_have_attribute("data-status", "acknowledged")
     row = scenario_db.execute(
-        "SELECT status, acknowledged_by FROM alert WHERE id = %s", (alert_id,)
+        "SELECT status, acknowledged_by, acknowledge_note FROM alert WHERE id = %s", (alert_id,)
     ).fetchone()
-    assert row == ("acknowledged", ANALYST.username)
+    assert row == ("acknowledged", ANALYST.username, "QRF informed")
+    # Issue 18, defect 11: who acknowledged, and their note, are on the row.
+    expect(item.locator(".accountability")).to_contain_text(f"Acknowledged by {ANALYST.username}")
+    expect(item.locator(".accountability q")).to_have_text("QRF informed")
 
     page.reload()
     wait_until_ready(page)
@@ -179,7 +190,9 @@ def test_a_viewer_cannot_act_and_sees_nothing_above_their_clearance(page: Page) 
     expect(page.locator("li.alert").first).to_be_visible()
     expect(page.locator("button.ack")).to_have_count(0)
     expect(page.locator("button.resolve")).to_have_count(0)
+    expect(page.locator("#add-button")).to_have_count(0)
     expect(page.locator("#add-incident")).to_have_count(0)
+    expect(page.locator("#export-button")).to_have_count(0)
     expect(page.locator("#export-geojson")).to_have_count(0)
     shown = rendered(page, *INCIDENT_LAYERS, "camps-fill", *ROUTE_LAYERS, "alerts", "alerts-lesser")
     assert shown
@@ -192,6 +205,7 @@ def test_a_viewer_cannot_act_and_sees_nothing_above_their_clearance(page: Page) 
 
 def test_export_downloads_the_view_as_valid_geojson(page: Page) -> None:
     sign_in(page, ANALYST)
+    page.click("#export-button")
     with page.expect_download() as download:
         page.click("#export-geojson")
     path = download.value.path()
@@ -213,7 +227,7 @@ def test_an_analyst_adds_an_incident_and_sees_server_errors_beside_the_field(
 ) -> None:
     sign_in(page, ANALYST)
     console.allowed.append("422")  # the refused save, on purpose
-    page.click("#add-incident")
+    use_tool(page, "#add-incident")
     page.locator("#map").click(position={"x": 400, "y": 300})
     form = page.locator("#incident-form")
     expect(form).to_be_visible()
@@ -295,7 +309,7 @@ def test_clicking_an_alert_flies_to_it_and_resolving_takes_a_note(
     assert "alert_level=critical" in page.url
 
     first.locator("button.resolve").click()
-    first.locator("input[aria-label='Resolution note']").fill("Patrol confirmed: no threat")
+    first.locator("input[aria-label='Resolve note']").fill("Patrol confirmed: no threat")
     first.locator("button.resolve-confirm").click()
     expect(page.locator(f"li[data-alert-id='{alert_id}']")).to_have_count(0)  # filter hides it
     stored = scenario_db.execute(
@@ -488,3 +502,67 @@ CRITICAL_SYMBOLS = """() => {
     others,
   };
 }"""
+
+
+PANEL_ROWS = """() => [...document.querySelectorAll('#alert-list li.alert')].map((li) => {
+  const r = li.getBoundingClientRect();
+  return { level: li.className.match(/alert-(critical|warning|watch)/)[1], top: r.top,
+           height: r.height, occurred: li.querySelector('time.occurred')?.getAttribute('datetime'),
+           occurredText: li.querySelector('time.occurred')?.textContent,
+           raised: li.querySelector('time.raised')?.textContent };
+})"""
+LEVEL = {"critical": 2, "warning": 1, "watch": 0}
+
+
+def test_the_panel_puts_critical_first_in_compact_rows_with_both_times(page: Page) -> None:
+    """Issue 18, defects 2 and 3: newest first only (11 warnings before the first
+    critical), ~130 px rows, only the raising time, and times without their zone."""
+    sign_in(page, ANALYST)
+    rows = page.evaluate(PANEL_ROWS)
+    levels = [LEVEL[r["level"]] for r in rows]
+    assert 2 in levels and 1 in levels  # the scenario has both: the order can be seen
+    assert levels == sorted(levels, reverse=True)
+    list_box = page.locator("#alert-list").bounding_box()
+    assert list_box is not None
+    visible = [r for r in rows if r["top"] + r["height"] <= list_box["y"] + list_box["height"]]
+    assert len(visible) >= 7, [r["height"] for r in rows[:8]]  # at 1366x768
+    for row in rows:
+        assert row["occurred"] and row["raised"].startswith("raised ")
+        assert re.fullmatch(r"Occ (\d\d? [A-Z][a-z]{2} )?\d\d:\d\dZ", row["occurredText"])
+
+    page.select_option("#alert-order", "occurred")
+    expect(page).to_have_url(re.compile(r"alert_order=occurred"))
+    occurred = [r["occurred"] for r in page.evaluate(PANEL_ROWS)]
+    assert occurred == sorted(occurred, reverse=True)
+    assert len(set(occurred)) > 1
+    screenshot(page, "alert-panel-compact", "#panel")
+
+    page.click("#user-button")
+    page.select_option("#time-convention", "local")
+    first = page.locator("#alert-list li.alert time.occurred").first
+    expect(first).to_have_text(re.compile(r"^Occ (\d\d? [A-Z][a-z]{2} )?\d\d:\d\d UTC[+-]\d\d:\d\d$"))
+    page.reload()
+    wait_until_ready(page)  # the choice is remembered
+    expect(first).to_have_text(re.compile(r"UTC[+-]\d\d:\d\d$"))
+
+
+def test_a_custom_window_is_typed_in_zulu_and_a_malformed_one_is_refused(page: Page) -> None:
+    """Issue 18, defect 3: the custom window took browser-local time in US format."""
+    sign_in(page, ANALYST)
+    page.select_option("#window", "custom")
+    expect(page.locator("#window-zone")).to_have_text("Z")
+    before = page.url
+    page.fill("#window-from", "11/20/2026, 09:00 AM")
+    page.click("#window-apply")
+    expect(page.locator("#window-error")).to_contain_text("YYYY-MM-DD HH:MM (Z)")
+    expect(page.locator("#window-from")).to_have_attribute("aria-invalid", "")
+    assert page.url == before
+    start = (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%d 06:00")
+    end = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d 18:30")
+    page.fill("#window-from", start)
+    page.fill("#window-to", end)
+    page.click("#window-apply")
+    iso = "{}T{}:00.000Z"
+    wanted = f"window={iso.format(*start.split())}/{iso.format(*end.split())}"
+    expect(page).to_have_url(re.compile(re.escape(wanted)))
+    expect(page.locator("#custom-range")).to_be_hidden()

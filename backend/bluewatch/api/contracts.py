@@ -41,6 +41,9 @@ class AlertProperties(_Closed):
     member_count: int | None
     target: AlertTarget | None
     distance_m: float | None
+    occurred_at: datetime | None = Field(
+        description="When its incident happened (a surge: its latest member)."
+    )
     classification: Classification
     version: int = Field(ge=1)
     created_at: datetime

@@ -26,6 +26,8 @@ ALERT_FEATURE = """json_build_object(
         'target', CASE WHEN a.target_type IS NULL THEN NULL ELSE
             json_build_object('type', a.target_type, 'id', a.target_id, 'name', a.target_name) END,
         'distance_m', round(a.distance_m::numeric, 1),
+        'occurred_at', (SELECT max(i.occurred_at) FROM incident i
+                        WHERE i.id = ANY(a.incident_ids)),
         'classification', a.classification, 'version', a.version,
         'created_at', a.created_at, 'updated_at', a.updated_at,
         'acknowledged_at', a.acknowledged_at, 'acknowledged_by', a.acknowledged_by,

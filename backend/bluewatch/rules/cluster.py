@@ -24,10 +24,48 @@ from bluewatch.rules.store import Rule
 
 METRES_PER_DEGREE = 111_320.0
 
-HEADLINE = (
-    "format('Surge: %s incidents within %s km in %s h', {count}, "
-    "to_char(:radius_m / 1000.0, 'FM99990.#'), to_char(:window_seconds / 3600.0, 'FM99990.#'))"
-)
+# Where a surge is, in words: the nearest camp or route the alert may name (one no more
+# sensitive than the surge's incidents, so naming it reveals nothing; the alert rests on
+# it, so its marking follows that target from then on), else the centre's coordinates.
+PLACE = """
+    CASE WHEN {alias}.target_name IS NULL THEN
+        format('near %s°%s %s°%s', to_char(abs(ST_Y({centre})), 'FM990.000'),
+               CASE WHEN ST_Y({centre}) < 0 THEN 'S' ELSE 'N' END,
+               to_char(abs(ST_X({centre})), 'FM990.000'),
+               CASE WHEN ST_X({centre}) < 0 THEN 'W' ELSE 'E' END)
+    WHEN {alias}.distance_m < 50 THEN format('at %s%s', {route_word}, {alias}.target_name)
+    ELSE format('%s km from %s%s', to_char({alias}.distance_m / 1000.0, 'FM99990.0'),
+                {route_word}, {alias}.target_name)
+    END
+"""
+
+
+def _headline(count: str, alias: str, centre: str) -> str:
+    route_word = f"CASE WHEN {alias}.target_type = 'route' THEN 'route ' ELSE '' END"
+    place = PLACE.format(alias=alias, centre=centre, route_word=route_word)
+    return (
+        f"format('Surge: %s incidents within %s km in %s h, %s', {count}, "
+        "to_char(:radius_m / 1000.0, 'FM99990.#'), to_char(:window_seconds / 3600.0, 'FM99990.#'), "
+        f"{place})"
+    )
+
+
+# The camp or route nearest a new surge's centre that the alert may name.
+NEAREST_TARGET = """
+    LEFT JOIN LATERAL (
+        SELECT * FROM (
+            (SELECT 'camp' AS target_type, c.id AS target_id, c.name AS target_name,
+                    ST_Distance(c.geom::geography, placed.centre::geography) AS distance_m
+             FROM camp c WHERE c.classification <= placed.classification
+             ORDER BY c.geom <-> placed.centre LIMIT 1)
+            UNION ALL
+            (SELECT 'route', r.id, r.name,
+                    ST_Distance(r.geom::geography, placed.centre::geography)
+             FROM route r WHERE r.classification <= placed.classification
+             ORDER BY r.geom <-> placed.centre LIMIT 1)
+        ) nearest ORDER BY distance_m LIMIT 1
+    ) target ON true
+"""
 
 # The alert's members with the new ones (an UPDATE's SET may not use a LATERAL join).
 GROWN = (
@@ -81,7 +119,7 @@ STATEMENT = text(f"""
         UPDATE alert a
         SET incident_ids = {GROWN},
             classification = GREATEST(a.classification, merged.classification),
-            headline = {HEADLINE.format(count=f"cardinality({GROWN})")},
+            headline = {_headline(f"cardinality({GROWN})", "a", "a.geom")},
             version = a.version + 1, updated_at = now()
         FROM merged
         WHERE a.id = merged.alert_id AND NOT (merged.member_ids <@ a.incident_ids)
@@ -96,13 +134,21 @@ STATEMENT = text(f"""
                max(classification) AS classification
         FROM grouped, unnest(member_ids) AS member
         GROUP BY group_id
-    ), created AS (
-        INSERT INTO alert (rule_id, rule_kind, level, incident_ids, classification, headline, geom)
-        SELECT :rule_id, 'cluster', CAST(:level AS alert_level), groups.member_ids,
-               groups.classification, {HEADLINE.format(count="cardinality(groups.member_ids)")},
+    ), placed AS (
+        SELECT groups.*,
                (SELECT ST_Centroid(ST_Collect(i.geom)) FROM incident i
-                 WHERE i.id = ANY(groups.member_ids))
+                 WHERE i.id = ANY(groups.member_ids)) AS centre
         FROM groups
+    ), created AS (
+        INSERT INTO alert (rule_id, rule_kind, level, incident_ids, classification, target_type,
+                           target_id, target_name, distance_m, headline, geom)
+        SELECT :rule_id, 'cluster', CAST(:level AS alert_level), placed.member_ids,
+               placed.classification, target.target_type, target.target_id,
+               target.target_name, target.distance_m,
+               {_headline("cardinality(placed.member_ids)", "target", "placed.centre")},
+               placed.centre
+        FROM placed
+        {NEAREST_TARGET}
         RETURNING id
     )
     SELECT id, true AS created FROM created

@@ -877,6 +877,11 @@ export interface components {
             level: components["schemas"]["AlertLevel"];
             /** Member Count */
             member_count: number | null;
+            /**
+             * Occurred At
+             * @description When its incident happened (a surge: its latest member).
+             */
+            occurred_at: string | null;
             /** Resolve Note */
             resolve_note: string | null;
             /** Resolved At */
