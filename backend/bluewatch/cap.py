@@ -84,7 +84,8 @@ MESSAGE_SQL = """
            ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat,
            i.category, i.status AS incident_status,
            r.params AS rule_params,
-           CASE WHEN a.target_type = 'camp' AND a.rule_kind = 'proximity' THEN ST_AsGeoJSON(c.geom, 6) END AS perimeter,
+           CASE WHEN a.target_type = 'camp' AND a.rule_kind = 'proximity'
+                THEN ST_AsGeoJSON(c.geom, 6) END AS perimeter,
            (SELECT array_agg(e.occurred_at ORDER BY e.id) FROM event e
              WHERE e.alert_id = a.id) AS event_times
     FROM alert a

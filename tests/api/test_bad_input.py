@@ -75,8 +75,12 @@ CORPUS: dict[str, tuple[str, Callable[[], dict[str, Any]], Mutation, int, str]] 
     "unknown category": (
         "incidents", incident, lambda f: _prop(f, "category", "witchcraft"), 422, "category",
     ),
-    "severity 0": ("incidents", incident, lambda f: _prop(f, "severity", 0), 422, "must be at least 1"),
-    "severity 6": ("incidents", incident, lambda f: _prop(f, "severity", 6), 422, "must be at most 5"),
+    "severity 0": (
+        "incidents", incident, lambda f: _prop(f, "severity", 0), 422, "must be at least 1",
+    ),
+    "severity 6": (
+        "incidents", incident, lambda f: _prop(f, "severity", 6), 422, "must be at most 5",
+    ),
     # Issue 18, defect 7: "String should have at least 1 character".
     "empty title": ("incidents", incident, lambda f: _prop(f, "title", ""), 422, "is required"),
     "no title": ("incidents", incident, lambda f: _drop(f, "title"), 422, "is required"),

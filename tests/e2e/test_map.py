@@ -540,7 +540,9 @@ def test_the_panel_puts_critical_first_in_compact_rows_with_both_times(page: Pag
     page.click("#user-button")
     page.select_option("#time-convention", "local")
     first = page.locator("#alert-list li.alert time.occurred").first
-    expect(first).to_have_text(re.compile(r"^Occ (\d\d? [A-Z][a-z]{2} )?\d\d:\d\d UTC[+-]\d\d:\d\d$"))
+    expect(first).to_have_text(
+        re.compile(r"^Occ (\d\d? [A-Z][a-z]{2} )?\d\d:\d\d UTC[+-]\d\d:\d\d$")
+    )
     page.reload()
     wait_until_ready(page)  # the choice is remembered
     expect(first).to_have_text(re.compile(r"UTC[+-]\d\d:\d\d$"))
