@@ -188,7 +188,7 @@ def test_users_create_reads_the_password_from_stdin(
 def test_import_command_shows_progress_and_reports(
     database_url: str, db: psycopg.Connection[tuple[object, ...]], tmp_path: Path
 ) -> None:
-    from tests.api.test_imports import GOOD_AND_BAD, acled_csv
+    from tests.api.test_imports import GOOD_AND_BAD, acled_csv, acled_row
 
     path = tmp_path / "acled.csv"
     path.write_bytes(acled_csv(GOOD_AND_BAD))
@@ -197,6 +197,13 @@ def test_import_command_shows_progress_and_reports(
     assert refused.returncode == 1
     assert "4 row(s) rejected, so nothing was stored" in refused.stderr
     assert db.execute("SELECT count(*) FROM incident").fetchone() == (0,)
+    # Issue 18, defect 12: the progress bar was drawn after the JSON report.
+    merged = subprocess.run(
+        [*BLUEWATCH, "import", str(path), "--layer", "incidents"], env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=180, check=False,
+    ).stdout  # fmt: skip
+    bar, report_starts = merged.find("importing acled.csv"), merged.find('"layer"')
+    assert 0 <= bar < report_starts, merged
 
     partial = ("import", str(path), "--layer", "incidents", "--partial", "--source", "acled")
     stored = run(env, *partial)
@@ -210,6 +217,22 @@ def test_import_command_shows_progress_and_reports(
     assert audit and str(audit[-1][0]).startswith("cli:")
     again = json.loads(run(env, *partial).stdout)
     assert (again["created"], again["unchanged"]) == (0, 3)
+
+    away = tmp_path / "swapped.csv"  # one row with latitude and longitude swapped
+    away.write_bytes(acled_csv([acled_row(9, latitude="29.0453", longitude="-1.5736")]))
+    db.execute(
+        "INSERT INTO camp (name, geom) VALUES ('Sake TS', "
+        "ST_Buffer(ST_SetSRID(ST_MakePoint(29.0453, -1.5736), 4326), 0.01))"
+    )
+    warned = run(env, "import", str(away), "--layer", "incidents", "--source", "acled")
+    assert warned.returncode == 0, warned.stderr
+    assert "warning: 1 feature(s) outside the mission area" in warned.stderr
+    assert json.loads(warned.stdout)["warnings"] == [
+        {
+            "row": 1,
+            "warning": "lies outside the mission area; its longitude and latitude look swapped",
+        }
+    ]
 
 
 def test_help_says_what_each_command_takes() -> None:

@@ -358,8 +358,9 @@ def _audit_output(client: TestClient, world: World, reader: Reader) -> None:
     assert shown <= about
 
 
-def _import_report(client: TestClient, reader: Reader) -> None:
-    """A dry run counts exactly the alerts the same write shows its writer."""
+def _import_report(client: TestClient, world: World, reader: Reader) -> None:
+    """A dry run counts exactly the alerts the same write shows its writer, and its
+    mission area is the extent of the camps and routes the writer sees (widened)."""
     feature = incident(GOMA[0], GOMA[1], classification=reader.clearance, title="import probe")
     body = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
     report = client.post(
@@ -369,6 +370,20 @@ def _import_report(client: TestClient, reader: Reader) -> None:
     written = client.post("/api/v1/incidents", json=feature, headers=GEOJSON | reader.analyst)
     assert written.status_code == 201, written.text
     assert report.json()["alerts"] == len(written.json()["alerts"])
+    vertices = [
+        vertex
+        for record in world.visible(reader.clearance)
+        if record.layer in ("camps", "routes")
+        for vertex in record.coordinates
+    ]
+    area = report.json()["mission_area"]
+    if not vertices:
+        assert area is None
+    else:
+        lons, lats = [v[0] for v in vertices], [v[1] for v in vertices]
+        margin = 1.0  # bluewatch.io.mission_area.MARGIN_DEGREES
+        expected = [min(lons) - margin, min(lats) - margin, max(lons) + margin, max(lats) + margin]
+        assert area == pytest.approx(expected, abs=1e-9)
 
 
 @pytest.fixture(scope="module")
@@ -421,7 +436,7 @@ def test_every_output_equals_the_world_within_clearance(
             _stream_outputs(live_server, db, reader, streams[level], world, visible_alerts)
             _audit_output(client, world, reader)
         for level in READERS:
-            _import_report(client, readers[level])
+            _import_report(client, world, readers[level])
     finally:
         for listener in streams.values():
             listener.close()

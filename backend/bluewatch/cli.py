@@ -124,10 +124,13 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         atomic=not args.partial,
         source=args.source,
         classification=Classification(args.classification) if args.classification else None,
+        mission_area=settings.mission_area,
     )
     clearance = Classification.STRICTLY_CONFIDENTIAL  # the operator holds the database itself
     operator = Principal(f"cli:{getpass.getuser()}", Role.ADMIN, clearance)
-    with Progress(console=Console(stderr=True)) as progress:
+    refused: imports.ImportRefused | None = None
+    # The progress bar ends (and is left on stderr) before the report is printed.
+    with Progress(console=Console(stderr=True), transient=False) as progress:
         task = progress.add_task(f"importing {path.name} into {spec.name}", total=None)
 
         def advance(rows: int) -> None:
@@ -141,11 +144,20 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
                     settings.geometry_limits(), advance,
                 ),
             )  # fmt: skip
-        except imports.ImportRefused as refused:
-            print(refused.detail, file=sys.stderr)
-            print(orjson.dumps(refused.extensions["report"], option=orjson.OPT_INDENT_2).decode())
-            return 1
-    print(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
+        except imports.ImportRefused as error:
+            refused = error
+    if refused is not None:
+        print(refused.detail, file=sys.stderr)
+        print(orjson.dumps(refused.extensions["report"], option=orjson.OPT_INDENT_2).decode())
+        return 1
+    summary = report.as_dict()
+    if report.outside_mission_area:
+        print(
+            f"warning: {report.outside_mission_area} feature(s) outside the mission area "
+            "(see 'warnings')",
+            file=sys.stderr,
+        )
+    print(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
     return 0
 
 

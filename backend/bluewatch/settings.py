@@ -133,6 +133,11 @@ class Settings(BaseSettings):
         default="overlay", description="draw the online tiles over Natural Earth, or instead"
     )
     basemap_attribution: str = Field(default="", max_length=300)
+    mission_area: Annotated[tuple[float, float, float, float] | None, NoDecode] = Field(
+        default=None,
+        description="west,south,east,north in degrees: imports warn about features outside "
+        "(default: the extent of the camps and routes, widened by 1 degree)",
+    )
     places_file: Path | None = Field(
         default=None, description="GeoJSON points with 'name' (and 'rank') labelled on the map"
     )
@@ -140,6 +145,27 @@ class Settings(BaseSettings):
     spool_dir: Path | None = Field(
         default=None, description="uploads and file exports in progress; <temp>/bluewatch-spool"
     )
+
+    @field_validator("mission_area", mode="before")
+    @classmethod
+    def _box_text(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",")] if value.strip() else None
+        return value
+
+    @field_validator("mission_area")
+    @classmethod
+    def _box(
+        cls, box: tuple[float, float, float, float] | None
+    ) -> tuple[float, float, float, float] | None:
+        if box is None:
+            return None
+        west, south, east, north = box
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ValueError(
+                "the mission area is west,south,east,north with west < east and south < north"
+            )
+        return box
 
     @field_validator("cors_origins")
     @classmethod

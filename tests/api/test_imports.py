@@ -11,7 +11,8 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import PER_TEST_TABLES, bearer, make_key
+from bluewatch.app import create_app
+from tests.conftest import PER_TEST_TABLES, bearer, make_key, settings_for
 from tests.factories import GEOJSON, camp, collection, incident, route
 
 CSV = {"Content-Type": "text/csv"}
@@ -330,3 +331,54 @@ def test_another_crs_is_refused_with_the_way_out(
         assert "ogr2ogr -t_srs EPSG:4326" in response.json()["detail"]
         assert "3857" not in response.text
     assert count(db) == 0
+
+
+def _outside(report: dict[str, Any]) -> dict[int, str]:
+    return {item["row"]: item["warning"] for item in report["warnings"]}
+
+
+def test_features_outside_the_mission_area_are_stored_with_a_warning(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    """Issue 18, defect 4: a file with longitude and latitude swapped imported to Algeria
+    without a word. The area is the camps' and routes' extent widened by 1 degree."""
+    rows = [
+        acled_row(1),
+        acled_row(2, latitude="29.0453", longitude="-1.5736"),
+        acled_row(3, latitude="12.6392", longitude="-8.0029"),
+    ]  # Sake, swapped, Bamako
+    before = client.post("/api/v1/import/incidents?dry_run=true", content=acled_csv(rows),
+                         headers=CSV).json()  # fmt: skip
+    assert before["mission_area"] is None and before["warnings"] == []  # no camp yet: no area
+    assert before["created"] == 3  # the file itself is fine: the setup works
+
+    client.post("/api/v1/camps", json=camp(), headers=GEOJSON)  # around Goma
+    report = client.post("/api/v1/import/incidents", content=acled_csv(rows), headers=CSV).json()
+    assert report["created"] == 3 and report["stored"]  # warned, not refused
+    half = 0.003  # the factory camp's half-width
+    assert report["mission_area"] == pytest.approx(
+        [29.235 - half - 1, -1.67 - half - 1, 29.235 + half + 1, -1.67 + half + 1]
+    )
+    assert report["outside_mission_area"] == 2
+    assert _outside(report) == {
+        2: "lies outside the mission area; its longitude and latitude look swapped",
+        3: "lies outside the mission area",
+    }
+
+
+@pytest.mark.parametrize(("longitude", "warned"), [("28.0", False), ("27.99", True)])
+def test_the_configured_mission_area_at_and_one_past_its_edge(
+    database_url: str, role_keys: Any, db: psycopg.Connection[tuple[object, ...]],
+    longitude: str, warned: bool,
+) -> None:  # fmt: skip
+    app = create_app(settings_for(database_url, mission_area="28,-3,31,2"))
+    with TestClient(app) as configured:
+        response = configured.post(
+            "/api/v1/import/incidents",
+            content=acled_csv([acled_row(1, longitude=longitude)]),
+            headers=CSV | bearer(role_keys.admin),
+        )
+    report = response.json()
+    assert response.status_code == 200 and report["created"] == 1
+    assert report["mission_area"] == [28.0, -3.0, 31.0, 2.0]
+    assert report["outside_mission_area"] == (1 if warned else 0)

@@ -14,6 +14,7 @@ from bluewatch.api.responses import JSONResponse
 from bluewatch.classification import Classification
 from bluewatch.errors import Forbidden, InvalidParameter, NotFound
 from bluewatch.io import imports, readers, spool
+from bluewatch.io.mission_area import Box
 from bluewatch.layers import LAYERS
 
 router = APIRouter(prefix="/import", tags=["Imports"])
@@ -29,7 +30,9 @@ def _flag(params: Mapping[str, str], name: str, default: bool) -> bool:
     return raw.lower() in ("true", "1")
 
 
-def parse_options(params: Mapping[str, str]) -> imports.ImportOptions:
+def parse_options(
+    params: Mapping[str, str], mission_area: Box | None = None
+) -> imports.ImportOptions:
     if set(params) - PARAMETERS:
         raise InvalidParameter(f"Imports take: {', '.join(sorted(PARAMETERS))}.")
     source = params.get("source", "import").strip()
@@ -47,6 +50,7 @@ def parse_options(params: Mapping[str, str]) -> imports.ImportOptions:
         atomic=_flag(params, "atomic", True),
         source=source,
         classification=classification,
+        mission_area=mission_area,
     )
 
 
@@ -57,7 +61,9 @@ def parse_options(params: Mapping[str, str]) -> imports.ImportOptions:
         "Send the file as the body with its Content-Type (or `format=`). Idempotent on "
         "(external_source, external_id); `dry_run=true` reports without storing; atomic "
         "by default (`atomic=false` stores the valid rows). The answer reports rows "
-        "created, updated, unchanged and rejected (with row and reason)."
+        "created, updated, unchanged and rejected (with row and reason), and warns about "
+        "features outside the mission area (`BLUEWATCH_MISSION_AREA`, else the camps' and "
+        "routes' extent widened by 1 degree), saying when longitude and latitude look swapped."
     ),
 )
 async def import_file(
@@ -68,7 +74,7 @@ async def import_file(
         raise NotFound(f"Imports go to one of: {', '.join(LAYERS)}.")
     if not actor.principal.role.includes(spec.write_role):
         raise Forbidden(f"Importing {spec.name} needs the {spec.write_role.value} role.")
-    options = parse_options(request.query_params)
+    options = parse_options(request.query_params, settings.mission_area)
     fmt = readers.detect_format(
         request.headers.get("content-type", ""), request.query_params.get("format")
     )

@@ -28,6 +28,7 @@ from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
 from bluewatch.errors import InvalidInput
 from bluewatch.geo import GeometryLimits, parse_features
+from bluewatch.io.mission_area import Box, mission_area, placement_warning
 from bluewatch.io.readers import Reading, Row
 from bluewatch.layers import store
 from bluewatch.layers.query import visible_to
@@ -39,6 +40,7 @@ from bluewatch.security.principal import Actor
 
 CHUNK_ROWS = 2_000
 MAX_LISTED_REJECTIONS = 1_000
+MAX_LISTED_WARNINGS = 1_000
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class ImportOptions:
     atomic: bool = True
     source: str = "import"  # external_source for rows without one
     classification: Classification | None = None  # for rows without one
+    mission_area: Box | None = None  # configured; else the camps' and routes' extent
 
 
 @dataclass
@@ -64,11 +67,19 @@ class ImportReport:
     rejections: list[dict[str, Any]] = field(default_factory=list)
     rejected: int = 0
     ignored_columns: set[str] = field(default_factory=set)
+    mission_area: Box | None = None
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    outside_mission_area: int = 0
 
     def reject(self, row: int, reason: str) -> None:
         self.rejected += 1
         if len(self.rejections) < MAX_LISTED_REJECTIONS:
             self.rejections.append({"row": row, "reason": reason})
+
+    def warn_outside(self, row: int, warning: str) -> None:
+        self.outside_mission_area += 1
+        if len(self.warnings) < MAX_LISTED_WARNINGS:
+            self.warnings.append({"row": row, "warning": warning})
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +96,9 @@ class ImportReport:
             "rejections": sorted(self.rejections, key=lambda item: item["row"]),
             "ignored_columns": sorted(self.ignored_columns),
             "alerts": self.alerts,
+            "mission_area": list(self.mission_area) if self.mission_area else None,
+            "outside_mission_area": self.outside_mission_area,
+            "warnings": sorted(self.warnings, key=lambda item: item["row"]),
         }
 
 
@@ -187,11 +201,18 @@ def _next_chunk(rows: Iterator[Row]) -> list[Row]:
 
 def _validate_chunk(validator: _Validator, chunk: list[Row]) -> list[_Candidate]:
     candidates = []
+    report = validator.report
     for row in chunk:
         try:
-            candidates.append(_Candidate(row.number, validator.record(row)))
+            candidate = _Candidate(row.number, validator.record(row))
         except RowRejected as rejected:
-            validator.report.reject(row.number, str(rejected))
+            report.reject(row.number, str(rejected))
+            continue
+        candidates.append(candidate)
+        if report.mission_area is not None:
+            warning = placement_warning(candidate.record["geometry"], report.mission_area)
+            if warning is not None:
+                report.warn_outside(row.number, warning)
     return candidates
 
 
@@ -257,6 +278,9 @@ async def run(
     highest = Classification.UNCLASSIFIED
     # Leaving the block commits, unless rolled back below; an exception rolls back.
     async with database.engine.connect() as connection, connection.begin() as transaction:
+        report.mission_area = await mission_area(
+            connection, options.mission_area, actor.principal.clearance
+        )
         rows = iter(reading.rows)
         # Reading and validating parse files and geometries: in a worker thread, so the
         # event loop keeps serving other requests meanwhile.
