@@ -225,7 +225,7 @@ export interface paths {
         put?: never;
         /**
          * Import a file: GeoJSON, GeoJSONSeq, ACLED-style CSV, GeoPackage, KML, zipped SHP
-         * @description Send the file as the body with its Content-Type (or `format=`). Idempotent on (external_source, external_id); `dry_run=true` reports without storing; atomic by default (`atomic=false` stores the valid rows). The answer reports rows created, updated, unchanged and rejected (with row and reason).
+         * @description Send the file as the body with its Content-Type (or `format=`). Idempotent on (external_source, external_id); `dry_run=true` reports without storing; atomic by default (`atomic=false` stores the valid rows). The answer reports rows created, updated, unchanged and rejected (with row and reason), and warns about features outside the mission area (`BLUEWATCH_MISSION_AREA`, else the camps' and routes' extent widened by 1 degree), saying when longitude and latitude look swapped.
          */
         post: operations["import_file_api_v1_import__layer__post"];
         delete?: never;
