@@ -3,6 +3,7 @@
 import type { Feature, Point } from "geojson";
 import type { components } from "./generated/openapi";
 import type { Envelope } from "./stream";
+import type { TimeRange } from "./view";
 
 // From the API's OpenAPI document (scripts/api-types), never written by hand.
 export type AlertProperties = components["schemas"]["AlertProperties"];
@@ -18,12 +19,10 @@ export const ALERT_ORDERS = ["level", "raised", "occurred"] as const;
 export type AlertOrder = (typeof ALERT_ORDERS)[number];
 
 const newestRaised = (a: Alert, b: Alert): number => b.id - a.id;
-const occurred = (a: Alert): number => Date.parse(a.properties.occurred_at ?? a.properties.created_at);
-
 const ORDERS: Record<AlertOrder, (a: Alert, b: Alert) => number> = {
   level: (a, b) => LEVEL_RANK[b.properties.level] - LEVEL_RANK[a.properties.level] || newestRaised(a, b),
   raised: newestRaised,
-  occurred: (a, b) => occurred(b) - occurred(a) || newestRaised(a, b),
+  occurred: (a, b) => occurredAt(b) - occurredAt(a) || newestRaised(a, b),
 };
 
 export interface Change {
@@ -85,4 +84,23 @@ export class AlertBook {
   get size(): number {
     return this.alerts.size;
   }
+}
+
+/** When an alert's incident happened (a surge: its latest member), else when it was raised. */
+export function occurredAt(alert: Alert): number {
+  return Date.parse(alert.properties.occurred_at ?? alert.properties.created_at);
+}
+
+/**
+ * The alerts the map draws: those the panel's level and status filters pass, whose
+ * incident happened inside the time window and, during playback, by its instant.
+ */
+export function alertsOnMap(
+  book: AlertBook, levels: readonly string[], statuses: readonly string[], range: TimeRange, until: Date | null,
+): Alert[] {
+  const end = Math.min(range.end.getTime(), until?.getTime() ?? Infinity);
+  return book.list(levels, statuses).filter((alert) => {
+    const at = occurredAt(alert);
+    return at >= range.start.getTime() && at <= end;
+  });
 }

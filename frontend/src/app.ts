@@ -5,7 +5,7 @@
 import type { FeatureCollection, Geometry } from "geojson";
 import * as maplibregl from "maplibre-gl";
 import { type GeoJSONSource, type LngLatBoundsLike, type Map as MapLibreMap } from "maplibre-gl";
-import { AlertBook, type Alert } from "./alerts";
+import { AlertBook, alertsOnMap, type Alert } from "./alerts";
 import { Api, ApiError, type SessionInfo } from "./api";
 import { ClassificationBanner } from "./banner";
 import { highest, marking } from "./classification";
@@ -23,7 +23,8 @@ import { AlertPanel } from "./panel";
 import { Sheet, type Role } from "./sheet";
 import { AlertStream, type Envelope } from "./stream";
 import { Toolbar } from "./toolbar";
-import { LAYER_NAMES, fromQuery, toQuery, type ViewState } from "./view";
+import { DEFAULT_VIEW, LAYER_NAMES, fromQuery, timeRange, toQuery, type ViewState } from "./view";
+import { ViewSummary } from "./summary";
 
 type Layer = "zones" | "camps" | "routes" | "incidents";
 const LAYERS: Layer[] = ["zones", "camps", "routes", "incidents"];
@@ -47,6 +48,7 @@ export class MissionMap {
   private pulses!: CriticalPulses;
   private readonly incidents: IncidentLayer;
   private readonly banner: ClassificationBanner;
+  private summary!: ViewSummary;
   private sheetLevels: string[] = [];
   private refreshTimer: number | null = null;
   readonly ready: Promise<void>;
@@ -121,13 +123,17 @@ export class MissionMap {
         this.view.alertStatuses = statuses;
         this.view.alertOrder = order;
         this.writeUrl();
-        this.banner.update();
+        this.alertsChanged();
       },
     });
+    this.summary = new ViewSummary(this.view, () => this.clearFilters());
     const toolbar = new Toolbar({
       view: this.view,
       onViewChange: (reload) => this.viewChanged(reload),
-      onPlayback: (instant) => this.incidents.playback(instant),
+      onPlayback: (instant) => {
+        this.incidents.playback(instant);
+        if (this.map) this.alertsChanged();
+      },
     });
     popover(byId<HTMLButtonElement>("user-button"), byId("user-menu"));
     byId<HTMLSelectElement>("time-convention").addEventListener("change", (event) => {
@@ -236,6 +242,7 @@ export class MissionMap {
     if (layer === "incidents") {
       this.incidents.apply(data);
       this.applyLayerVisibility();
+      this.summary.update(this.incidents.count, this.incidents.until);
     } else {
       setData(this.map, layer, layer === "zones" ? data : withRank(data));
     }
@@ -251,12 +258,24 @@ export class MissionMap {
     this.alertsChanged();
   }
 
+  /** The panel and the map's alerts follow the book, the panel's filters, the window and playback. */
   private alertsChanged(): void {
     this.panel.render();
-    this.banner.update();
-    const shown = this.book.list([], ["open", "acknowledged"]);
+    const shown = alertsOnMap(this.book, this.view.alertLevels, this.view.alertStatuses, timeRange(this.view.window), this.incidents.until);
     setData(this.map, "alerts", withRank({ type: "FeatureCollection", features: shown }));
     this.pulses.update(shown);
+    this.summary.update(this.incidents.count, this.incidents.until);
+    this.banner.update();
+  }
+
+  /** Back to the default filters, keeping the window, the position and the alert order
+   * (the page starts again from that address, so every control shows it). */
+  private clearFilters(): void {
+    Object.assign(this.view, {
+      categories: [], severityMin: DEFAULT_VIEW.severityMin, statuses: [], hidden: [],
+      alertLevels: [], alertStatuses: [...DEFAULT_VIEW.alertStatuses],
+    });
+    location.replace(`${location.pathname}${toQuery(this.view)}`);
   }
 
   private startStream(): void {
@@ -339,6 +358,7 @@ export class MissionMap {
   private viewChanged(reloadData: boolean): void {
     this.writeUrl();
     this.applyLayerVisibility();
+    this.alertsChanged();
     if (reloadData) this.background(this.reload("incidents"));
   }
 

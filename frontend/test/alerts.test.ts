@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AlertBook, type Alert, type AlertProperties } from "../src/alerts";
+import { AlertBook, alertsOnMap, type Alert, type AlertProperties } from "../src/alerts";
 
 function alert(id: number, changes: Partial<AlertProperties> = {}): Alert {
   return {
@@ -62,5 +62,25 @@ describe("the alert book", () => {
     const book = new AlertBook();
     book.load([alert(1), alert(2, { incident_id: null, incident_ids: [10, 99], rule_kind: "cluster" }), alert(3)]);
     expect(book.forIncident(10).map((a) => a.id)).toEqual([2, 1]);
+  });
+});
+
+describe("the alerts the map draws", () => {
+  it("follow the panel's filters, the window and playback", () => {
+    const book = new AlertBook();
+    book.load([
+      alert(1, { occurred_at: "2026-11-22T08:00:00Z" }),
+      alert(2, { occurred_at: "2026-11-22T11:00:00Z", level: "critical" }),
+      alert(3, { occurred_at: "2026-11-20T11:00:00Z" }), // before the window
+      alert(4, { occurred_at: "2026-11-22T09:00:00Z", status: "resolved" }),
+    ]);
+    const range = { start: new Date("2026-11-22T06:00:00Z"), end: new Date("2026-11-22T12:00:00Z") };
+    const ids = (shown: Alert[]) => shown.map((a) => a.id).sort();
+    expect(ids(alertsOnMap(book, [], ["open", "acknowledged"], range, null))).toEqual([1, 2]);
+    expect(ids(alertsOnMap(book, [], [], range, null))).toEqual([1, 2, 4]);
+    expect(ids(alertsOnMap(book, ["critical"], [], range, null))).toEqual([2]);
+    // Playback at and one minute before an incident's time.
+    expect(ids(alertsOnMap(book, [], [], range, new Date("2026-11-22T09:00:00Z")))).toEqual([1, 4]);
+    expect(ids(alertsOnMap(book, [], [], range, new Date("2026-11-22T08:59:00Z")))).toEqual([1]);
   });
 });

@@ -568,3 +568,57 @@ def test_a_custom_window_is_typed_in_zulu_and_a_malformed_one_is_refused(page: P
     wanted = f"window={iso.format(*start.split())}/{iso.format(*end.split())}"
     expect(page).to_have_url(re.compile(re.escape(wanted)))
     expect(page.locator("#custom-range")).to_be_hidden()
+
+
+MAP_ALERTS = "window.bluewatch.map.getSource('alerts').serialize().data.features"
+
+
+def test_alerts_on_the_map_follow_the_window_playback_and_panel_filters(
+    page: Page, scenario_db: Any
+) -> None:
+    """Issue 18, defect 9: the alert layer ignored the window, playback and the panel's
+    filters; active filters left no mark; an empty map said nothing."""
+    sign_in(page, ANALYST)
+    week = page.evaluate(f"() => {MAP_ALERTS}.map((f) => f.properties.occurred_at)")
+    cutoff = datetime.now(UTC) - timedelta(hours=6)
+    recent = [t for t in week if datetime.fromisoformat(t) >= cutoff]
+    assert 0 < len(recent) < len(week)  # the scenario spreads alerts over the week
+    expect(page.locator("#view-summary")).to_have_text("last 7 d")
+    page.select_option("#window", "6h")
+    page.wait_for_function(f"() => {MAP_ALERTS}.length === {len(recent)}")
+    expect(page.locator("#view-summary")).to_have_text("last 6 h")
+
+    page.locator("#playback").fill("0")  # the window's start: nothing had happened yet
+    page.wait_for_function(f"() => {MAP_ALERTS}.length === 0")
+    expect(page.locator("#view-summary")).to_contain_text("played back to")
+    page.locator("#playback").fill("100")
+    page.wait_for_function(f"() => {MAP_ALERTS}.length === {len(recent)}")
+
+    page.select_option("#alert-level", "critical")
+    page.wait_for_function(
+        f"() => {MAP_ALERTS}.length > 0 && {MAP_ALERTS}.every((f) => f.properties.level === 'critical')"
+    )
+    expect(page.locator("#view-summary")).to_contain_text("alerts critical")
+    page.click("#filters-button")
+    page.select_option("#severity-min", "4")
+    expect(page.locator("#filters-button")).to_have_text("Filters (2)")
+    expect(page.locator("#view-summary")).to_contain_text("severity ≥ 4")
+    page.click("#filters-button")  # closes the popover
+    expect(page.locator("#filters")).to_be_hidden()
+    screenshot(page, "filters-marked")
+    page.click("#clear-filters")
+    wait_until_ready(page)
+    expect(page.locator("#filters-button")).to_have_text("Filters")
+    expect(page.locator("#clear-filters")).to_have_count(0)
+    assert "severity_min" not in page.url and "alert_level" not in page.url
+    assert "window=6h" in page.url  # the window is not a filter: it stays
+
+    page.goto("/?window=2020-01-01T00:00:00.000Z/2020-01-02T00:00:00.000Z")
+    wait_until_ready(page)
+    expect(page.locator("#empty-map")).to_be_visible()
+    expect(page.locator("#empty-map")).to_have_text(
+        "No incidents in the window 2020-01-01 00:00Z – 2020-01-02 00:00Z."
+    )
+    page.goto("/")
+    wait_until_ready(page)
+    expect(page.locator("#empty-map")).to_be_hidden()

@@ -17,7 +17,8 @@ export class IncidentLayer {
   /** The incidents of the window (empty while tiles are drawn). */
   collection: FeatureCollection = EMPTY;
   private tiles = false;
-  private until: Date | null = null;
+  /** The playback instant, or null for the whole window. */
+  until: Date | null = null;
 
   constructor(
     private readonly map: () => MapLibreMap | undefined,
@@ -48,6 +49,11 @@ export class IncidentLayer {
     if (!map) return;
     if (this.tiles) useIncidentTiles(map, this.tileJsonUrl());
     else this.show();
+  }
+
+  /** How many incidents the window holds, or null when they come as tiles (not counted here). */
+  get count(): number | null {
+    return this.tiles ? null : this.collection.features.length;
   }
 
   private tileJsonUrl(): string {

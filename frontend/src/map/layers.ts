@@ -3,7 +3,7 @@
 // view is too large to send whole.
 
 import type { Feature, FeatureCollection, Geometry } from "geojson";
-import type { GeoJSONSource, LayerSpecification, Map as MapLibreMap } from "maplibre-gl";
+import type { ExpressionSpecification, GeoJSONSource, LayerSpecification, Map as MapLibreMap } from "maplibre-gl";
 import { highest, rank } from "../classification";
 import type { LayerName } from "../view";
 import { CRITICAL_SYMBOL } from "./icons";
@@ -58,6 +58,10 @@ export function withRank(collection: FeatureCollection): FeatureCollection {
     })) as Feature[],
   };
 }
+
+/** Open alerts full strength, acknowledged ones faded, resolved ones (shown only when the
+ * panel's filter asks for them) fainter still. */
+const STATUS_OPACITY: ExpressionSpecification = ["match", ["get", "status"], "acknowledged", 0.5, "resolved", 0.25, 1];
 
 export function addMissionLayers(map: MapLibreMap): void {
   map.addSource("zones", { type: "geojson", data: EMPTY });
@@ -145,22 +149,22 @@ export function addMissionLayers(map: MapLibreMap): void {
     // a symbol no incident shares, drawn above everything else.
     {
       id: "alerts-lesser", type: "circle", source: "alerts", minzoom: 8,
-      filter: ["all", ["!=", ["get", "status"], "resolved"], ["!=", ["get", "level"], "critical"]],
+      filter: ["!=", ["get", "level"], "critical"],
       paint: {
         "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": levelColour(),
         "circle-stroke-width": ["match", ["get", "level"], "warning", 2, 1.5],
         "circle-radius": ["match", ["get", "level"], "warning", 11, 10],
-        "circle-stroke-opacity": ["case", ["==", ["get", "status"], "acknowledged"], 0.45, 1],
+        "circle-stroke-opacity": STATUS_OPACITY,
       },
     },
     {
       id: "alerts", type: "symbol", source: "alerts",
-      filter: ["all", ["!=", ["get", "status"], "resolved"], ["==", ["get", "level"], "critical"]],
+      filter: ["==", ["get", "level"], "critical"],
       layout: {
         "icon-image": CRITICAL_SYMBOL, "icon-size": 0.85, "icon-allow-overlap": true,
         "icon-ignore-placement": true, "icon-offset": [0, -14], "icon-anchor": "bottom",
       },
-      paint: { "icon-opacity": ["case", ["==", ["get", "status"], "acknowledged"], 0.55, 1] },
+      paint: { "icon-opacity": STATUS_OPACITY },
     },
     {
       id: "draft-line", type: "line", source: "draft",
