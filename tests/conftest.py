@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -208,6 +209,13 @@ def row_counts(db: psycopg.Connection[tuple[object, ...]]) -> dict[str, int]:
 @pytest.fixture(scope="session")
 def live_server(settings: Settings) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, for real HTTP clients."""
+    with serving(settings) as url:
+        yield url
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """An app with these settings served by uvicorn on a free loopback port."""
     port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)

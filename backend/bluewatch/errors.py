@@ -66,6 +66,8 @@ class BluewatchError(Exception):
         self.errors = errors or []
         # Extra problem members (RFC 9457 §3.2), built by the server, never from raw input.
         self.extensions: dict[str, Any] = {}
+        # Response headers the error calls for, built by the server too.
+        self.headers: dict[str, str] = {}
 
 
 class InvalidParameter(BluewatchError):
@@ -110,6 +112,14 @@ class Forbidden(BluewatchError):
 
 class ServiceUnavailable(BluewatchError):
     pass
+
+
+class RangeNotSatisfiable(BluewatchError):
+    """A byte range beyond the end of a file (HTTP 416 names the file's size)."""
+
+    def __init__(self, detail: str, size: int) -> None:
+        super().__init__(detail)
+        self.headers["Content-Range"] = f"bytes */{size}"
 
 
 class TooManyRequests(BluewatchError):

@@ -138,6 +138,11 @@ class Settings(BaseSettings):
         description="west,south,east,north in degrees: imports warn about features outside "
         "(default: the extent of the camps and routes, widened by 1 degree)",
     )
+    basemap_pmtiles: Path | None = Field(
+        default=None,
+        description="a local PMTiles archive (e.g. the mission's OpenStreetMap extract) the "
+        "API serves with range requests and the map draws over Natural Earth",
+    )
     places_file: Path | None = Field(
         default=None, description="GeoJSON points with 'name' (and 'rank') labelled on the map"
     )

@@ -16,6 +16,7 @@ import { popover } from "./menus";
 import { MapInteractions } from "./interactions";
 import { NO_EARTH, basemapStyle, loadNaturalEarth, showNaturalEarth, type OnlineBasemap } from "./map/basemap";
 import { addCategoryIcons } from "./map/icons";
+import type { ArchiveBasemap } from "./map/pmtiles";
 import { IncidentLayer, type ListPage } from "./map/incidents";
 import { addMissionLayers, setData, setGroupVisible, withRank } from "./map/layers";
 import { CriticalPulses } from "./map/pulses";
@@ -31,6 +32,7 @@ const LAYERS: Layer[] = ["zones", "camps", "routes", "incidents"];
 
 interface MapConfig {
   basemap: OnlineBasemap | null;
+  archive: ArchiveBasemap | null;
   places: FeatureCollection;
 }
 
@@ -76,7 +78,7 @@ export class MissionMap {
     const config = await this.api.get<MapConfig>("/map");
     this.map = new maplibregl.Map({
       container: "map",
-      style: basemapStyle(NO_EARTH, config.places, config.basemap),
+      style: basemapStyle(NO_EARTH, config.places, config.basemap, config.archive),
       center: this.view.center ?? [29.3, 0.2],
       zoom: this.view.zoom ?? 6,
       attributionControl: { compact: true },

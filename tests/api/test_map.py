@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from geojson_pydantic import Feature, FeatureCollection, Polygon
 from pyproj import Geod
 from shapely.geometry import shape
 
 from bluewatch.app import create_app
+from tests.basemap_archive import vector_archive
 from tests.conftest import RoleKeys, bearer, settings_for
 from tests.factories import GEOJSON, camp, route, square
 
@@ -125,6 +127,70 @@ def test_an_online_basemap_is_offered_and_allowed_by_the_content_security_policy
         policy = response.headers["content-security-policy"]
         assert "img-src 'self' https://tiles.example.org" in policy
         assert "connect-src 'self' https://tiles.example.org" in policy
+
+
+def test_a_local_pmtiles_archive_is_served_with_byte_ranges(
+    database_url: str, role_keys: RoleKeys, tmp_path: Path
+) -> None:
+    """Issue 18, defect 8: street-level detail with no internet, from the operator's
+    PMTiles file (written here by the pmtiles package), read with range requests."""
+    archive = vector_archive(tmp_path / "mission.pmtiles", *GOMA, "Avenue du Lac")
+    whole = archive.read_bytes()
+    size = len(whole)
+    viewer = bearer(role_keys.viewer)
+    url = "/api/v1/map/basemap.pmtiles"
+    with TestClient(create_app(settings_for(database_url, basemap_pmtiles=archive))) as client:
+        offered = client.get("/api/v1/map", headers=viewer).json()["archive"]
+        bounds = offered.pop("bounds")
+        assert offered == {
+            "url": url,
+            "kind": "vector",
+            "format": "mvt",
+            "minzoom": 10,
+            "maxzoom": 12,
+        }
+        assert bounds == pytest.approx([GOMA[0] - 0.1, GOMA[1] - 0.1, GOMA[0] + 0.1, GOMA[1] + 0.1])
+        full = client.get(url, headers=viewer)
+        assert (full.status_code, full.content) == (200, whole)
+        assert full.headers["accept-ranges"] == "bytes"
+        for asked, first, last in [
+            ("bytes=0-126", 0, 126),  # the header
+            (f"bytes=100-{size - 1}", 100, size - 1),  # up to the last byte
+            (f"bytes=100-{size}", 100, size - 1),  # one past it: cut at the end
+            ("bytes=-10", size - 10, size - 1),
+            (f"bytes={size - 1}-", size - 1, size - 1),  # the last byte alone
+        ]:
+            part = client.get(url, headers=viewer | {"Range": asked})
+            assert part.status_code == 206, asked
+            assert part.content == whole[first : last + 1], asked
+            assert part.headers["content-range"] == f"bytes {first}-{last}/{size}"
+        beyond = client.get(url, headers=viewer | {"Range": f"bytes={size}-"})
+        assert beyond.status_code == 416
+        assert beyond.headers["content-type"] == "application/problem+json"
+        assert beyond.headers["content-range"] == f"bytes */{size}"
+        for malformed in ("bytes=abc", "bytes=5-2", "items=0-1", "bytes=0-1,4-5", "bytes=-"):
+            refused = client.get(url, headers=viewer | {"Range": malformed})
+            assert refused.status_code == 400, malformed
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert malformed not in refused.text
+        assert client.get(url).status_code == 401  # a signed-in reader only
+
+
+def test_without_an_archive_there_is_none_to_fetch(client: TestClient, tmp_path: Path) -> None:
+    assert client.get("/api/v1/map").json()["archive"] is None
+    missing = client.get("/api/v1/map/basemap.pmtiles")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_a_file_that_is_not_pmtiles_is_left_out_not_a_failure(
+    database_url: str, role_keys: RoleKeys, tmp_path: Path
+) -> None:
+    wrong = tmp_path / "not.pmtiles"
+    wrong.write_bytes(b"PMTiles" + bytes([2]) + bytes(200))  # version 2: not read
+    with TestClient(create_app(settings_for(database_url, basemap_pmtiles=wrong))) as client:
+        response = client.get("/api/v1/map", headers=bearer(role_keys.viewer))
+    assert response.status_code == 200 and response.json()["archive"] is None
 
 
 def test_the_page_is_served_at_the_root_and_its_assets_are_cached_for_good(

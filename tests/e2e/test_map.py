@@ -8,15 +8,17 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 from geojson_pydantic import Feature, FeatureCollection, Point
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from bluewatch.seed import synthetic
-from tests.conftest import RoleKeys, bearer
+from tests.basemap_archive import vector_archive
+from tests.conftest import RoleKeys, bearer, serving, settings_for
 from tests.e2e.conftest import (
     ADMIN,
     ANALYST,
@@ -596,7 +598,8 @@ def test_alerts_on_the_map_follow_the_window_playback_and_panel_filters(
 
     page.select_option("#alert-level", "critical")
     page.wait_for_function(
-        f"() => {MAP_ALERTS}.length > 0 && {MAP_ALERTS}.every((f) => f.properties.level === 'critical')"
+        f"() => {MAP_ALERTS}.length > 0"
+        f" && {MAP_ALERTS}.every((f) => f.properties.level === 'critical')"
     )
     expect(page.locator("#view-summary")).to_contain_text("alerts critical")
     page.click("#filters-button")
@@ -622,3 +625,45 @@ def test_alerts_on_the_map_follow_the_window_playback_and_panel_filters(
     page.goto("/")
     wait_until_ready(page)
     expect(page.locator("#empty-map")).to_be_hidden()
+
+
+def test_lake_kivu_is_drawn_and_a_local_pmtiles_archive_adds_street_detail(
+    page: Page, browser: Browser, database_url: str, tmp_path: Path
+) -> None:
+    """Issue 18, defect 8: Lake Kivu was missing beside Goma at zoom 11, and there was no
+    way to show street-level detail offline."""
+    sign_in(page, ANALYST, "/?at=29.15000,-1.75000,11.00")
+    page.wait_for_function("() => window.bluewatch.map.querySourceFeatures('lakes').length > 0")
+    lake = page.evaluate(LAKE_AT, [29.15, -1.85])  # a point in Lake Kivu, south of Goma
+    assert lake, "no Natural Earth lake drawn under a point of Lake Kivu"
+    screenshot(page, "lake-kivu-z11")
+
+    archive = vector_archive(tmp_path / "mission.pmtiles", 29.2228, -1.6792, "Avenue du Lac")
+    with serving(settings_for(database_url, basemap_pmtiles=archive)) as detailed:
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=detailed)
+        try:
+            other = context.new_page()
+            errors: list[str] = []
+            other.on("pageerror", lambda error: errors.append(str(error)))
+            sign_in(other, ANALYST, "/?at=29.22280,-1.67920,12.50")
+            other.wait_for_function(
+                "() => window.bluewatch.map.queryRenderedFeatures({ layers: ['archive-roads'] })"
+                ".some((f) => f.properties.name === 'Avenue du Lac')",
+                timeout=20_000,
+            )
+            water = other.evaluate(
+                "() => window.bluewatch.map.queryRenderedFeatures({ layers: ['archive-water'] })"
+                ".length"
+            )
+            assert water > 0
+            screenshot(other, "pmtiles-archive-z12")
+            assert errors == []
+        finally:
+            context.close()
+
+
+LAKE_AT = """([lon, lat]) => {
+  const map = window.bluewatch.map;
+  map.jumpTo({ center: [lon, lat], zoom: 11 });
+  return map.queryRenderedFeatures(map.project([lon, lat]), { layers: ['lakes'] }).length > 0;
+}"""

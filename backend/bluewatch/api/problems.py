@@ -28,6 +28,7 @@ from bluewatch.errors import (
     MalformedBody,
     NotFound,
     PayloadTooLarge,
+    RangeNotSatisfiable,
     ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
@@ -42,6 +43,7 @@ PROBLEMS: dict[type[BluewatchError], tuple[int, str, str]] = {
     Unauthorized: (401, "unauthorized", "Authentication required"),
     Forbidden: (403, "forbidden", "Not allowed"),
     NotFound: (404, "not-found", "Not found"),
+    RangeNotSatisfiable: (416, "range-not-satisfiable", "Range not satisfiable"),
     Conflict: (409, "conflict", "Conflict"),
     PayloadTooLarge: (413, "payload-too-large", "Request body too large"),
     UnsupportedMediaType: (415, "unsupported-media-type", "Unsupported media type"),
@@ -79,6 +81,7 @@ def domain_problem(error: BluewatchError) -> Response:
             status, slug, title = PROBLEMS[cls]
             errors = [{"pointer": e.pointer, "message": e.message} for e in error.errors]
             response = problem(status, slug, title, error.detail, errors, error.extensions)
+            response.headers.update(error.headers)
             if isinstance(error, TooManyRequests):
                 response.headers["Retry-After"] = str(error.retry_after)
             if isinstance(error, Unauthorized):

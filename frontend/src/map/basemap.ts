@@ -1,11 +1,16 @@
-// The offline basemap: Natural Earth 1:50m countries and borders (world-atlas, bundled
-// with the page), place names from our own data, and an optional online tile layer.
+// The offline basemap: Natural Earth 1:50m land (world-atlas) with 1:10m lakes and
+// country borders (scripts/natural-earth), all bundled with the page; place names from
+// the operator's places file; an optional local PMTiles archive (map/pmtiles.ts) for
+// street-level detail, and an optional online tile layer.
 
 import type { FeatureCollection } from "geojson";
 import type { GeoJSONSource, LayerSpecification, Map as MapLibreMap, SourceSpecification, StyleSpecification } from "maplibre-gl";
-import { feature, mesh } from "topojson-client";
+import { feature } from "topojson-client";
 import type { GeometryCollection, Topology } from "topojson-specification";
 import countriesUrl from "world-atlas/countries-50m.json?url";
+import bordersUrl from "./data/ne-10m-borders.json?url";
+import { archiveStyle, type ArchiveBasemap } from "./pmtiles";
+import lakesUrl from "./data/ne-10m-lakes.json?url";
 
 export interface OnlineBasemap {
   url: string;
@@ -17,38 +22,45 @@ export interface OnlineBasemap {
 export interface NaturalEarth {
   countries: FeatureCollection;
   borders: FeatureCollection;
+  lakes: FeatureCollection;
 }
 
 const NONE: FeatureCollection = { type: "FeatureCollection", features: [] };
 /** The style starts without Natural Earth; it is drawn as soon as it has loaded. */
-export const NO_EARTH: NaturalEarth = { countries: NONE, borders: NONE };
+export const NO_EARTH: NaturalEarth = { countries: NONE, borders: NONE, lakes: NONE };
 
 export function showNaturalEarth(map: MapLibreMap, earth: NaturalEarth): void {
-  (map.getSource("countries") as GeoJSONSource | undefined)?.setData(earth.countries);
-  (map.getSource("borders") as GeoJSONSource | undefined)?.setData(earth.borders);
+  for (const name of ["countries", "borders", "lakes"] as const) {
+    (map.getSource(name) as GeoJSONSource | undefined)?.setData(earth[name]);
+  }
+}
+
+async function json<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`The basemap could not load (${response.status}).`);
+  return (await response.json()) as T;
 }
 
 export async function loadNaturalEarth(): Promise<NaturalEarth> {
-  const response = await fetch(countriesUrl);
-  const topology = (await response.json()) as Topology<{ countries: GeometryCollection }>;
+  const [topology, borders, lakes] = await Promise.all([
+    json<Topology<{ countries: GeometryCollection }>>(countriesUrl),
+    json<FeatureCollection>(bordersUrl),
+    json<FeatureCollection>(lakesUrl),
+  ]);
   const countries = feature(topology, topology.objects.countries) as FeatureCollection;
-  const borders: FeatureCollection = {
-    type: "FeatureCollection",
-    features: [
-      { type: "Feature", properties: {}, geometry: mesh(topology, topology.objects.countries, (a, b) => a !== b) },
-    ],
-  };
-  return { countries, borders };
+  return { countries, borders, lakes };
 }
 
 export function basemapStyle(
   earth: NaturalEarth,
   places: FeatureCollection,
   online: OnlineBasemap | null,
+  archive: ArchiveBasemap | null = null,
 ): StyleSpecification {
   const sources: Record<string, SourceSpecification> = {
     countries: { type: "geojson", data: earth.countries, attribution: "Natural Earth" },
     borders: { type: "geojson", data: earth.borders },
+    lakes: { type: "geojson", data: earth.lakes },
     places: { type: "geojson", data: places },
   };
   const layers: LayerSpecification[] = [
@@ -58,6 +70,7 @@ export function basemapStyle(
   if (offline) {
     layers.push(
       { id: "countries", type: "fill", source: "countries", paint: { "fill-color": "#f1efe8" } },
+      { id: "lakes", type: "fill", source: "lakes", paint: { "fill-color": "#c9dbe6", "fill-outline-color": "#9dbbcc" } },
       {
         id: "borders", type: "line", source: "borders",
         paint: { "line-color": "#8a8a8a", "line-width": ["interpolate", ["linear"], ["zoom"], 2, 0.6, 8, 1.6], "line-dasharray": [4, 2] },
@@ -72,6 +85,11 @@ export function basemapStyle(
     if (online.kind === "raster") {
       layers.push({ id: "online", type: "raster", source: "online", paint: { "raster-opacity": offline ? 0.85 : 1 } });
     }
+  }
+  if (archive) {
+    const { source, layers: archiveLayers } = archiveStyle(archive);
+    sources.archive = source;
+    layers.push(...archiveLayers);
   }
   layers.push(
     {
