@@ -39,10 +39,8 @@ def vector_archive(path: Path, lon: float, lat: float, road_name: str) -> Path:
             _pixel(lon + 0.02, lat + 0.01, zoom, x, y),
         ]
         # An outer ring runs clockwise on screen (y down), as the MVT specification asks.
-        lake = [
-            _pixel(lon - 0.015, lat - 0.015, zoom, x, y), _pixel(lon - 0.015, lat - 0.005, zoom, x, y),
-            _pixel(lon - 0.005, lat - 0.005, zoom, x, y), _pixel(lon - 0.005, lat - 0.015, zoom, x, y),
-        ]  # fmt: skip
+        corners = [(-0.015, -0.015), (-0.015, -0.005), (-0.005, -0.005), (-0.005, -0.015)]
+        lake = [_pixel(lon + east, lat + north, zoom, x, y) for east, north in corners]
         data = mapbox_vector_tile.encode(
             [
                 {"name": "roads", "features": [{
