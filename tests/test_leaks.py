@@ -308,7 +308,8 @@ def _stream_outputs(
     """Events of an alert the reader cannot see now are never replayed nor sent to the
     reader's webhook; of the visible alerts, every event published within clearance is."""
     rows = db.execute(
-        "SELECT id, alert_id FROM event WHERE classification <= %s ORDER BY id",
+        "SELECT id, alert_id FROM event"
+        " WHERE classification <= %s AND alert_id IS NOT NULL ORDER BY id",
         (reader.clearance,),
     ).fetchall()
     expected = [int(str(row[0])) for row in rows]
@@ -342,6 +343,45 @@ def _stream_outputs(
     for payload, _ in payloads:
         _assert_nothing_hidden(str(payload).encode(), hidden, "webhook payload")
         assert json.loads(str(payload))["data"]["id"] in visible_alerts
+
+
+def _layer_event_outputs(
+    live_server: str, db: psycopg.Connection[tuple[object, ...]], world: World, reader: Reader
+) -> None:
+    """The layer changes a reader is told of (``layers=true``, replayed from the start):
+    exactly the events marked within clearance and not meant only for readers below it
+    (a record reclassified above them), naming records only, never their content."""
+    rank = LEVELS.index(reader.clearance)
+    rows = db.execute(
+        "SELECT id, classification::text, hidden_from::text FROM event "
+        "WHERE layer IS NOT NULL ORDER BY id"
+    ).fetchall()
+    expected = [
+        int(str(event_id))
+        for event_id, marked, hidden_from in rows
+        if LEVELS.index(str(marked)) <= rank
+        and (hidden_from is None or rank < LEVELS.index(str(hidden_from)))
+    ]
+    assert rows, "the world's writes made layer events: the check below has something to see"
+    replay = SSEListener(f"{live_server}{STREAM}?layers=true", reader.analyst, last_event_id=0)
+    try:
+        received = replay.until(
+            lambda ms: len([m for m in ms if "layer" in m.data["data"]]) >= len(expected)
+        )
+        replay.comments.get(timeout=15)  # the first heartbeat: the replay has ended
+        while not replay.messages.empty():
+            received.append(replay.messages.get_nowait())
+    finally:
+        replay.close()
+    layered = [m for m in received if "layer" in m.data["data"]]
+    assert [m.id for m in layered] == expected
+    for message in layered:
+        assert set(message.data["data"]) == {"layer", "id"}
+    _assert_nothing_hidden(
+        json.dumps([m.data for m in layered]).encode(),
+        world.hidden_markers(reader.clearance),
+        "layer events",
+    )
 
 
 def _audit_output(client: TestClient, world: World, reader: Reader) -> None:
@@ -434,6 +474,7 @@ def test_every_output_equals_the_world_within_clearance(
             _layer_outputs(client, world, reader)
             visible_alerts = _alert_outputs(client, world, reader, everything)
             _stream_outputs(live_server, db, reader, streams[level], world, visible_alerts)
+            _layer_event_outputs(live_server, db, world, reader)
             _audit_output(client, world, reader)
         for level in READERS:
             _import_report(client, world, readers[level])

@@ -18,11 +18,11 @@ import { NO_EARTH, basemapStyle, loadNaturalEarth, showNaturalEarth, type Online
 import { addCategoryIcons } from "./map/icons";
 import type { ArchiveBasemap } from "./map/pmtiles";
 import { IncidentLayer, type ListPage } from "./map/incidents";
-import { addMissionLayers, setData, setGroupVisible, withRank } from "./map/layers";
+import { addMissionLayers, removeFeature, setData, setGroupVisible, withRank } from "./map/layers";
 import { CriticalPulses } from "./map/pulses";
 import { AlertPanel } from "./panel";
 import { Sheet, type Role } from "./sheet";
-import { AlertStream, type Envelope } from "./stream";
+import { AlertStream, type Envelope, type LayerChange } from "./stream";
 import { Toolbar } from "./toolbar";
 import { DEFAULT_VIEW, LAYER_NAMES, fromQuery, timeRange, toQuery, type ViewState } from "./view";
 import { ViewSummary } from "./summary";
@@ -43,7 +43,7 @@ export class MissionMap {
   readonly delivered: number[] = [];
   map!: MapLibreMap;
   private session: SessionInfo | null = null;
-  private stream!: AlertStream<Alert>;
+  private stream!: AlertStream<Alert | LayerChange>;
   private panel!: AlertPanel;
   private sheet!: Sheet;
   private interactions!: MapInteractions;
@@ -52,7 +52,7 @@ export class MissionMap {
   private readonly banner: ClassificationBanner;
   private summary!: ViewSummary;
   private sheetLevels: string[] = [];
-  private refreshTimer: number | null = null;
+  private readonly refreshTimers = new Map<Layer, number>();
   readonly ready: Promise<void>;
 
   constructor(readonly api: Api, session: SessionInfo) {
@@ -281,8 +281,8 @@ export class MissionMap {
   }
 
   private startStream(): void {
-    this.stream = new AlertStream<Alert>({
-      url: this.api.url("/alerts/stream"),
+    this.stream = new AlertStream<Alert | LayerChange>({
+      url: this.api.url("/alerts/stream", new URLSearchParams({ layers: "true" })),
       onEvent: (envelope) => this.received(envelope),
       onState: (state) => this.panel.setConnection(state),
       onReset: () => this.background(this.loadAlerts()),
@@ -295,22 +295,37 @@ export class MissionMap {
     this.stream.start();
   }
 
-  private received(envelope: Envelope<Alert>): void {
+  private received(envelope: Envelope<Alert | LayerChange>): void {
     this.delivered.push(envelope.id);
-    const change = this.book.apply(envelope);
+    if (!envelope.type.startsWith("alert.")) {
+      this.layerChanged(envelope as Envelope<LayerChange>);
+      return;
+    }
+    const change = this.book.apply(envelope as Envelope<Alert>);
     if (!change) return;
     this.alertsChanged();
     if (change.raisedCritical) this.panel.announce(change.alert);
-    if (change.isNew) this.scheduleIncidentRefresh();
   }
 
-  /** New alerts mean new incidents: fetch them, at most once a second. */
-  private scheduleIncidentRefresh(): void {
-    if (this.refreshTimer !== null) return;
-    this.refreshTimer = window.setTimeout(() => {
-      this.refreshTimer = null;
-      this.background(this.reload("incidents"));
-    }, 1000);
+  /** A record was created, changed or removed: a removal leaves the map at once; then
+   * the layer (and, for camps and routes, the alert zones) is fetched again, at most
+   * once a second per layer however many changes arrive. */
+  private layerChanged(envelope: Envelope<LayerChange>): void {
+    const { layer, id } = envelope.data;
+    const layers: Layer[] = layer === "incident" ? ["incidents"] : [layer === "camp" ? "camps" : "routes", "zones"];
+    if (envelope.type.endsWith(".deleted") && id !== null) {
+      if (layer === "incident") this.incidents.remove(id);
+      else removeFeature(this.map, layers[0], id);
+    }
+    for (const name of layers) this.scheduleRefresh(name);
+  }
+
+  private scheduleRefresh(layer: Layer): void {
+    if (this.refreshTimers.has(layer)) return;
+    this.refreshTimers.set(layer, window.setTimeout(() => {
+      this.refreshTimers.delete(layer);
+      this.background(this.reload(layer));
+    }, 1000));
   }
 
   // ---- selection -----------------------------------------------------------------------

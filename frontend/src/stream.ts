@@ -1,8 +1,19 @@
-// The live alert feed: Server-Sent Events over the session cookie, resumed with
-// Last-Event-ID after any break, and never delivering the same event twice.
+// The live feed: Server-Sent Events over the session cookie (alerts, and the changes of
+// incidents, camps and routes), resumed with Last-Event-ID after any break, and never
+// delivering the same event twice.
 
-export const EVENT_TYPES = ["alert.created", "alert.updated", "alert.acknowledged", "alert.resolved"] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export const ALERT_EVENT_TYPES = ["alert.created", "alert.updated", "alert.acknowledged", "alert.resolved"] as const;
+export const LAYER_EVENT_TYPES = ["incident", "camp", "route"].flatMap((layer) =>
+  ["created", "updated", "deleted", "batch"].map((change) => `${layer}.${change}`),
+);
+export const EVENT_TYPES: readonly string[] = [...ALERT_EVENT_TYPES, ...LAYER_EVENT_TYPES];
+export type EventType = string;
+
+/** A layer change: which record (null for a batch: reload the layer). */
+export interface LayerChange {
+  layer: "incident" | "camp" | "route";
+  id: number | null;
+}
 export type StreamState = "connecting" | "live" | "reconnecting" | "offline";
 
 export interface Envelope<T = unknown> {

@@ -31,7 +31,9 @@ def alerts(client: TestClient, **params: str) -> list[dict[str, Any]]:
 
 
 def events(db: psycopg.Connection[tuple[object, ...]]) -> list[tuple[object, ...]]:
-    return db.execute("SELECT type, alert_id FROM event ORDER BY id").fetchall()
+    return db.execute(
+        "SELECT type, alert_id FROM event WHERE alert_id IS NOT NULL ORDER BY id"
+    ).fetchall()
 
 
 @pytest.fixture
@@ -181,6 +183,7 @@ def test_a_batch_whose_evaluation_fails_stores_nothing(
         $$ BEGIN RAISE EXCEPTION 'rule evaluation failed'; END $$
     """)
     db.execute("CREATE TRIGGER fail_alerts BEFORE INSERT ON alert EXECUTE FUNCTION fail_alerts()")
+    before = db.execute("SELECT count(*) FROM event").fetchone()  # the camp's own event
     try:
         response = client.post(
             "/api/v1/incidents", json=collection(near_beni(0), near_beni(1)), headers=GEOJSON
@@ -191,7 +194,7 @@ def test_a_batch_whose_evaluation_fails_stores_nothing(
         db.execute("DROP TRIGGER fail_alerts ON alert")
         db.execute("DROP FUNCTION fail_alerts()")
     assert db.execute("SELECT count(*) FROM incident").fetchone() == (0,)
-    assert db.execute("SELECT count(*) FROM event").fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM event").fetchone() == before
 
 
 def test_reposting_the_same_batch_raises_no_new_alerts(

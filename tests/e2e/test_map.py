@@ -28,7 +28,7 @@ from tests.e2e.conftest import (
     sign_in,
     wait_until_ready,
 )
-from tests.factories import incident
+from tests.factories import camp, incident, square
 
 RENDERED = """(layers) => {
   const map = window.bluewatch.map;
@@ -396,6 +396,12 @@ def test_an_analyst_moves_a_route_vertex(page: Page, scenario_db: Any) -> None:
     )
     box = page.locator("#map").bounding_box()
     assert box is not None
+    # The vertex handle is drawn under the pointer before the drag starts.
+    page.wait_for_function(
+        "(p) => window.bluewatch.map.queryRenderedFeatures([p.x, p.y],"
+        " { layers: ['draft-vertices'] }).length > 0",
+        arg=start,
+    )
     page.mouse.move(box["x"] + start["x"], box["y"] + start["y"])
     page.mouse.down()
     page.mouse.move(box["x"] + start["x"] + 60, box["y"] + start["y"] + 40, steps=8)
@@ -667,3 +673,34 @@ LAKE_AT = """([lon, lat]) => {
   map.jumpTo({ center: [lon, lat], zoom: 11 });
   return map.queryRenderedFeatures(map.project([lon, lat]), { layers: ['lakes'] }).length > 0;
 }"""
+
+
+def test_incidents_and_camps_changed_elsewhere_appear_and_leave_live(
+    page: Page, live_server: str, role_keys: RoleKeys, scenario_db: Any
+) -> None:
+    """Issue 18, defect 5: an incident posted far from any camp was still missing 8 s
+    later (the map only changed when an alert was raised)."""
+    sign_in(page, ANALYST)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    analyst = bearer(role_keys.analyst)
+    far = incident(27.5, -3.9, title="Lone report", occurred_at=datetime.now(UTC).isoformat())
+    posted = httpx.post(f"{live_server}/api/v1/incidents", json=far, headers=analyst)
+    assert posted.status_code == 201 and posted.json()["alerts"] == []  # no alert to carry it
+    incident_id = posted.json()["id"]
+    page.wait_for_function(f"(id) => {INCIDENTS}.some((f) => f.id === id)", arg=incident_id)
+
+    admin = bearer(role_keys.admin)
+    assert (
+        httpx.delete(f"{live_server}/api/v1/incidents/{incident_id}", headers=admin).status_code
+        == 204
+    )
+    page.wait_for_function(f"(id) => !{INCIDENTS}.some((f) => f.id === id)", arg=incident_id)
+
+    new_camp = camp(square(27.5, -3.9), name="TOB Uvira", classification="unclassified")
+    made = httpx.post(f"{live_server}/api/v1/camps", json=new_camp, headers=admin)
+    assert made.status_code == 201, made.text
+    page.wait_for_function(
+        "(id) => window.bluewatch.map.getSource('camps').serialize().data.features"
+        ".some((f) => f.id === id)",
+        arg=made.json()["id"],
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
@@ -55,11 +55,22 @@ async def list_alerts(request: Request, database: DatabaseDep, actor: ViewerDep)
 @router.get(
     "/stream",
     summary="Server-Sent Events: alert.created, .updated, .acknowledged, .resolved",
+    description=(
+        "With `layers=true`, also the changes of incidents, camps and routes the reader "
+        "may see: `incident.created`, `.updated`, `.deleted` (also: reclassified above "
+        "the reader), `.batch` (many at once: reload the layer), likewise `camp.*` and "
+        "`route.*`. Their data names the record (`layer`, `id`); read it from the API. "
+        "Resume with Last-Event-ID (or `last_event_id`) either way."
+    ),
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def stream_alerts(
-    request: Request, database: DatabaseDep, settings: SettingsDep, actor: ViewerDep
+    request: Request,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    actor: ViewerDep,
+    layers: Annotated[bool, Query(description="also stream layer changes")] = False,
 ) -> Response:
     raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
     last_event_id = None if raw is None else _event_id(raw)
@@ -71,7 +82,7 @@ async def stream_alerts(
         except Unauthorized:
             return None
 
-    subscription = hub.subscribe(actor.principal.clearance)
+    subscription = hub.subscribe(actor.principal.clearance, layers=layers)
     events = sse.stream(
         hub,
         subscription,

@@ -323,8 +323,21 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
     type: Mapped[str] = mapped_column(Text)
-    alert_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    alert_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # A layer record's change (migration 0009): which layer and record; thin, no content.
+    layer: Mapped[str | None] = mapped_column(Text)
+    record_id: Mapped[int | None] = mapped_column(BigInteger)
     classification: Mapped[Classification] = mapped_column(classification_type)
+    # Only readers cleared below this level receive the event (a record now above them).
+    hidden_from: Mapped[Classification | None] = mapped_column(classification_type)
+
+    __table_args__ = (
+        CheckConstraint(
+            "(alert_id IS NOT NULL AND layer IS NULL AND record_id IS NULL) OR "
+            "(alert_id IS NULL AND layer IN ('incident', 'camp', 'route'))",
+            name="subject",
+        ),
+    )
     occurred_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.clock_timestamp(), index=True
     )

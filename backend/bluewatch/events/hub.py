@@ -27,13 +27,16 @@ OVERFLOW = None  # put in a full subscriber's queue: the stream ends, the client
 class Subscription:
     clearance: Classification
     start_id: int  # the hub had delivered up to here when the stream subscribed
+    layers: bool = False  # layer changes too, not only alert events
     queue: asyncio.Queue[log.StoredEvent | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=10_000)
     )
     overflowed: bool = False
 
     def offer(self, event: log.StoredEvent) -> None:
-        if self.overflowed or event.classification.rank > self.clearance.rank:
+        if self.overflowed or not event.visible_to(self.clearance):
+            return
+        if not self.layers and not event.about_alert:
             return
         try:
             self.queue.put_nowait(event)
@@ -76,8 +79,8 @@ class EventHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    def subscribe(self, clearance: Classification) -> Subscription:
-        subscription = Subscription(clearance=clearance, start_id=self.delivered_id)
+    def subscribe(self, clearance: Classification, layers: bool = False) -> Subscription:
+        subscription = Subscription(clearance, self.delivered_id, layers)
         self._subscribers.add(subscription)
         return subscription
 

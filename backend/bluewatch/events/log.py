@@ -69,6 +69,98 @@ async def append(connection: AsyncConnection, changes: Sequence[AlertChange]) ->
     return ids
 
 
+# Layer events are thin: which record of which layer, and what happened to it. A
+# statement that changes more records than this tells readers once that the layer
+# changed (``<layer>.batch``), instead of once per record (an import of a million rows).
+BATCH_EVENT_LIMIT = 1000
+
+APPEND_RECORDS = """
+    INSERT INTO event (type, layer, record_id, classification, data)
+    SELECT :layer || '.' || change.type, :layer, t.id, t.classification,
+           json_build_object('layer', :layer, 'id', t.id)
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:types AS text[]))
+         WITH ORDINALITY AS change(record_id, type, ord)
+    JOIN {table} t ON t.id = change.record_id
+    ORDER BY change.ord
+    RETURNING id
+"""
+
+APPEND_BATCH = """
+    INSERT INTO event (type, layer, classification, data)
+    SELECT :layer || '.batch', :layer, min(t.classification),
+           json_build_object('layer', :layer, 'id', NULL)
+    FROM {table} t WHERE t.id = ANY(:ids)
+    HAVING count(*) > 0
+    RETURNING id
+"""
+
+APPEND_REMOVAL = text("""
+    INSERT INTO event (type, layer, record_id, classification, hidden_from, data)
+    VALUES (:layer || '.deleted', :layer, :id, CAST(:classification AS classification),
+            CAST(:hidden_from AS classification), json_build_object('layer', :layer, 'id', :id))
+    RETURNING id
+""")
+
+LAYER_TABLES = ("incident", "camp", "route")
+
+
+async def _announce(connection: AsyncConnection, ids: list[int]) -> None:
+    if ids:
+        await connection.execute(
+            text("SELECT pg_notify(:channel, :last_id)"),
+            {"channel": CHANNEL, "last_id": str(max(ids))},
+        )
+
+
+async def append_record_changes(
+    connection: AsyncConnection, layer: str, changes: Sequence[tuple[int, str]]
+) -> list[int]:
+    """Events for records created or updated (``(record id, "created" | "updated")``),
+    each marked as its record is now; past ``BATCH_EVENT_LIMIT``, one batch event."""
+    assert layer in LAYER_TABLES
+    if not changes:
+        return []
+    await connection.execute(text("SELECT pg_current_xact_id()"))  # see the module doc
+    ids = [record_id for record_id, _ in changes]
+    if len(changes) > BATCH_EVENT_LIMIT:
+        statement, params = APPEND_BATCH, {"layer": layer, "ids": ids}
+    else:
+        types = [change for _, change in changes]
+        statement, params = APPEND_RECORDS, {"layer": layer, "ids": ids, "types": types}
+    rows = await connection.execute(text(statement.format(table=layer)), params)
+    event_ids = list(rows.scalars())
+    await _announce(connection, event_ids)
+    return event_ids
+
+
+async def append_record_removal(
+    connection: AsyncConnection,
+    layer: str,
+    record_id: int,
+    classification: Classification,
+    hidden_from: Classification | None = None,
+) -> int:
+    """A record is gone for readers cleared for ``classification``: deleted (no
+    ``hidden_from``), or reclassified to ``hidden_from``, above some of them."""
+    assert layer in LAYER_TABLES
+    await connection.execute(text("SELECT pg_current_xact_id()"))
+    event_id = int(
+        (
+            await connection.execute(
+                APPEND_REMOVAL,
+                {
+                    "layer": layer,
+                    "id": record_id,
+                    "classification": classification.value,
+                    "hidden_from": hidden_from.value if hidden_from else None,
+                },
+            )
+        ).scalar_one()
+    )
+    await _announce(connection, [event_id])
+    return event_id
+
+
 @dataclass
 class Horizon:
     """Tracks the highest event id that no later commit can precede."""
@@ -113,32 +205,62 @@ class StoredEvent:
     classification: Classification
     envelope: str  # {"id", "type", "timestamp", "data"} as JSON text
     age_seconds: float = 0.0  # since the writing transaction began, when read
+    hidden_from: Classification | None = None
+
+    @property
+    def about_alert(self) -> bool:
+        return self.type.startswith("alert.")
+
+    def visible_to(self, clearance: Classification) -> bool:
+        """Marked within the clearance, and not meant only for readers below it."""
+        return self.classification.rank <= clearance.rank and (
+            self.hidden_from is None or clearance.rank < self.hidden_from.rank
+        )
 
 
 async def read(
     connection: AsyncConnection,
     after_id: int,
     up_to_id: int,
-    clearance: Classification = Classification.STRICTLY_CONFIDENTIAL,
+    clearance: Classification | None = None,
     limit: int = 1000,
+    layers: bool = True,
 ) -> list[StoredEvent]:
+    """Events after ``after_id`` up to ``up_to_id`` that a reader with ``clearance``
+    receives; every event when ``clearance`` is None (the hub, which filters per stream).
+    Without ``layers``, alert events only."""
     rows = await connection.execute(
         text("""
-            SELECT id, type, classification,
+            SELECT id, type, classification, hidden_from,
                    extract(epoch FROM clock_timestamp() - occurred_at) AS age,
                    json_build_object('id', id, 'type', type, 'timestamp', occurred_at,
                                      'data', data)::text AS envelope
             FROM event
             WHERE id > :after AND id <= :up_to
-              AND classification <= CAST(:clearance AS classification)
+              AND (:layers OR alert_id IS NOT NULL)
+              AND (CAST(:clearance AS classification) IS NULL
+                   OR (classification <= CAST(:clearance AS classification)
+                       AND (hidden_from IS NULL
+                            OR hidden_from > CAST(:clearance AS classification))))
             ORDER BY id
             LIMIT :limit
         """),
-        {"after": after_id, "up_to": up_to_id, "clearance": clearance.value, "limit": limit},
+        {
+            "after": after_id,
+            "up_to": up_to_id,
+            "clearance": clearance.value if clearance else None,
+            "limit": limit,
+            "layers": layers,
+        },
     )
     return [
         StoredEvent(
-            row.id, row.type, Classification(row.classification), row.envelope, float(row.age)
+            row.id,
+            row.type,
+            Classification(row.classification),
+            row.envelope,
+            float(row.age),
+            Classification(row.hidden_from) if row.hidden_from else None,
         )
         for row in rows
     ]

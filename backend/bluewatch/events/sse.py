@@ -59,7 +59,10 @@ async def stream(
                     yield b'event: stream.reset\ndata: {"reason": "retention"}\n\n'
                 after = last_event_id
                 while after < subscription.start_id:
-                    events = await log.read(connection, after, subscription.start_id, clearance)
+                    events = await log.read(
+                        connection, after, subscription.start_id, clearance,
+                        layers=subscription.layers,
+                    )  # fmt: skip
                     if not events:
                         break
                     for missed in events:

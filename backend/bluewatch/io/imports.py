@@ -33,7 +33,7 @@ from bluewatch.io.readers import Reading, Row
 from bluewatch.layers import store
 from bluewatch.layers.query import visible_to
 from bluewatch.layers.records import validate_properties
-from bluewatch.layers.service import evaluate_changes
+from bluewatch.layers.service import evaluate_changes, record_changes
 from bluewatch.layers.spec import READ_ONLY_PROPERTIES, LayerSpec
 from bluewatch.security import audit
 from bluewatch.security.principal import Actor
@@ -236,7 +236,7 @@ async def _store(
     report.created += outcome.count("created")
     report.updated += outcome.count("updated")
     report.unchanged += outcome.count("unchanged")
-    changed = [i for i, r in zip(outcome.ids, outcome.results, strict=True) if r != "unchanged"]
+    changed = await record_changes(connection, spec, outcome)
     changes = await evaluate_changes(connection, spec, changed)
     report.alerts += await visible_alerts(
         connection, {change.alert_id for change in changes}, actor.principal.clearance

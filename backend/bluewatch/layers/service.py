@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
 from bluewatch.errors import FieldError, InvalidInput
+from bluewatch.events import log
 from bluewatch.events.log import AlertChange
 from bluewatch.geo import GeometryLimits, parse_features, parse_geometry
 from bluewatch.layers import store
@@ -62,6 +63,19 @@ async def _evaluate(
     return await alerts.features(connection, alert_ids, actor.principal.clearance)
 
 
+async def record_changes(
+    connection: AsyncConnection, spec: LayerSpec, outcome: store.WriteOutcome
+) -> list[int]:
+    """The events of an upsert's created and updated records; returns their ids."""
+    changes = [
+        (record_id, result)
+        for record_id, result in zip(outcome.ids, outcome.results, strict=True)
+        if result != "unchanged"
+    ]
+    await log.append_record_changes(connection, spec.table, changes)
+    return [record_id for record_id, _ in changes]
+
+
 def _check_classification(
     records: list[dict[str, Any]], principal: Principal, pointers: list[str]
 ) -> Classification:
@@ -91,11 +105,7 @@ async def create(
             [(f"{f.pointer}/geometry", f.geometry) for f in features if f.geometry is not None],
         )
         outcome = await store.upsert(connection, spec, records, actor.principal)
-        changed = [
-            record_id
-            for record_id, result in zip(outcome.ids, outcome.results, strict=True)
-            if result != "unchanged"
-        ]
+        changed = await record_changes(connection, spec, outcome)
         raised = await _evaluate(connection, spec, changed, actor)
         feature = None
         if isinstance(body, dict) and body.get("type") == "Feature":
@@ -164,6 +174,10 @@ async def patch(
             await store.check_geometry_validity(connection, spec, [("/geometry", geometry)])
         record["geometry"] = geometry
         await store.replace(connection, spec, record_id, record, actor.principal)
+        await log.append_record_changes(connection, spec.table, [(record_id, "updated")])
+        was = Classification(current["classification"])
+        if level.rank > was.rank:  # gone for readers cleared below its new marking
+            await log.append_record_removal(connection, spec.table, record_id, was, level)
         raised = await _evaluate(connection, spec, [record_id], actor)
         await audit.record(
             connection,
@@ -185,6 +199,7 @@ async def patch(
 async def delete(database: Database, spec: LayerSpec, record_id: int, actor: Actor) -> None:
     async with database.transaction() as connection:
         level = await store.delete(connection, spec, record_id, actor.principal.clearance)
+        await log.append_record_removal(connection, spec.table, record_id, level)
         await audit.record(
             connection,
             actor,

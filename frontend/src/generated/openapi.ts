@@ -45,7 +45,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-Sent Events: alert.created, .updated, .acknowledged, .resolved */
+        /**
+         * Server-Sent Events: alert.created, .updated, .acknowledged, .resolved
+         * @description With `layers=true`, also the changes of incidents, camps and routes the reader may see: `incident.created`, `.updated`, `.deleted` (also: reclassified above the reader), `.batch` (many at once: reload the layer), likewise `camp.*` and `route.*`. Their data names the record (`layer`, `id`); read it from the API. Resume with Last-Event-ID (or `last_event_id`) either way.
+         */
         get: operations["stream_alerts_api_v1_alerts_stream_get"];
         put?: never;
         post?: never;
@@ -1482,7 +1485,10 @@ export interface operations {
     };
     stream_alerts_api_v1_alerts_stream_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description also stream layer changes */
+                layers?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;

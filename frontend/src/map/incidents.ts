@@ -42,6 +42,12 @@ export class IncidentLayer {
     this.show();
   }
 
+  /** Takes an incident off the map at once (a deletion, or reclassified above the reader). */
+  remove(id: number): void {
+    this.collection = { ...this.collection, features: this.collection.features.filter((f) => f.id !== id) };
+    this.show();
+  }
+
   /** Show the window up to `instant` (null: all of it). */
   playback(instant: Date | null): void {
     this.until = instant;

@@ -216,3 +216,11 @@ export function setGroupVisible(map: MapLibreMap, group: LayerName, visible: boo
     if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
   }
 }
+
+/** Takes one feature out of a GeoJSON source at once (the layer is fetched again after). */
+export function removeFeature(map: MapLibreMap, source: string, id: number): void {
+  const data = (map.getSource(source) as GeoJSONSource | undefined)?.serialize().data;
+  if (!data || typeof data !== "object" || !("features" in data)) return;
+  const collection = data as FeatureCollection;
+  setData(map, source, { ...collection, features: collection.features.filter((f) => f.id !== id) });
+}
