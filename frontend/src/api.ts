@@ -108,6 +108,10 @@ export class Api {
     return this.request<T>("PATCH", path, body);
   }
 
+  delete(path: string): Promise<void> {
+    return this.request<void>("DELETE", path);
+  }
+
   async signIn(username: string, password: string): Promise<SessionInfo> {
     const session = await this.post<SessionInfo>("/session", { username, password });
     this.useSession(session);

@@ -108,6 +108,7 @@ export class MissionMap {
       startDrawing: (kind, initial, done) => this.interactions.startDrawing(kind, initial, done),
       stopDrawing: () => this.interactions.stopDrawing(),
       currentGeometry: () => this.interactions.draw.geometry(),
+      placePin: (position, moved) => this.interactions.placePin(position, moved),
       onShown: (levels) => {
         this.sheetLevels = levels;
         this.banner.update();
@@ -329,6 +330,11 @@ export class MissionMap {
   }
 
   // ---- selection -----------------------------------------------------------------------
+
+  /** Opens an incident's details, as a click on it does. */
+  openIncident(id: number): Promise<void> {
+    return this.sheet.openIncident(id);
+  }
 
   /** Opens a camp's or route's details, as a click on it does. */
   openRecord(layer: "camps" | "routes", id: number): Promise<void> {

@@ -15,6 +15,8 @@ export interface FieldSpec {
   optionLabel?: (value: string) => string;
   required?: boolean;
   value?: string;
+  /** What is wrong with a typed value (said after the label), or null. */
+  check?: (value: string) => string | null;
 }
 
 export type Values = Record<string, string>;
@@ -60,6 +62,7 @@ export function fieldProblem(spec: FieldSpec, value: string, convention: TimeCon
   if (spec.kind === "datetime" && value.trim() && fromTimeInput(value, convention) === null) {
     return `is not a time: write it as YYYY-MM-DD HH:MM (${zoneLabel(convention)})`;
   }
+  if (spec.check && value.trim()) return spec.check(value);
   return null;
 }
 

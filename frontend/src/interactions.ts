@@ -2,12 +2,13 @@
 // for a new incident, draw a route or perimeter, and the cursor that says which.
 
 import type { Geometry, Position } from "geojson";
+import * as maplibregl from "maplibre-gl";
 import type { GeoJSONSource, Map as MapLibreMap, MapGeoJSONFeature } from "maplibre-gl";
 import type { Alert, AlertBook } from "./alerts";
 import { byId } from "./dom";
 import { DrawTool, type DrawKind } from "./map/draw";
 import { CLICK_TARGETS } from "./map/layers";
-import type { Sheet } from "./sheet";
+import type { Pin, Sheet } from "./sheet";
 
 export interface InteractionContext {
   map: MapLibreMap;
@@ -33,8 +34,7 @@ export class MapInteractions {
     map.on("click", (event) => {
       if (this.draw.active) return;
       if (this.picking) {
-        this.picking = false;
-        map.getCanvas().style.cursor = "";
+        this.stopPicking();
         context.sheet().newIncident([round(event.lngLat.lng), round(event.lngLat.lat)]);
         return;
       }
@@ -46,18 +46,33 @@ export class MapInteractions {
       map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));
       map.on("mouseleave", id, () => (map.getCanvas().style.cursor = this.draw.active || this.picking ? "crosshair" : ""));
     }
+    byId("pick-cancel").addEventListener("click", () => this.stopPicking());
+    byId("pick-type").addEventListener("click", () => {
+      this.stopPicking();
+      const centre = map.getCenter();
+      context.sheet().newIncident([round(centre.lng), round(centre.lat)]);
+      byId<HTMLInputElement>("incident-form-latitude").focus();
+    });
     byId("draw-finish").addEventListener("click", () => this.finishDrawing());
     byId("draw-cancel").addEventListener("click", () => context.sheet().close());
     byId("draw-undo").addEventListener("click", () => this.draw.removeLast());
     document.addEventListener("keydown", (event) => this.key(event));
   }
 
-  /** The next click on the map places a new incident. */
+  /** The next click on the map places a new incident; a bar says so, and offers to type
+   * the coordinates instead (the form opens with a pin at the map's centre). */
   pickPoint(): void {
     this.context.sheet().close();
     this.picking = true;
     this.context.map.getCanvas().style.cursor = "crosshair";
+    byId("pick-bar").hidden = false;
     byId("announcer").textContent = "Click the map where the incident happened. Escape cancels.";
+  }
+
+  private stopPicking(): void {
+    this.picking = false;
+    this.context.map.getCanvas().style.cursor = "";
+    byId("pick-bar").hidden = true;
   }
 
   startDrawing(kind: DrawKind, initial: Position[], done: (geometry: Geometry) => void): void {
@@ -66,6 +81,34 @@ export class MapInteractions {
       byId("draw-hint").textContent = `${this.draw.vertices.length} vertices — click to add, drag to move`;
     });
     byId("draw-bar").hidden = false;
+  }
+
+  /** A draggable pin for an incident's position (new or edited). */
+  placePin(position: Position, moved: (position: Position) => void): Pin {
+    const marker = new maplibregl.Marker({ draggable: true, color: "#0b5cad" })
+      .setLngLat(position as [number, number])
+      .addTo(this.context.map);
+    const element = marker.getElement();
+    element.dataset.pin = "incident";
+    element.setAttribute("aria-label", "Incident position: drag to move");
+    // Where MapLibre holds the pin, for whoever reads the page (tests, assistive tools).
+    const said = () => {
+      const at = marker.getLngLat();
+      element.dataset.lnglat = `${round(at.lng)},${round(at.lat)}`;
+      return at;
+    };
+    said();
+    marker.on("dragend", () => {
+      const at = said();
+      moved([round(at.lng), round(at.lat)]);
+    });
+    return {
+      move: (to) => {
+        marker.setLngLat(to as [number, number]);
+        said();
+      },
+      remove: () => marker.remove(),
+    };
   }
 
   stopDrawing(): void {
@@ -87,7 +130,7 @@ export class MapInteractions {
   private key(event: KeyboardEvent): void {
     if (event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement) return;
     if (event.key === "Escape" && (this.draw.active || this.picking)) {
-      this.picking = false;
+      this.stopPicking();
       this.context.sheet().close();
     }
     if (!this.draw.active || !["Enter", "Backspace"].includes(event.key)) return;

@@ -25,6 +25,13 @@ export interface SheetContext {
   stopDrawing: () => void;
   currentGeometry: () => Geometry | null;
   onShown: (classifications: string[]) => void;
+  /** A draggable pin at `position` on the map; `moved` hears where it is dropped. */
+  placePin: (position: Position, moved: (position: Position) => void) => Pin;
+}
+
+export interface Pin {
+  move(position: Position): void;
+  remove(): void;
 }
 
 const ROUTE_STATUSES = ["active", "planned", "suspended", "closed"] as const;
@@ -34,6 +41,7 @@ export class Sheet {
   private readonly node = byId("sheet");
   /** Shows again the record on display (not a form), e.g. after the time convention changed. */
   private reopen: (() => Promise<void>) | null = null;
+  private pin: Pin | null = null;
 
   constructor(private readonly context: SheetContext) {}
 
@@ -44,6 +52,7 @@ export class Sheet {
 
   close(): void {
     this.reopen = null;
+    this.dropPin();
     this.node.hidden = true;
     this.node.replaceChildren();
     this.context.stopDrawing();
@@ -59,7 +68,13 @@ export class Sheet {
       ...content.filter((c): c is HTMLElement => c !== null),
     );
     this.node.hidden = false;
+    this.dropPin();
     this.context.onShown([classification]);
+  }
+
+  private dropPin(): void {
+    this.pin?.remove();
+    this.pin = null;
   }
 
   private showForm(form: Form): void {
@@ -71,9 +86,11 @@ export class Sheet {
 
   incident(feature: Record_): void {
     const p = feature.properties;
+    const [lon, lat] = (feature.geometry as { coordinates: number[] }).coordinates;
     const rows: [string, string][] = [
       ["Occurred", when(String(p.occurred_at))],
       ["Reported", when(p.reported_at as string | null)],
+      ["Position", `${lat.toFixed(5)}, ${lon.toFixed(5)}`],
       ["Category", label(String(p.category))],
       ["Severity", `${p.severity} of 5`],
       ["Status", label(String(p.status))],
@@ -85,12 +102,53 @@ export class Sheet {
       String(p.title), String(p.classification),
       h("dl", { class: "details" }, ...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
       p.description ? h("p", { class: "description" }, String(p.description)) : null,
+      this.incidentActions(feature),
       h("h3", {}, `Alerts (${alerts.length})`),
       h("ul", { class: "incident-alerts" }, ...alerts.map((a) =>
         h("li", { class: `alert-${a.properties.level}` }, `${a.properties.level.toUpperCase()} · ${a.properties.headline}`,
           a.properties.distance_m !== null ? ` · ${distance(a.properties.distance_m)}` : "", ` · ${a.properties.status}`,
           accountability(a) ?? ""))),
     );
+  }
+
+  /** Edit, verify or dismiss for analysts; delete (confirmed) for admins. */
+  private incidentActions(feature: Record_): HTMLElement | null {
+    const role = this.context.role();
+    if (role === "viewer") return null;
+    const bar = h("div", { class: "record-actions" });
+    const button = (id: string, text: string, act: () => Promise<void> | void, primary = false) => {
+      const node = h("button", { type: "button", id, class: primary ? "primary" : "" }, text);
+      node.addEventListener("click", () => void (async () => {
+        node.disabled = true;
+        try {
+          await act();
+        } catch (error) {
+          byId("announcer").textContent = error instanceof Error ? error.message : "The change failed.";
+          node.disabled = false;
+        }
+      })());
+      bar.append(node);
+    };
+    const setStatus = async (status: string) => {
+      await this.context.api.patch(`/incidents/${feature.id}`, { properties: { status } });
+      this.context.onSaved("incidents");
+      await this.openIncident(feature.id);
+    };
+    button("edit-incident", "Edit", () => this.incidentForm(feature), true);
+    if (feature.properties.status !== "verified") button("verify-incident", "Verify", () => setStatus("verified"));
+    if (feature.properties.status !== "dismissed") button("dismiss-incident", "Dismiss", () => setStatus("dismissed"));
+    if (role === "admin") {
+      button("delete-incident", "Delete…", () => {
+        const confirm = h("button", { type: "button", id: "delete-confirm", class: "danger" }, "Delete for good");
+        confirm.addEventListener("click", () => void this.context.api.delete(`/incidents/${feature.id}`).then(() => {
+          this.close();
+          this.context.onSaved("incidents");
+        }));
+        bar.replaceChildren(h("span", { class: "small" }, "Delete this incident and its history? "), confirm);
+        confirm.focus();
+      });
+    }
+    return bar;
   }
 
   async openIncident(id: number): Promise<void> {
@@ -115,26 +173,54 @@ export class Sheet {
 
   /** A new incident at `position` (the analyst clicked the map). */
   newIncident(position: Position): void {
+    this.incidentForm(null, position);
+  }
+
+  /**
+   * The incident form, new or editing: the position is a pin on the map that can be
+   * dragged, and latitude and longitude that can be typed; each follows the other.
+   */
+  private incidentForm(feature: Record_ | null, at?: Position): void {
+    const p = feature?.properties ?? {};
+    const start = at ?? (feature?.geometry as { coordinates: Position }).coordinates;
+    const text = (name: string) => (p[name] === null || p[name] === undefined ? "" : String(p[name]));
     const fields: FieldSpec[] = [
-      { name: "title", label: "Title", kind: "text", required: true },
-      { name: "occurred_at", label: "Occurred at", kind: "datetime", required: true, value: toTimeInput(new Date()) },
-      { name: "category", label: "Category", kind: "select", options: CATEGORIES },
-      { name: "severity", label: "Severity (1–5)", kind: "select", options: ["1", "2", "3", "4", "5"], value: "3" },
-      { name: "status", label: "Status", kind: "select", options: INCIDENT_STATUSES },
-      { name: "source", label: "Source", kind: "text" },
-      { name: "source_reliability", label: "Source reliability (A–F)", kind: "select", options: ["", "A", "B", "C", "D", "E", "F"], optionLabel: (v) => v || "not graded" },
-      { name: "source_credibility", label: "Information credibility (1–6)", kind: "select", options: ["", "1", "2", "3", "4", "5", "6"], optionLabel: (v) => v || "not graded" },
-      { name: "description", label: "Description", kind: "textarea" },
-      classificationField(),
+      { name: "title", label: "Title", kind: "text", required: true, value: text("title") },
+      { name: "occurred_at", label: "Occurred at", kind: "datetime", required: true, value: toTimeInput(p.occurred_at ? new Date(String(p.occurred_at)) : new Date()) },
+      { name: "latitude", label: "Latitude (decimal degrees, south negative)", kind: "text", required: true, value: start[1].toFixed(6), check: (v) => degrees(v, 90) === null ? "must be a number from -90 to 90" : null },
+      { name: "longitude", label: "Longitude (decimal degrees, west negative)", kind: "text", required: true, value: start[0].toFixed(6), check: (v) => degrees(v, 180) === null ? "must be a number from -180 to 180" : null },
+      { name: "category", label: "Category", kind: "select", options: CATEGORIES, value: text("category") },
+      { name: "severity", label: "Severity (1–5)", kind: "select", options: ["1", "2", "3", "4", "5"], value: text("severity") || "3" },
+      { name: "status", label: "Status", kind: "select", options: INCIDENT_STATUSES, value: text("status") },
+      { name: "source", label: "Source", kind: "text", value: text("source") },
+      { name: "source_reliability", label: "Source reliability (A–F)", kind: "select", options: ["", "A", "B", "C", "D", "E", "F"], optionLabel: (v) => v || "not graded", value: text("source_reliability") },
+      { name: "source_credibility", label: "Information credibility (1–6)", kind: "select", options: ["", "1", "2", "3", "4", "5", "6"], optionLabel: (v) => v || "not graded", value: text("source_credibility") },
+      { name: "description", label: "Description", kind: "textarea", value: text("description") },
+      classificationField(text("classification") || "unclassified"),
     ];
-    const where = h("p", { class: "small" }, `At ${position[1].toFixed(5)}, ${position[0].toFixed(5)}`);
-    const form = new Form("incident-form", "New incident", fields, "Save incident", async (values) => {
-      const properties = incidentProperties(values);
-      await this.context.api.post("/incidents", { type: "Feature", geometry: { type: "Point", coordinates: position }, properties });
+    const hint = h("p", { class: "small" }, "Drag the pin on the map, or type the coordinates.");
+    const form = new Form("incident-form", feature ? "Edit incident" : "New incident", fields, "Save incident", async (values) => {
+      const position: Position = [Number(degrees(values.longitude, 180)), Number(degrees(values.latitude, 90))];
+      const body = { type: "Feature", geometry: { type: "Point", coordinates: position }, properties: incidentProperties(values) };
+      if (feature) await this.context.api.patch(`/incidents/${feature.id}`, body);
+      else await this.context.api.post("/incidents", body);
       this.close();
       this.context.onSaved("incidents");
-    }, () => this.close(), where);
+    }, () => this.close(), hint);
     this.showForm(form);
+    const latitude = byId<HTMLInputElement>("incident-form-latitude");
+    const longitude = byId<HTMLInputElement>("incident-form-longitude");
+    this.pin = this.context.placePin(start, ([lon, lat]) => {
+      longitude.value = lon.toFixed(6);
+      latitude.value = lat.toFixed(6);
+    });
+    const typed = () => {
+      const lat = degrees(latitude.value, 90);
+      const lon = degrees(longitude.value, 180);
+      if (lat !== null && lon !== null) this.pin?.move([lon, lat]);
+    };
+    latitude.addEventListener("input", typed);
+    longitude.addEventListener("input", typed);
   }
 
   newRoute(): void {
@@ -208,6 +294,14 @@ export class Sheet {
     }, () => this.close(), hint);
     this.showForm(form);
   }
+}
+
+/** A typed decimal degree within ±`limit`, or null. */
+export function degrees(value: string, limit: number): number | null {
+  const text = value.trim().replace(",", ".");
+  if (!/^[+-]?\d{1,3}(\.\d+)?$/.test(text)) return null;
+  const number = Number(text);
+  return Math.abs(number) <= limit ? number : null;
 }
 
 export function incidentProperties(values: Values): Record<string, unknown> {

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import psycopg
+import pytest
 from geojson_pydantic import Feature, FeatureCollection, Point
 from playwright.sync_api import Browser, Page, expect
 
@@ -704,3 +705,97 @@ def test_incidents_and_camps_changed_elsewhere_appear_and_leave_live(
         ".some((f) => f.id === id)",
         arg=made.json()["id"],
     )
+
+
+def test_adding_an_incident_guides_with_a_bar_a_pin_and_typed_coordinates(
+    page: Page, scenario_db: Any
+) -> None:
+    """Issue 18, defect 7: nothing visible after "Add incident", no pin, no typed
+    coordinates, and a raw "String should have at least 1 character"."""
+    sign_in(page, ANALYST)
+    use_tool(page, "#add-incident")
+    expect(page.locator("#pick-bar")).to_be_visible()
+    expect(page.locator("#pick-bar")).to_contain_text("Click the map where the incident happened")
+    page.click("#pick-type")
+    expect(page.locator("#pick-bar")).to_be_hidden()
+    expect(page.locator("[data-pin='incident']")).to_have_count(1)
+    page.fill("#incident-form-latitude", "-1.5")
+    page.fill("#incident-form-longitude", "29.1")
+    pin = page.evaluate(PIN_AT)
+    assert pin == [29.1, -1.5]  # the pin followed the typed coordinates
+    page.fill("#incident-form-latitude", "-95")
+    page.click("#incident-form button[type=submit]")  # no title, latitude out of range
+    expect(page.locator("#incident-form-title-error")).to_have_text("Title is required.")
+    expect(page.locator("#incident-form-latitude-error")).to_contain_text("from -90 to 90")
+    assert scenario_db.execute(
+        "SELECT count(*) FROM incident WHERE title = 'Typed'"
+    ).fetchone() == (0,)
+    page.fill("#incident-form-title", "Typed")
+    page.fill("#incident-form-latitude", "-1.5")
+    page.click("#incident-form button[type=submit]")
+    expect(page.locator("#incident-form")).to_have_count(0)
+    expect(page.locator("[data-pin='incident']")).to_have_count(0)
+    row = scenario_db.execute(
+        "SELECT ST_X(geom), ST_Y(geom) FROM incident WHERE title = 'Typed'"
+    ).fetchone()
+    assert row is not None and (float(row[0]), float(row[1])) == (29.1, -1.5)
+
+
+PIN_AT = """() => document.querySelector("[data-pin='incident']").dataset.lnglat
+  .split(",").map(Number)"""
+
+
+def test_an_analyst_verifies_moves_and_an_admin_deletes_an_incident(
+    page: Page, browser: Browser, live_server: str, scenario_db: Any
+) -> None:
+    """Issue 18, defect 6: incidents could not be edited, verified, dismissed or deleted
+    in the map, and the sheet showed no coordinates."""
+    incident_id, lon, lat = scenario_db.execute(
+        "SELECT id, ST_X(geom), ST_Y(geom) FROM incident WHERE status = 'reported'"
+        " AND classification = 'unclassified' ORDER BY id LIMIT 1"
+    ).fetchone()
+    sign_in(page, ANALYST, f"/?at={lon:.5f},{lat:.5f},13.00")
+    page.evaluate(f"() => window.bluewatch.openIncident({incident_id})")
+    expect(page.locator("#sheet dl")).to_contain_text(f"{float(lat):.5f}, {float(lon):.5f}")
+    expect(page.locator("#delete-incident")).to_have_count(0)  # analysts do not delete
+    page.click("#verify-incident")
+    expect(page.locator("#verify-incident")).to_have_count(0)
+    status = "SELECT status FROM incident WHERE id = %s"
+    assert scenario_db.execute(status, (incident_id,)).fetchone() == ("verified",)
+
+    page.click("#edit-incident")
+    expect(page.locator("#incident-form")).to_be_visible()
+    page.wait_for_function(
+        "() => window.bluewatch.map.getCanvas().width === Math.round("
+        "window.bluewatch.map.getContainer().clientWidth * window.devicePixelRatio)"
+    )
+    pin = page.locator("[data-pin='incident']").bounding_box()
+    assert pin is not None
+    grip = (pin["x"] + pin["width"] / 2, pin["y"] + pin["height"] / 2)
+    page.mouse.move(*grip)
+    page.mouse.down()
+    page.mouse.move(grip[0] + 80, grip[1] + 40, steps=8)
+    page.mouse.up()
+    moved_lon = float(page.input_value("#incident-form-longitude"))
+    assert moved_lon > float(lon)  # dragging the pin wrote the coordinates
+    page.click("#incident-form button[type=submit]")
+    expect(page.locator("#incident-form")).to_have_count(0)
+    stored = scenario_db.execute(
+        "SELECT ST_X(geom), ST_Y(geom) FROM incident WHERE id = %s", (incident_id,)
+    ).fetchone()
+    assert float(stored[0]) == pytest.approx(moved_lon, abs=1e-6)
+    assert float(stored[1]) < float(lat)
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=live_server)
+    try:
+        admin = context.new_page()
+        sign_in(admin, ADMIN)
+        admin.evaluate(f"() => window.bluewatch.openIncident({incident_id})")
+        admin.click("#delete-incident")
+        admin.click("#delete-confirm")
+        expect(admin.locator("#sheet")).to_be_hidden()
+    finally:
+        context.close()
+    count = "SELECT count(*) FROM incident WHERE id = %s"
+    assert scenario_db.execute(count, (incident_id,)).fetchone() == (0,)
+    page.wait_for_function(f"(id) => !{INCIDENTS}.some((f) => f.id === id)", arg=incident_id)
