@@ -128,6 +128,7 @@ export class MissionMap {
         this.writeUrl();
         this.alertsChanged();
       },
+      onResize: () => requestAnimationFrame(() => this.map.resize()),
     });
     this.summary = new ViewSummary(this.view, () => this.clearFilters());
     const toolbar = new Toolbar({

@@ -18,6 +18,8 @@ export interface PanelOptions {
   onChanged: () => void;
   filters: () => { levels: string[]; statuses: string[]; order: AlertOrder };
   onFilters: (levels: string[], statuses: string[], order: AlertOrder) => void;
+  /** The panel changed width: the map takes the room. */
+  onResize: () => void;
 }
 
 const ORDER_LABELS: Record<AlertOrder, string> = {
@@ -59,6 +61,19 @@ export class AlertPanel {
       this.render();
     };
     for (const select of [level, status, order]) select.addEventListener("change", changed);
+    const toggle = byId<HTMLButtonElement>("panel-toggle");
+    const collapse = (collapsed: boolean) => {
+      byId("panel").classList.toggle("collapsed", collapsed);
+      toggle.textContent = collapsed ? "‹" : "›";
+      const words = collapsed ? "Show the alert panel" : "Hide the alert panel";
+      toggle.setAttribute("aria-label", words);
+      toggle.title = words;
+      toggle.setAttribute("aria-expanded", String(!collapsed));
+      localStorage.setItem("bluewatch.panel", collapsed ? "collapsed" : "open");
+      options.onResize();
+    };
+    toggle.addEventListener("click", () => collapse(toggle.getAttribute("aria-expanded") === "true"));
+    if (localStorage.getItem("bluewatch.panel") === "collapsed") collapse(true);
     this.sound.checked = localStorage.getItem("bluewatch.sound") === "on";
     this.sound.addEventListener("change", () => {
       localStorage.setItem("bluewatch.sound", this.sound.checked ? "on" : "off");
@@ -79,6 +94,9 @@ export class AlertPanel {
   }
 
   render(): void {
+    // Collapsed, the panel still says how many critical alerts are open.
+    const open = this.options.book.list(["critical"], ["open"]).length;
+    byId("panel-toggle").dataset.critical = String(open);
     const items = this.shown().slice(0, 300).map((alert) => this.item(alert));
     this.list.replaceChildren(...items);
     if (!items.length) this.list.append(h("li", { class: "empty" }, "No alerts match."));

@@ -799,3 +799,70 @@ def test_an_analyst_verifies_moves_and_an_admin_deletes_an_incident(
     count = "SELECT count(*) FROM incident WHERE id = %s"
     assert scenario_db.execute(count, (incident_id,)).fetchone() == (0,)
     page.wait_for_function(f"(id) => !{INCIDENTS}.some((f) => f.id === id)", arg=incident_id)
+
+
+BOXES = """(ids) => Object.fromEntries(ids.map((s) => {
+  const el = document.querySelector(s);
+  const r = el && el.getBoundingClientRect();
+  return [s, r && r.width ? [r.left, r.top, r.right, r.bottom] : null];
+}))"""
+LAYER_ORDER = "() => window.bluewatch.map.getStyle().layers.map((l) => l.id)"
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_nothing_covers_what_an_analyst_reads_at_1366_and_1024(
+    page: Page, scenario_db: Any
+) -> None:
+    """Issue 18, defect 10: markers over town labels, alert rings over cluster counts,
+    the coordinate readout under the attribution, the toolbar wrapping, the Layers
+    popover over half the map, an uncollapsible panel at 1024 with the sheet open."""
+    sign_in(page, ANALYST)
+    order = page.evaluate(LAYER_ORDER)
+    for below, above in (
+        ("incidents", "places"),
+        ("alerts", "places"),
+        ("alerts-lesser", "incident-cluster-count"),
+        ("alerts", "incident-cluster-count"),
+    ):
+        assert order.index(below) < order.index(above), (below, above)  # fmt: skip
+    for width in (1366, 1024):
+        page.set_viewport_size({"width": width, "height": 768})
+        page.mouse.move(300, 400)  # the readout shows the cursor's position
+        boxes = page.evaluate(
+            BOXES, ["#coords", ".maplibregl-ctrl-attrib", ".maplibregl-ctrl-scale"]
+        )
+        assert boxes["#coords"] and not _overlap(boxes["#coords"], boxes[".maplibregl-ctrl-attrib"])
+        assert not _overlap(boxes["#coords"], boxes[".maplibregl-ctrl-scale"])
+        tops = page.evaluate(
+            "() => [...document.querySelectorAll('.toolbar > *')].filter((e) => e.offsetParent)"
+            ".map((e) => e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)"
+        )
+        assert max(tops) - min(tops) < 8, (width, tops)  # one row
+        page.click("#layers-button")
+        layers = page.locator("#layers").bounding_box()
+        map_box = page.locator("#map").bounding_box()
+        assert layers is not None and map_box is not None
+        assert layers["width"] * layers["height"] < 0.35 * map_box["width"] * map_box["height"]
+        page.click("#layers-button")
+
+    incident_id = scenario_db.execute(
+        "SELECT id FROM incident WHERE classification = 'unclassified' LIMIT 1"
+    ).fetchone()[0]
+    page.evaluate(f"() => window.bluewatch.openIncident({incident_id})")
+    expect(page.locator("#sheet")).to_be_visible()
+    narrow = page.locator("#map").bounding_box()
+    page.click("#panel-toggle")
+    expect(page.locator("#panel-toggle")).to_have_attribute("aria-expanded", "false")
+    page.wait_for_function(
+        f"() => document.querySelector('#map').clientWidth > {narrow['width'] + 250}"
+    )
+    expect(page.locator("#alert-list")).to_be_hidden()
+    screenshot(page, "panel-collapsed-1024")
+    page.reload()
+    wait_until_ready(page)  # remembered
+    expect(page.locator("#panel-toggle")).to_have_attribute("aria-expanded", "false")
+    page.click("#panel-toggle")
+    expect(page.locator("#alert-list")).to_be_visible()

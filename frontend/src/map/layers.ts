@@ -176,6 +176,10 @@ export function addMissionLayers(map: MapLibreMap): void {
     },
   ];
   for (const layer of layers) map.addLayer(layer);
+  // Read above the markers: cluster counts above alert rings, and town names above both.
+  for (const id of ["incident-cluster-count", "places-dot", "places"]) {
+    if (map.getLayer(id)) map.moveLayer(id, "draft-line");
+  }
 }
 
 /** Incidents from vector tiles (grid cells at low zoom, points above), for large sets. */
