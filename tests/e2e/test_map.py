@@ -854,6 +854,7 @@ def test_nothing_covers_what_an_analyst_reads_at_1366_and_1024(
     page.evaluate(f"() => window.bluewatch.openIncident({incident_id})")
     expect(page.locator("#sheet")).to_be_visible()
     narrow = page.locator("#map").bounding_box()
+    assert narrow is not None
     page.click("#panel-toggle")
     expect(page.locator("#panel-toggle")).to_have_attribute("aria-expanded", "false")
     page.wait_for_function(
