@@ -18,11 +18,12 @@ import { NO_EARTH, basemapStyle, loadNaturalEarth, showNaturalEarth, type Online
 import { addCategoryIcons } from "./map/icons";
 import type { ArchiveBasemap } from "./map/pmtiles";
 import { IncidentLayer, type ListPage } from "./map/incidents";
-import { addMissionLayers, removeFeature, setData, setGroupVisible, withRank } from "./map/layers";
+import { addMissionLayers, removeFeature, setData, setDensityVisible, setGroupVisible, withRank } from "./map/layers";
 import { CriticalPulses } from "./map/pulses";
 import { AlertPanel } from "./panel";
 import { Sheet, type Role } from "./sheet";
 import { AlertStream, type Envelope, type LayerChange } from "./stream";
+import { applyTheme, themeSwitch } from "./theme";
 import { Toolbar } from "./toolbar";
 import { DEFAULT_VIEW, LAYER_NAMES, fromQuery, timeRange, toQuery, type ViewState } from "./view";
 import { ViewSummary } from "./summary";
@@ -87,6 +88,8 @@ export class MissionMap {
     this.map.addControl(new maplibregl.NavigationControl(), "top-left");
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric", maxWidth: 140 }), "bottom-left");
     await new Promise<void>((resolve) => this.map.once("load", () => resolve()));
+    applyTheme(this.map);
+    themeSwitch(byId<HTMLSelectElement>("theme"), () => this.map);
     addCategoryIcons(this.map);
     addMissionLayers(this.map);
     this.pulses = new CriticalPulses(this.map);
@@ -388,6 +391,7 @@ export class MissionMap {
 
   private applyLayerVisibility(): void {
     for (const name of LAYER_NAMES) setGroupVisible(this.map, name, !this.view.hidden.includes(name));
+    setDensityVisible(this.map, this.view.density && !this.view.hidden.includes("incidents"));
     this.pulses?.setHidden(this.view.hidden.includes("alerts"));
   }
 

@@ -7,8 +7,10 @@ import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import { Api } from "./api";
 import { MissionMap } from "./app";
 import { askToSignIn } from "./signin";
+import { applyTheme } from "./theme";
 
 setWorkerUrl(workerUrl);
+applyTheme(undefined); // the sign-in page too, before the map exists
 
 declare global {
   interface Window {

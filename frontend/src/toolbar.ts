@@ -181,6 +181,12 @@ export class Toolbar {
       });
       box.append(h("label", { class: "check" }, input, ` ${LAYER_LABELS[name]}`));
     }
+    const density = h("input", { type: "checkbox", id: "layer-density", checked: this.view.density });
+    density.addEventListener("change", () => {
+      this.view.density = density.checked;
+      this.options.onViewChange(false);
+    });
+    box.append(h("label", { class: "check" }, density, " Density (heatmap of the window's incidents)"));
     const swatch = (colour: string, text: string, shape = "dot") =>
       h("li", {}, h("span", { class: `swatch ${shape}`, style: `--swatch:${colour}` }), ` ${text}`);
     box.append(

@@ -28,6 +28,7 @@ export interface ViewState {
   alertLevels: string[]; // alert panel; empty: all
   alertStatuses: string[];
   alertOrder: AlertOrder;
+  density: boolean; // the heatmap of the window's incidents
 }
 
 export const DEFAULT_VIEW: ViewState = {
@@ -41,6 +42,7 @@ export const DEFAULT_VIEW: ViewState = {
   alertLevels: [],
   alertStatuses: ["open", "acknowledged"],
   alertOrder: "level",
+  density: false,
 };
 
 function listParam(raw: string | null, allowed: readonly string[]): string[] {
@@ -84,6 +86,7 @@ export function fromQuery(search: string): ViewState {
   if (params.has("alert_status")) {
     view.alertStatuses = listParam(params.get("alert_status"), ALERT_STATUSES);
   }
+  view.density = params.get("density") === "1";
   const order = params.get("alert_order");
   view.alertOrder = ALERT_ORDERS.find((known) => known === order) ?? DEFAULT_VIEW.alertOrder;
   return view;
@@ -106,6 +109,7 @@ export function toQuery(view: ViewState): string {
     params.set("alert_status", view.alertStatuses.join(","));
   }
   if (view.alertOrder !== DEFAULT_VIEW.alertOrder) params.set("alert_order", view.alertOrder);
+  if (view.density) params.set("density", "1");
   const query = params.toString().replaceAll("%2C", ",").replaceAll("%2F", "/").replaceAll("%3A", ":");
   return query ? `?${query}` : "";
 }

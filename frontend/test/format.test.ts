@@ -55,3 +55,13 @@ describe("formatting", () => {
     expect(grading(null, null)).toBe("not graded");
   });
 });
+
+describe("the theme", () => {
+  it("follows the system unless the analyst chose", async () => {
+    const { resolveTheme } = await import("../src/theme");
+    expect(resolveTheme("system", true)).toBe("night");
+    expect(resolveTheme("system", false)).toBe("day");
+    expect(resolveTheme("day", true)).toBe("day");
+    expect(resolveTheme("night", false)).toBe("night");
+  });
+});

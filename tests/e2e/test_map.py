@@ -867,3 +867,75 @@ def test_nothing_covers_what_an_analyst_reads_at_1366_and_1024(
     expect(page.locator("#panel-toggle")).to_have_attribute("aria-expanded", "false")
     page.click("#panel-toggle")
     expect(page.locator("#alert-list")).to_be_visible()
+
+
+def test_a_night_theme_and_a_density_view(page: Page) -> None:
+    """Issue 18: a night theme for a 24/7 operations room (system or switch) and a
+    heatmap of the window's incidents."""
+    sign_in(page, ANALYST)
+    page.click("#layers-button")
+    page.wait_for_function(
+        "() => window.bluewatch.map.loaded() && !window.bluewatch.map.isMoving()"
+    )
+    before = page.evaluate(MAP_PIXELS)
+    page.check("#layer-density")
+    expect(page).to_have_url(re.compile(r"density=1"))
+    page.click("#layers-button")
+    assert (
+        page.evaluate(
+            "() => window.bluewatch.map.getLayoutProperty('incident-density', 'visibility')"
+        )
+        == "visible"
+    )
+    page.wait_for_function(
+        "() => window.bluewatch.map.loaded() && !window.bluewatch.map.isMoving()"
+    )
+    after = page.evaluate(MAP_PIXELS)
+    assert _changed_share(before, after) > 0.008  # the heatmap is drawn, not only switched on
+    page.click("#layers-button")
+    page.uncheck("#layer-density")  # the control: off again, the map is as it was
+    page.click("#layers-button")
+    page.wait_for_function("() => window.bluewatch.map.loaded() && !window.bluewatch.map.isMoving()")
+    assert _changed_share(before, page.evaluate(MAP_PIXELS)) < 0.002
+    page.click("#layers-button")
+    page.check("#layer-density")
+    page.click("#layers-button")
+
+    page.click("#user-button")
+    page.select_option("#theme", "night")
+    expect(page.locator("html")).to_have_attribute("data-theme", "night")
+    sea = page.evaluate("() => window.bluewatch.map.getPaintProperty('sea', 'background-color')")
+    assert sea == "#0c2233"
+    panel = page.evaluate(
+        "() => getComputedStyle(document.querySelector('#panel')).backgroundColor"
+    )
+    assert panel == "rgb(22, 32, 42)"
+    page.click("#user-button")  # closes the menu
+    expect(page.locator("#user-menu")).to_be_hidden()
+    for width, height in ((1920, 1080), (1366, 768), (1024, 768)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_function("() => !window.bluewatch.map.isMoving()")
+        screenshot(page, f"night-density-{width}x{height}")
+    page.reload()
+    wait_until_ready(page)
+    expect(page.locator("html")).to_have_attribute("data-theme", "night")  # remembered
+
+
+MAP_PIXELS = """() => {
+  const source = window.bluewatch.map.getCanvas();
+  const canvas = document.createElement('canvas');
+  canvas.width = 160; canvas.height = 90;
+  const context = canvas.getContext('2d');
+  context.drawImage(source, 0, 0, 160, 90);
+  return Array.from(context.getImageData(0, 0, 160, 90).data);
+}"""
+
+
+def _changed_share(before: list[int], after: list[int]) -> float:
+    """The share of (downsampled) map pixels whose colour changed noticeably."""
+    assert len(before) == len(after) > 0
+    pixels = range(0, len(before), 4)
+    changed = sum(
+        1 for i in pixels if sum(abs(before[i + k] - after[i + k]) for k in range(3)) > 40
+    )
+    return changed / len(pixels)

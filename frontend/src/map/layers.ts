@@ -120,6 +120,22 @@ export function addMissionLayers(map: MapLibreMap): void {
       layout: { "symbol-placement": "line", "text-field": ["get", "name"], "text-font": ["sans-serif"], "text-size": 11 },
       paint: { "text-color": "#123", "text-halo-color": "#fff", "text-halo-width": 1.5 },
     },
+    // Density: where the window's incidents gather, weighted by severity (clusters by
+    // their size); shown on demand, under the markers.
+    {
+      id: "incident-density", type: "heatmap", source: "incidents", layout: { visibility: "none" },
+      paint: {
+        "heatmap-weight": ["*", ["coalesce", ["get", "point_count"], 1],
+          ["/", ["to-number", ["coalesce", ["get", "severity"], 3]], 5]],
+        "heatmap-intensity": ["interpolate", ["linear"], ["zoom"], 4, 0.6, 12, 2],
+        "heatmap-radius": ["interpolate", ["linear"], ["zoom"], 4, 18, 12, 40],
+        "heatmap-opacity": 0.75,
+        "heatmap-color": [
+          "interpolate", ["linear"], ["heatmap-density"],
+          0, "rgba(255,255,178,0)", 0.2, "#fecc5c", 0.5, "#fd8d3c", 0.8, "#f03b20", 1, "#bd0026",
+        ],
+      },
+    },
     {
       id: "incident-clusters", type: "circle", source: "incidents", filter: ["has", "point_count"],
       paint: {
@@ -213,6 +229,11 @@ export function useIncidentTiles(map: MapLibreMap, tileJsonUrl: string | null): 
 
 export function setData(map: MapLibreMap, source: string, data: FeatureCollection): void {
   (map.getSource(source) as GeoJSONSource | undefined)?.setData(data);
+}
+
+/** The density heatmap on or off (it follows the incidents toggle too). */
+export function setDensityVisible(map: MapLibreMap, visible: boolean): void {
+  if (map.getLayer("incident-density")) map.setLayoutProperty("incident-density", "visibility", visible ? "visible" : "none");
 }
 
 export function setGroupVisible(map: MapLibreMap, group: LayerName, visible: boolean): void {
