@@ -29,6 +29,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/session/current"): PUBLIC,
     ("GET", "/api/v1/map"): VIEWER,
     ("GET", "/api/v1/map/zones"): VIEWER,
+    ("GET", "/api/v1/map/basemap.pmtiles"): VIEWER,
     ("GET", "/"): PUBLIC,
     ("GET", "/assets/{name}"): PUBLIC,
     ("DELETE", "/api/v1/session"): VIEWER,

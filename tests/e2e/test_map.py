@@ -895,7 +895,7 @@ def test_a_night_theme_and_a_density_view(page: Page) -> None:
     page.click("#layers-button")
     page.uncheck("#layer-density")  # the control: off again, the map is as it was
     page.click("#layers-button")
-    page.wait_for_function("() => window.bluewatch.map.loaded() && !window.bluewatch.map.isMoving()")
+    page.wait_for_function(SETTLED)
     assert _changed_share(before, page.evaluate(MAP_PIXELS)) < 0.002
     page.click("#layers-button")
     page.check("#layer-density")
@@ -921,6 +921,7 @@ def test_a_night_theme_and_a_density_view(page: Page) -> None:
     expect(page.locator("html")).to_have_attribute("data-theme", "night")  # remembered
 
 
+SETTLED = "() => window.bluewatch.map.loaded() && !window.bluewatch.map.isMoving()"
 MAP_PIXELS = """() => {
   const source = window.bluewatch.map.getCanvas();
   const canvas = document.createElement('canvas');
