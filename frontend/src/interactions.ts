@@ -8,6 +8,8 @@ import type { Alert, AlertBook } from "./alerts";
 import { byId } from "./dom";
 import { DrawTool, type DrawKind } from "./map/draw";
 import { CLICK_TARGETS } from "./map/layers";
+import { formatArea, formatLength, lineLength, polygonArea } from "./map/measure";
+import { popover } from "./menus";
 import type { Pin, Sheet } from "./sheet";
 
 export interface InteractionContext {
@@ -22,6 +24,7 @@ export interface InteractionContext {
 export class MapInteractions {
   readonly draw: DrawTool;
   private picking = false;
+  private measuring = false;
   private drawDone: ((geometry: Geometry) => void) | null = null;
 
   constructor(private readonly context: InteractionContext) {
@@ -54,7 +57,10 @@ export class MapInteractions {
       byId<HTMLInputElement>("incident-form-latitude").focus();
     });
     byId("draw-finish").addEventListener("click", () => this.finishDrawing());
-    byId("draw-cancel").addEventListener("click", () => context.sheet().close());
+    byId("draw-cancel").addEventListener("click", () => (this.measuring ? this.stopDrawing() : context.sheet().close()));
+    byId("measure-distance").addEventListener("click", () => this.startMeasuring("LineString"));
+    byId("measure-area").addEventListener("click", () => this.startMeasuring("Polygon"));
+    popover(byId<HTMLButtonElement>("measure-button"), byId("measure-menu"), true);
     byId("draw-undo").addEventListener("click", () => this.draw.removeLast());
     document.addEventListener("keydown", (event) => this.key(event));
   }
@@ -77,9 +83,31 @@ export class MapInteractions {
 
   startDrawing(kind: DrawKind, initial: Position[], done: (geometry: Geometry) => void): void {
     this.drawDone = done;
+    this.measuring = false;
     this.draw.start(kind, initial, () => {
-      byId("draw-hint").textContent = `${this.draw.vertices.length} vertices — click to add, drag to move`;
+      const size = this.draw.vertices.length > 1 ? ` · ${measured(kind, this.draw.vertices)}` : "";
+      byId("draw-hint").textContent = `${this.draw.vertices.length} vertices${size} — click to add, drag to move`;
     });
+    this.showDrawBar(false);
+  }
+
+  /** Measure a distance (a line) or an area (a polygon): nothing is saved. */
+  startMeasuring(kind: DrawKind): void {
+    this.context.sheet().close();
+    this.drawDone = null;
+    this.measuring = true;
+    this.draw.start(kind, [], () => {
+      byId("draw-hint").textContent = this.draw.vertices.length < (kind === "Polygon" ? 3 : 2)
+        ? `Click the map to ${kind === "Polygon" ? "outline the area" : "measure a distance"}`
+        : measured(kind, this.draw.vertices);
+    });
+    this.showDrawBar(true);
+  }
+
+  private showDrawBar(measuring: boolean): void {
+    byId("draw-finish").hidden = measuring;
+    byId("draw-cancel").textContent = measuring ? "Done" : "Cancel";
+    byId("draw-bar").setAttribute("aria-label", measuring ? "Measuring" : "Drawing");
     byId("draw-bar").hidden = false;
   }
 
@@ -112,12 +140,14 @@ export class MapInteractions {
   }
 
   stopDrawing(): void {
+    this.measuring = false;
     this.draw.stop();
     this.drawDone = null;
     byId("draw-bar").hidden = true;
   }
 
   private finishDrawing(): void {
+    if (this.measuring) return;
     const geometry = this.draw.geometry();
     if (!geometry) {
       byId("draw-hint").textContent = this.draw.kind === "Polygon" ? "A perimeter needs at least 3 vertices" : "A route needs at least 2 vertices";
@@ -129,6 +159,10 @@ export class MapInteractions {
 
   private key(event: KeyboardEvent): void {
     if (event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement) return;
+    if (event.key === "Escape" && this.measuring) {
+      this.stopDrawing();
+      return;
+    }
     if (event.key === "Escape" && (this.draw.active || this.picking)) {
       this.stopPicking();
       this.context.sheet().close();
@@ -175,4 +209,10 @@ function pointOf(feature: MapGeoJSONFeature): [number, number] {
 
 function round(value: number): number {
   return Math.round(value * 1e6) / 1e6;
+}
+
+/** A line's length, or a polygon's area and perimeter, in words. */
+function measured(kind: DrawKind, vertices: Position[]): string {
+  if (kind === "LineString") return formatLength(lineLength(vertices));
+  return `${formatArea(polygonArea(vertices))} · perimeter ${formatLength(lineLength([...vertices, vertices[0]]))}`;
 }

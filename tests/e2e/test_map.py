@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from geojson_pydantic import Feature, FeatureCollection, Point
 from playwright.sync_api import Browser, Page, expect
+from pyproj import Geod
 
 from bluewatch.seed import synthetic
 from tests.basemap_archive import vector_archive
@@ -940,3 +941,59 @@ def _changed_share(before: list[int], after: list[int]) -> float:
         1 for i in pixels if sum(abs(before[i + k] - after[i + k]) for k in range(3)) > 40
     )
     return changed / len(pixels)
+
+
+DRAFT_VERTICES = """() => window.bluewatch.map.getSource('draft').serialize().data.features
+  .filter((f) => f.geometry.type === 'Point').map((f) => f.geometry.coordinates)"""
+
+
+def _shown_number(text: str, unit: str) -> float:
+    found = re.search(rf"([\d,.]+) {unit}", text)
+    assert found, text
+    return float(found.group(1).replace(",", ""))
+
+
+def test_measuring_a_distance_and_an_area_agrees_with_the_ellipsoid(page: Page) -> None:
+    """Issue 18: measure distance and area; a drawn route shows its length."""
+    geod = Geod(ellps="WGS84")
+    sign_in(page, VIEWER, "/?at=29.30000,-1.50000,9.00")  # viewers measure too
+    page.click("#measure-button")
+    page.click("#measure-distance")
+    expect(page.locator("#draw-hint")).to_have_text("Click the map to measure a distance")
+    for x, y in ((300, 300), (600, 380), (700, 200)):
+        page.locator("#map").click(position={"x": x, "y": y})
+    vertices = page.evaluate(DRAFT_VERTICES)
+    assert len(vertices) == 3
+    lons, lats = [v[0] for v in vertices], [v[1] for v in vertices]
+    reference = geod.line_length(lons, lats) / 1000
+    shown = _shown_number(page.locator("#draw-hint").inner_text(), "km")
+    assert abs(shown - reference) / reference < 0.007, (shown, reference)
+    expect(page.locator("#draw-finish")).to_be_hidden()
+    page.click("#draw-cancel")  # "Done"
+    expect(page.locator("#draw-bar")).to_be_hidden()
+    assert page.evaluate(DRAFT_VERTICES) == []
+
+    page.click("#measure-button")
+    page.click("#measure-area")
+    for x, y in ((300, 300), (600, 300), (600, 500)):
+        page.locator("#map").click(position={"x": x, "y": y})
+    vertices = page.evaluate(DRAFT_VERTICES)
+    lons, lats = [v[0] for v in vertices], [v[1] for v in vertices]
+    area, _ = geod.polygon_area_perimeter(lons, lats)
+    shown = _shown_number(page.locator("#draw-hint").inner_text(), "km²")
+    assert abs(shown - abs(area) / 1e6) / (abs(area) / 1e6) < 0.007
+    screenshot(page, "measure-area")
+    page.keyboard.press("Escape")
+    expect(page.locator("#draw-bar")).to_be_hidden()
+
+
+def test_a_route_being_drawn_shows_its_length(page: Page) -> None:
+    sign_in(page, ANALYST, "/?at=29.30000,-1.50000,9.00")
+    use_tool(page, "#add-route")
+    for x, y in ((300, 300), (600, 380)):
+        page.locator("#map").click(position={"x": x, "y": y})
+    expect(page.locator("#draw-hint")).to_contain_text("2 vertices · ")
+    vertices = page.evaluate(DRAFT_VERTICES)
+    reference = Geod(ellps="WGS84").line_length([v[0] for v in vertices], [v[1] for v in vertices])
+    shown = _shown_number(page.locator("#draw-hint").inner_text(), "km")
+    assert abs(shown - reference / 1000) / (reference / 1000) < 0.007
