@@ -10,7 +10,9 @@ import { Api, ApiError, type SessionInfo } from "./api";
 import { ClassificationBanner } from "./banner";
 import { highest, marking } from "./classification";
 import { byId, h } from "./dom";
+import { notation, setNotation, type Notation } from "./coordinates";
 import { exportFilters, exportLinks } from "./exports";
+import { GoTo } from "./goto";
 import { setTimeConvention, type TimeConvention } from "./format";
 import { popover } from "./menus";
 import { MapInteractions } from "./interactions";
@@ -143,6 +145,13 @@ export class MissionMap {
       },
     });
     popover(byId<HTMLButtonElement>("user-button"), byId("user-menu"));
+    new GoTo(this.map, config.places);
+    const notationSelect = byId<HTMLSelectElement>("notation");
+    notationSelect.value = notation();
+    notationSelect.addEventListener("change", () => {
+      setNotation(notationSelect.value as Notation);
+      this.background(this.sheet.refresh());
+    });
     byId<HTMLSelectElement>("time-convention").addEventListener("change", (event) => {
       setTimeConvention((event.target as HTMLSelectElement).value as TimeConvention);
       toolbar.refreshTimes();

@@ -5,6 +5,7 @@ import type { Geometry, Position } from "geojson";
 import * as maplibregl from "maplibre-gl";
 import type { GeoJSONSource, Map as MapLibreMap, MapGeoJSONFeature } from "maplibre-gl";
 import type { Alert, AlertBook } from "./alerts";
+import { formatPosition } from "./coordinates";
 import { byId } from "./dom";
 import { DrawTool, type DrawKind } from "./map/draw";
 import { CLICK_TARGETS } from "./map/layers";
@@ -32,7 +33,7 @@ export class MapInteractions {
     this.draw = new DrawTool(map);
     const coords = byId("coords");
     map.on("mousemove", (event) => {
-      coords.textContent = `${event.lngLat.lat.toFixed(5)}, ${event.lngLat.lng.toFixed(5)}`;
+      coords.textContent = formatPosition([event.lngLat.lng, event.lngLat.lat]);
     });
     map.on("click", (event) => {
       if (this.draw.active) return;

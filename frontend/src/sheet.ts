@@ -3,6 +3,7 @@
 
 import type { Feature, Geometry, Position } from "geojson";
 import type { Alert } from "./alerts";
+import { formatPosition, parsePosition } from "./coordinates";
 import { accountability } from "./panel";
 import { Api } from "./api";
 import { highest, marking } from "./classification";
@@ -90,7 +91,7 @@ export class Sheet {
     const rows: [string, string][] = [
       ["Occurred", when(String(p.occurred_at))],
       ["Reported", when(p.reported_at as string | null)],
-      ["Position", `${lat.toFixed(5)}, ${lon.toFixed(5)}`],
+      ["Position", formatPosition([lon, lat])],
       ["Category", label(String(p.category))],
       ["Severity", `${p.severity} of 5`],
       ["Status", label(String(p.status))],
@@ -187,6 +188,7 @@ export class Sheet {
     const fields: FieldSpec[] = [
       { name: "title", label: "Title", kind: "text", required: true, value: text("title") },
       { name: "occurred_at", label: "Occurred at", kind: "datetime", required: true, value: toTimeInput(p.occurred_at ? new Date(String(p.occurred_at)) : new Date()) },
+      { name: "position", label: "Position in any notation (decimal, DMS or MGRS)", kind: "text", value: "", check: (v) => parsePosition(v) === null ? "is not a position: write e.g. -1.6792, 29.2228 or 1°40′45″S 29°13′22″E or 35M QU 12345 67890" : null },
       { name: "latitude", label: "Latitude (decimal degrees, south negative)", kind: "text", required: true, value: start[1].toFixed(6), check: (v) => degrees(v, 90) === null ? "must be a number from -90 to 90" : null },
       { name: "longitude", label: "Longitude (decimal degrees, west negative)", kind: "text", required: true, value: start[0].toFixed(6), check: (v) => degrees(v, 180) === null ? "must be a number from -180 to 180" : null },
       { name: "category", label: "Category", kind: "select", options: CATEGORIES, value: text("category") },
@@ -221,6 +223,14 @@ export class Sheet {
     };
     latitude.addEventListener("input", typed);
     longitude.addEventListener("input", typed);
+    const anyNotation = byId<HTMLInputElement>("incident-form-position");
+    anyNotation.addEventListener("input", () => {
+      const position = parsePosition(anyNotation.value);
+      if (!position) return;
+      longitude.value = position[0].toFixed(6);
+      latitude.value = position[1].toFixed(6);
+      typed();
+    });
   }
 
   newRoute(): void {

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from geojson_pydantic import Feature, FeatureCollection, Point
 from playwright.sync_api import Browser, Page, expect
-from pyproj import Geod
+from pyproj import Geod, Proj
 
 from bluewatch.seed import synthetic
 from tests.basemap_archive import vector_archive
@@ -997,3 +997,57 @@ def test_a_route_being_drawn_shows_its_length(page: Page) -> None:
     reference = Geod(ellps="WGS84").line_length([v[0] for v in vertices], [v[1] for v in vertices])
     shown = _shown_number(page.locator("#draw-hint").inner_text(), "km")
     assert abs(shown - reference / 1000) / (reference / 1000) < 0.007
+
+
+CENTRE = "() => { const c = window.bluewatch.map.getCenter(); return [c.lng, c.lat]; }"
+
+
+def _flown_to(page: Page, lon: float, lat: float, tolerance: float) -> None:
+    page.wait_for_function(
+        "([lon, lat, t]) => { const m = window.bluewatch.map; const c = m.getCenter();"
+        " return !m.isMoving() && Math.abs(c.lng - lon) < t && Math.abs(c.lat - lat) < t; }",
+        arg=[lon, lat, tolerance],
+    )
+
+
+def test_go_to_a_place_a_camp_or_coordinates_in_any_notation(page: Page, scenario_db: Any) -> None:
+    """Issue 18: go to a place (places file, layer names) or typed coordinates, decimal,
+    DMS or MGRS; the cursor and the sheet in the chosen notation."""
+    sign_in(page, ANALYST)
+    page.fill("#goto", "Ben")
+    expect(page.locator("#goto-results")).to_contain_text("Beni · place")
+    page.keyboard.press("Enter")
+    _flown_to(page, 29.4731, 0.4911, 0.01)
+
+    name, west, south, east, north = scenario_db.execute(
+        "SELECT name, ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM camp"
+        " WHERE classification = 'unclassified' ORDER BY id LIMIT 1"
+    ).fetchone()
+    page.fill("#goto", str(name)[2:10])  # part of the name
+    page.locator("#goto-results button", has_text=str(name)).click()
+    _flown_to(page, (float(west) + float(east)) / 2, (float(south) + float(north)) / 2, 0.01)
+
+    page.fill("#goto", "1°40′45″S 29°13′22″E")
+    page.keyboard.press("Enter")
+    _flown_to(page, 29.2228, -1.6792, 0.001)
+
+    page.fill("#goto", "Nowhere at all")
+    expect(page.locator("#goto-results")).to_contain_text("not a position")
+
+    page.click("#user-button")
+    page.select_option("#notation", "mgrs")
+    page.click("#user-button")
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    grid = page.locator("#coords").inner_text()
+    zone_band, square, easting, northing = grid.split(" ")
+    assert re.fullmatch(r"[A-HJ-NP-Z]{2}", square)
+    lon, lat = page.evaluate(CENTRE)
+    utm = Proj(proj="utm", zone=int(zone_band[:-1]), ellps="WGS84", south=lat < 0)
+    x, y = utm(lon, lat)
+    # The grid's digits are the UTM easting and northing within its 100 km square (pyproj).
+    assert abs(int(easting) - int(x) % 100_000) <= 2 and abs(int(northing) - int(y) % 100_000) <= 2
+    page.fill("#goto", grid)
+    page.keyboard.press("Enter")
+    _flown_to(page, lon, lat, 0.0005)
