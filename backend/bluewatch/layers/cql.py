@@ -74,7 +74,8 @@ _SPATIAL = {
 }
 _SPATIAL_MIRRORED = {"s_within": "s_contains", "s_contains": "s_within"}
 SUPPORTED = (
-    "AND, OR, NOT, =, <>, <, <=, >, >=, LIKE, BETWEEN, IN, IS NULL, "
+    "AND, OR, NOT, =, <>, <, <=, >, >=, LIKE (CASEI() on both sides for any case), "
+    "BETWEEN, IN, IS NULL, "
     "S_INTERSECTS, S_DISJOINT, S_EQUALS, S_TOUCHES, S_CROSSES, S_OVERLAPS, S_WITHIN, "
     "S_CONTAINS; a property on one side, a literal on the other"
 )
@@ -242,8 +243,7 @@ class _SqlWriter:
         if op in _COMPARISONS and len(args) == 2:
             return self.comparison(op, args)
         if op == "like" and len(args) == 2:
-            field = self.field(args[0], ("text",))
-            return f"({self.column(field)} LIKE {self.bind(_text(args[1], field))})"
+            return self.like(args)
         if op == "between" and len(args) == 3:
             field = self.field(args[0], ("number", "time"))
             low, high = (self.literal(field, arg) for arg in args[1:])
@@ -256,6 +256,20 @@ class _SqlWriter:
         if op in _SPATIAL and len(args) == 2:
             return self.spatial(op, args)
         raise InvalidParameter(f"'filter' uses an expression not supported here: {SUPPORTED}.")
+
+    def like(self, args: list[Any]) -> str:
+        """``text LIKE 'pattern'``, or case-insensitive with both sides in CASEI()."""
+        folded = [isinstance(a, dict) and a.get("op") == "casei" for a in args]
+        if any(folded) and not all(folded):
+            raise InvalidParameter("'filter': CASEI() goes on both sides of LIKE.")
+        if all(folded):
+            if any(len(a.get("args", ())) != 1 for a in args):
+                raise InvalidParameter("'filter': CASEI() takes one argument.")
+            field = self.field(args[0]["args"][0], ("text",))
+            pattern = self.bind(_text(args[1]["args"][0], field))
+            return f"(lower({self.column(field)}) LIKE lower({pattern}))"
+        field = self.field(args[0], ("text",))
+        return f"({self.column(field)} LIKE {self.bind(_text(args[1], field))})"
 
     def field(self, node: Any, kinds: tuple[Kind, ...]) -> Queryable:
         if not (isinstance(node, dict) and set(node) == {"property"}):
