@@ -26,6 +26,7 @@ import { AlertPanel } from "./panel";
 import { Sheet, type Role } from "./sheet";
 import { AlertStream, type Envelope, type LayerChange } from "./stream";
 import { applyTheme, themeSwitch } from "./theme";
+import { IncidentTable } from "./table";
 import { Toolbar } from "./toolbar";
 import { DEFAULT_VIEW, LAYER_NAMES, fromQuery, timeRange, toQuery, type ViewState } from "./view";
 import { ViewSummary } from "./summary";
@@ -54,6 +55,7 @@ export class MissionMap {
   private readonly incidents: IncidentLayer;
   private readonly banner: ClassificationBanner;
   private summary!: ViewSummary;
+  private table: IncidentTable | null = null;
   private sheetLevels: string[] = [];
   private readonly refreshTimers = new Map<Layer, number>();
   readonly ready: Promise<void>;
@@ -63,7 +65,11 @@ export class MissionMap {
     this.incidents = new IncidentLayer(() => this.map, api, this.view);
     this.banner = new ClassificationBanner({
       map: () => this.map,
-      besideMap: () => [...this.panel.shown().slice(0, 300).map((a) => a.properties.classification), ...this.sheetLevels],
+      besideMap: () => [
+        ...this.panel.shown().slice(0, 300).map((a) => a.properties.classification),
+        ...this.sheetLevels,
+        ...(this.table?.shownLevels() ?? []),
+      ],
     });
     this.ready = this.start();
   }
@@ -146,6 +152,18 @@ export class MissionMap {
     });
     popover(byId<HTMLButtonElement>("user-button"), byId("user-menu"));
     new GoTo(this.map, config.places);
+    this.table = new IncidentTable({
+      api: this.api,
+      view: this.view,
+      incidents: () => (this.incidents.count === null ? null : this.incidents.collection),
+      onSelect: (id, at) => {
+        this.background(this.sheet.openIncident(id).finally(() => requestAnimationFrame(() => {
+          this.map.resize();
+          this.map.flyTo({ center: at, zoom: Math.max(this.map.getZoom(), 12), duration: 600 });
+        })));
+      },
+      onShown: () => this.banner.update(),
+    });
     const notationSelect = byId<HTMLSelectElement>("notation");
     notationSelect.value = notation();
     notationSelect.addEventListener("change", () => {
@@ -259,6 +277,7 @@ export class MissionMap {
       this.incidents.apply(data);
       this.applyLayerVisibility();
       this.summary.update(this.incidents.count, this.incidents.until);
+      this.table?.render();
     } else {
       setData(this.map, layer, layer === "zones" ? data : withRank(data));
     }
