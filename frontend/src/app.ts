@@ -29,7 +29,8 @@ import { applyTheme, themeSwitch } from "./theme";
 import { IncidentTable } from "./table";
 import { Toolbar } from "./toolbar";
 import { DEFAULT_VIEW, LAYER_NAMES, fromQuery, timeRange, toQuery, type ViewState } from "./view";
-import { ViewSummary } from "./summary";
+import { ViewSummary, windowWords } from "./summary";
+import { briefingCanvas, briefingPdf } from "./briefing";
 
 type Layer = "zones" | "camps" | "routes" | "incidents";
 const LAYERS: Layer[] = ["zones", "camps", "routes", "incidents"];
@@ -237,10 +238,15 @@ export class MissionMap {
       item.addEventListener("click", act);
       return item;
     }));
-    byId("export-menu").replaceChildren(...(this.role !== "viewer" ? exportLinks(this.api, () => this.exportFilters()) : []));
+    const briefings = (["png", "pdf"] as const).map((format) => {
+      const item = h("button", { type: "button", id: `briefing-${format}`, class: "menu-item" }, `Briefing of this view: ${format.toUpperCase()}`);
+      item.addEventListener("click", () => this.background(this.briefing(format)));
+      return item;
+    });
+    byId("export-menu").replaceChildren(...briefings, ...(this.role !== "viewer" ? exportLinks(this.api, () => this.exportFilters()) : []));
     const menus: [string, string, string, boolean][] = [
       ["add-button", "add-menu", "Add ▾", tools.length > 0],
-      ["export-button", "export-menu", "Export ▾", this.role !== "viewer"],
+      ["export-button", "export-menu", "Export ▾", true],
     ];
     for (const [id, menu, text, shown] of menus) {
       const holder = byId(id === "add-button" ? "edit-tools" : "export-tools");
@@ -253,6 +259,31 @@ export class MissionMap {
       holder.replaceChildren(button);
       popover(button, byId(menu), true);
     }
+  }
+
+  /** The current view as a briefing snapshot (PNG or one-page PDF), downloaded. */
+  async briefing(format: "png" | "pdf"): Promise<void> {
+    this.map.triggerRepaint();
+    await new Promise<void>((resolve) => this.map.once("render", () => resolve()));
+    const generated = new Date();
+    const canvas = briefingCanvas(this.map, {
+      level: this.banner.onScreen(), window: windowWords(this.view),
+      user: this.session?.username ?? "", generated,
+    });
+    const stamp = generated.toISOString().slice(0, 16).replace(/[-:]/g, "").replace("T", "-");
+    let blob: Blob;
+    if (format === "png") {
+      blob = await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("The snapshot could not be drawn."))), "image/png"));
+    } else {
+      const jpeg = await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("The snapshot could not be drawn."))), "image/jpeg", 0.92));
+      const ratio = canvas.width / Math.max(1, this.map.getCanvas().clientWidth);
+      blob = briefingPdf(new Uint8Array(await jpeg.arrayBuffer()), canvas.width, canvas.height, canvas.width / ratio, canvas.height / ratio, this.banner.onScreen());
+    }
+    const link = h("a", { href: URL.createObjectURL(blob), download: `bluewatch-briefing-${stamp}Z.${format}` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   }
 
   /** The filters of the current view, with the map's bounds, for exports. */

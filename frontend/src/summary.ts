@@ -22,7 +22,8 @@ export function activeFilters(view: ViewState): string[] {
   return said;
 }
 
-function windowWords(view: ViewState): string {
+/** The time window in words: "last 7 d", or "window 21 Nov 06:00Z – 22 Nov 18:30Z". */
+export function windowWords(view: ViewState): string {
   const w = view.window;
   return w.preset === "custom" ? `window ${shortWhen(w.from)} – ${shortWhen(w.to)}` : WINDOW_WORDS[w.preset];
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import psycopg
 import pytest
 from geojson_pydantic import Feature, FeatureCollection, Point
 from playwright.sync_api import Browser, Page, expect
+from pypdf import PdfReader
 from pyproj import Geod, Proj
 
 from bluewatch.seed import synthetic
@@ -24,6 +26,7 @@ from tests.conftest import RoleKeys, bearer, serving, settings_for
 from tests.e2e.conftest import (
     ADMIN,
     ANALYST,
+    ARTIFACTS,
     VIEWER,
     Console,
     screenshot,
@@ -1095,3 +1098,60 @@ def test_the_incident_table_searches_sorts_flies_and_exports_what_it_shows(page:
     page.locator(f"#table-body tr[data-id='{first}']").click()
     title = next(f["title"] for f in loaded if f["id"] == first)
     expect(page.locator("#sheet h2")).to_have_text(title)
+
+
+def _first_pixel(png: bytes) -> tuple[int, int, int]:
+    """The top-left pixel of a PNG (its first row's first pixel is the same under every
+    filter type); and the image's size is checked by the caller through IHDR."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    position, data = 8, b""
+    while position < len(png):
+        length = int.from_bytes(png[position : position + 4], "big")
+        kind = png[position + 4 : position + 8]
+        if kind == b"IDAT":
+            data += png[position + 8 : position + 8 + length]
+        position += 12 + length
+    raw = zlib.decompress(data)
+    return raw[1], raw[2], raw[3]
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def test_a_briefing_snapshot_as_png_and_pdf_carries_the_marking(page: Page) -> None:
+    """Issue 18: the current view as PNG and PDF with classification banners top and
+    bottom, legend, scale bar, north arrow, time window and generation time (Z)."""
+    sign_in(page, ANALYST)
+    expect(page.locator("#banner-top")).to_have_text("UN STRICTLY CONFIDENTIAL")
+    canvas = page.evaluate(
+        "() => [window.bluewatch.map.getCanvas().width, window.bluewatch.map.getCanvas().height]"
+    )
+    page.click("#export-button")
+    with page.expect_download() as download:
+        page.click("#briefing-png")
+    assert re.fullmatch(r"bluewatch-briefing-\d{8}-\d{4}Z\.png", download.value.suggested_filename)
+    png = download.value.path().read_bytes()
+    width, height = _png_size(png)
+    assert width == canvas[0] and height > canvas[1]  # the map, plus banners and a title line
+    assert _first_pixel(png) == (0xB0, 0x00, 0x20)  # the strictly confidential banner
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "briefing.png").write_bytes(png)
+
+    page.click("#export-button")
+    with page.expect_download() as download:
+        page.click("#briefing-pdf")
+    document = PdfReader(download.value.path())
+    assert len(document.pages) == 1
+    text = document.pages[0].extract_text()
+    assert text.count("UN STRICTLY CONFIDENTIAL") == 2  # top and bottom
+    xobject = document.pages[0]["/Resources"]["/XObject"]["/Im1"]
+    assert (xobject["/Width"], xobject["/Height"]) == (width, height)
+
+
+def test_a_viewer_may_take_a_briefing_but_not_export_data(page: Page) -> None:
+    sign_in(page, VIEWER)
+    page.click("#export-button")
+    expect(page.locator("#briefing-png")).to_be_visible()
+    expect(page.locator("#export-geojson")).to_have_count(0)
+    expect(page.locator("#export-bundle")).to_have_count(0)

@@ -55,3 +55,18 @@ export function routeColour(): ExpressionSpecification {
     "suspended", ROUTE_STYLES.suspended.colour, ROUTE_STYLES.closed.colour,
   ];
 }
+
+/** The critical alert symbol's fill (map/icons.ts draws it). */
+export const CRITICAL_SYMBOL_COLOUR = LEVEL_COLOURS.critical;
+
+/** The briefing's legend: colour, words, and the shape drawn. */
+export const LEGEND_ENTRIES: [string, string, "dot" | "ring" | "triangle" | "line"][] = [
+  [SEVERITY_COLOURS[4], "Incident, severity 5", "dot"],
+  [SEVERITY_COLOURS[2], "Incident, severity 3", "dot"],
+  [SEVERITY_COLOURS[0], "Incident, severity 1", "dot"],
+  [LEVEL_COLOURS.critical, "Critical alert", "triangle"],
+  [LEVEL_COLOURS.warning, "Warning alert", "ring"],
+  [LEVEL_COLOURS.watch, "Watch alert", "ring"],
+  [CAMP_COLOURS.fill, "Camp perimeter", "dot"],
+  [ROUTE_STYLES.active.colour, "Convoy route", "line"],
+];
