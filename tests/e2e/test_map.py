@@ -1145,8 +1145,10 @@ def test_a_briefing_snapshot_as_png_and_pdf_carries_the_marking(page: Page) -> N
     assert len(document.pages) == 1
     text = document.pages[0].extract_text()
     assert text.count("UN STRICTLY CONFIDENTIAL") == 2  # top and bottom
-    xobject = document.pages[0]["/Resources"]["/XObject"]["/Im1"]
+    resources: Any = document.pages[0]["/Resources"]
+    xobject = resources["/XObject"]["/Im1"].get_object()
     assert (xobject["/Width"], xobject["/Height"]) == (width, height)
+    assert xobject["/Filter"] == "/DCTDecode"
 
 
 def test_a_viewer_may_take_a_briefing_but_not_export_data(page: Page) -> None:
