@@ -16,7 +16,7 @@ import { GoTo } from "./goto";
 import { setTimeConvention, type TimeConvention } from "./format";
 import { popover } from "./menus";
 import { MapInteractions } from "./interactions";
-import { NO_EARTH, basemapStyle, loadNaturalEarth, showNaturalEarth, type OnlineBasemap } from "./map/basemap";
+import { NO_EARTH, basemapStyle, loadNaturalEarth, loadNaturalEarthDetail, showNaturalEarth, type OnlineBasemap } from "./map/basemap";
 import { addCategoryIcons } from "./map/icons";
 import type { ArchiveBasemap } from "./map/pmtiles";
 import { IncidentLayer, type ListPage } from "./map/incidents";
@@ -189,6 +189,8 @@ export class MissionMap {
       alerts.then((page) => this.showAlerts(page.features)),
       earth.then((loaded) => showNaturalEarth(this.map, loaded)),
     ]);
+    // The 1:10m lakes and borders follow, without holding the map back.
+    this.background(loadNaturalEarthDetail().then((detail) => showNaturalEarth(this.map, detail)));
     if (this.view.center === null) this.fitToData();
     this.openLinkedAlert((await alerts).features);
     this.startStream();

@@ -5,7 +5,7 @@
 
 import type { FeatureCollection } from "geojson";
 import type { GeoJSONSource, LayerSpecification, Map as MapLibreMap, SourceSpecification, StyleSpecification } from "maplibre-gl";
-import { feature } from "topojson-client";
+import { feature, mesh } from "topojson-client";
 import type { GeometryCollection, Topology } from "topojson-specification";
 import countriesUrl from "world-atlas/countries-50m.json?url";
 import bordersUrl from "./data/ne-10m-borders.json?url";
@@ -29,9 +29,10 @@ const NONE: FeatureCollection = { type: "FeatureCollection", features: [] };
 /** The style starts without Natural Earth; it is drawn as soon as it has loaded. */
 export const NO_EARTH: NaturalEarth = { countries: NONE, borders: NONE, lakes: NONE };
 
-export function showNaturalEarth(map: MapLibreMap, earth: NaturalEarth): void {
+export function showNaturalEarth(map: MapLibreMap, earth: Partial<NaturalEarth>): void {
   for (const name of ["countries", "borders", "lakes"] as const) {
-    (map.getSource(name) as GeoJSONSource | undefined)?.setData(earth[name]);
+    const data = earth[name];
+    if (data) (map.getSource(name) as GeoJSONSource | undefined)?.setData(data);
   }
 }
 
@@ -41,14 +42,24 @@ async function json<T>(url: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-export async function loadNaturalEarth(): Promise<NaturalEarth> {
-  const [topology, borders, lakes] = await Promise.all([
-    json<Topology<{ countries: GeometryCollection }>>(countriesUrl),
-    json<FeatureCollection>(bordersUrl),
-    json<FeatureCollection>(lakesUrl),
-  ]);
+/** Land and borders at 1:50m (0.5 MB): the map is ready once they are drawn. */
+export async function loadNaturalEarth(): Promise<Pick<NaturalEarth, "countries" | "borders">> {
+  const topology = await json<Topology<{ countries: GeometryCollection }>>(countriesUrl);
   const countries = feature(topology, topology.objects.countries) as FeatureCollection;
-  return { countries, borders, lakes };
+  const borders: FeatureCollection = {
+    type: "FeatureCollection",
+    features: [
+      { type: "Feature", properties: {}, geometry: mesh(topology, topology.objects.countries, (a, b) => a !== b) },
+    ],
+  };
+  return { countries, borders };
+}
+
+/** Lakes and borders at 1:10m (about 1 MB gzipped): drawn after the map is ready, the
+ * borders replacing the 1:50m ones (measured: awaiting them put W8 from 2.4 s to 3.9 s). */
+export async function loadNaturalEarthDetail(): Promise<Pick<NaturalEarth, "lakes" | "borders">> {
+  const [borders, lakes] = await Promise.all([json<FeatureCollection>(bordersUrl), json<FeatureCollection>(lakesUrl)]);
+  return { borders, lakes };
 }
 
 export function basemapStyle(
