@@ -45,6 +45,15 @@ class AlertChange:
     type: str  # alert.created | alert.updated | alert.acknowledged | alert.resolved
 
 
+async def _announce(connection: AsyncConnection, ids: list[int]) -> None:
+    """Wake the hubs (a notification carries the last id only)."""
+    if ids:
+        await connection.execute(
+            text("SELECT pg_notify(:channel, :last_id)"),
+            {"channel": CHANNEL, "last_id": str(max(ids))},
+        )
+
+
 async def append(connection: AsyncConnection, changes: Sequence[AlertChange]) -> list[int]:
     """Write one event per change in the caller's transaction; returns the event ids."""
     if not changes:
@@ -62,9 +71,7 @@ async def append(connection: AsyncConnection, changes: Sequence[AlertChange]) ->
             )
         ).scalars()
     )
-    await connection.execute(
-        text("SELECT pg_notify(:channel, :last_id)"), {"channel": CHANNEL, "last_id": str(max(ids))}
-    )
+    await _announce(connection, ids)
     await webhooks.enqueue(connection, ids)  # nothing depends on memory: same transaction
     return ids
 
@@ -102,14 +109,6 @@ APPEND_REMOVAL = text("""
 """)
 
 LAYER_TABLES = ("incident", "camp", "route")
-
-
-async def _announce(connection: AsyncConnection, ids: list[int]) -> None:
-    if ids:
-        await connection.execute(
-            text("SELECT pg_notify(:channel, :last_id)"),
-            {"channel": CHANNEL, "last_id": str(max(ids))},
-        )
 
 
 async def append_record_changes(
