@@ -212,7 +212,7 @@ def test_import_command_shows_progress_and_reports(
     report = json.loads(stored.stdout)
     assert (report["created"], report["rejected"], report["stored"]) == (3, 4, True)
     audit = db.execute(
-        "SELECT actor, action FROM audit_log WHERE action = 'incidents.import'"
+        "SELECT actor, action FROM audit_log WHERE action = 'incidents.import' ORDER BY id"
     ).fetchall()
     assert audit and str(audit[-1][0]).startswith("cli:")
     again = json.loads(run(env, *partial).stdout)
