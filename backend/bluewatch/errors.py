@@ -103,7 +103,9 @@ class Conflict(BluewatchError):
 
 
 class Unauthorized(BluewatchError):
-    pass
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail, errors)
+        self.headers["WWW-Authenticate"] = 'Bearer realm="bluewatch"'
 
 
 class Forbidden(BluewatchError):
@@ -125,4 +127,4 @@ class RangeNotSatisfiable(BluewatchError):
 class TooManyRequests(BluewatchError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
-        self.retry_after = retry_after
+        self.headers["Retry-After"] = str(retry_after)

@@ -81,11 +81,7 @@ def domain_problem(error: BluewatchError) -> Response:
             status, slug, title = PROBLEMS[cls]
             errors = [{"pointer": e.pointer, "message": e.message} for e in error.errors]
             response = problem(status, slug, title, error.detail, errors, error.extensions)
-            response.headers.update(error.headers)
-            if isinstance(error, TooManyRequests):
-                response.headers["Retry-After"] = str(error.retry_after)
-            if isinstance(error, Unauthorized):
-                response.headers["WWW-Authenticate"] = 'Bearer realm="bluewatch"'
+            response.headers.update(error.headers)  # Retry-After, WWW-Authenticate, ...
             return response
     return internal_error()
 

@@ -54,7 +54,7 @@ def category_label_sql(column: str) -> str:
 
 # How far a reporter's clock may run ahead of the server's before a time is "future".
 CLOCK_SKEW = timedelta(minutes=10)
-SKEW_TEXT = "10 minutes"
+SKEW_TEXT = f"{CLOCK_SKEW // timedelta(minutes=1)} minutes"
 
 
 class IncidentStatus(enum.StrEnum):
