@@ -12,7 +12,7 @@ import { highest, marking } from "./classification";
 import { byId, h } from "./dom";
 import { notation, setNotation, type Notation } from "./coordinates";
 import { exportFilters, exportLinks } from "./exports";
-import { GoTo } from "./goto";
+import { GoTo, boundsOf } from "./goto";
 import { setTimeConvention, type TimeConvention } from "./format";
 import { popover } from "./menus";
 import { MapInteractions } from "./interactions";
@@ -148,7 +148,7 @@ export class MissionMap {
       onViewChange: (reload) => this.viewChanged(reload),
       onPlayback: (instant) => {
         this.incidents.playback(instant);
-        if (this.map) this.alertsChanged();
+        this.alertsChanged();
       },
     });
     popover(byId<HTMLButtonElement>("user-button"), byId("user-menu"));
@@ -157,12 +157,7 @@ export class MissionMap {
       api: this.api,
       view: this.view,
       incidents: () => (this.incidents.count === null ? null : this.incidents.collection),
-      onSelect: (id, at) => {
-        this.background(this.sheet.openIncident(id).finally(() => requestAnimationFrame(() => {
-          this.map.resize();
-          this.map.flyTo({ center: at, zoom: Math.max(this.map.getZoom(), 12), duration: 600 });
-        })));
-      },
+      onSelect: (id, at) => this.showIncident(id, at, 12, 600),
       onShown: () => this.banner.update(),
     });
     const notationSelect = byId<HTMLSelectElement>("notation");
@@ -268,18 +263,18 @@ export class MissionMap {
     this.map.triggerRepaint();
     await new Promise<void>((resolve) => this.map.once("render", () => resolve()));
     const generated = new Date();
+    const level = this.banner.onScreen();
     const canvas = briefingCanvas(this.map, {
-      level: this.banner.onScreen(), window: windowWords(this.view),
-      user: this.session?.username ?? "", generated,
+      level, window: windowWords(this.view), user: this.session?.username ?? "", generated,
     });
     const stamp = generated.toISOString().slice(0, 16).replace(/[-:]/g, "").replace("T", "-");
     let blob: Blob;
     if (format === "png") {
-      blob = await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("The snapshot could not be drawn."))), "image/png"));
+      blob = await canvasBlob(canvas, "image/png");
     } else {
-      const jpeg = await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("The snapshot could not be drawn."))), "image/jpeg", 0.92));
+      const jpeg = await canvasBlob(canvas, "image/jpeg", 0.92);
       const ratio = canvas.width / Math.max(1, this.map.getCanvas().clientWidth);
-      blob = briefingPdf(new Uint8Array(await jpeg.arrayBuffer()), canvas.width, canvas.height, canvas.width / ratio, canvas.height / ratio, this.banner.onScreen());
+      blob = briefingPdf(new Uint8Array(await jpeg.arrayBuffer()), canvas.width, canvas.height, canvas.width / ratio, canvas.height / ratio, level);
     }
     const link = h("a", { href: URL.createObjectURL(blob), download: `bluewatch-briefing-${stamp}Z.${format}` });
     document.body.append(link);
@@ -416,13 +411,18 @@ export class MissionMap {
   /** Shows an alert: its incident in the sheet, then the map flies there (after the sheet
    * has narrowed the map, so the flight is not cut short by the resize). */
   private selectAlert(alert: Alert): void {
-    const incident = alert.properties.incident_id ?? alert.properties.incident_ids?.[0];
-    const opened = incident ? this.sheet.openIncident(incident) : Promise.resolve();
+    const incident = alert.properties.incident_id ?? alert.properties.incident_ids?.[0] ?? null;
+    this.showIncident(incident, alert.geometry.coordinates as [number, number], 11, 800);
+  }
+
+  /** An incident's sheet (when there is one), then a flight to `at`, at least to `zoom`. */
+  private showIncident(id: number | null, at: [number, number], zoom: number, duration: number): void {
+    const opened = id ? this.sheet.openIncident(id) : Promise.resolve();
     this.background(
       opened.finally(() =>
         requestAnimationFrame(() => {
           this.map.resize();
-          this.map.flyTo({ center: alert.geometry.coordinates as [number, number], zoom: Math.max(this.map.getZoom(), 11), duration: 800 });
+          this.map.flyTo({ center: at, zoom: Math.max(this.map.getZoom(), zoom), duration });
         }),
       ),
     );
@@ -474,10 +474,11 @@ export class MissionMap {
 }
 
 function extend(bounds: maplibregl.LngLatBounds, geometry: Geometry | null): void {
-  if (!geometry) return;
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value) && typeof value[0] === "number") bounds.extend([value[0], value[1] as number]);
-    else if (Array.isArray(value)) value.forEach(walk);
-  };
-  if ("coordinates" in geometry) walk(geometry.coordinates);
+  const box = geometry ? boundsOf(geometry) : null;
+  if (box) bounds.extend([[box[0], box[1]], [box[2], box[3]]]);
+}
+
+function canvasBlob(canvas: HTMLCanvasElement, type: string, quality?: number): Promise<Blob> {
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("The snapshot could not be drawn."))), type, quality));
 }

@@ -5,6 +5,7 @@ import type { Feature, FeatureCollection, Geometry, Position } from "geojson";
 import type { GeoJSONSource, LngLatBoundsLike, Map as MapLibreMap } from "maplibre-gl";
 import { formatPosition, parsePosition } from "./coordinates";
 import { byId, h } from "./dom";
+import { placeUnder } from "./menus";
 
 export interface Destination {
   label: string;
@@ -15,7 +16,8 @@ export interface Destination {
 
 const MAX_RESULTS = 8;
 
-function boundsOf(geometry: Geometry): [number, number, number, number] | null {
+/** West, south, east, north of a geometry's positions; null when it has none. */
+export function boundsOf(geometry: Geometry): [number, number, number, number] | null {
   const points: number[][] = [];
   const walk = (value: unknown): void => {
     if (Array.isArray(value) && typeof value[0] === "number") points.push(value as number[]);
@@ -92,9 +94,7 @@ export class GoTo {
     if (!this.shown.length && this.input.value.trim()) {
       this.list.append(h("li", { class: "small empty" }, "No place, camp or route of that name, and not a position."));
     }
-    const anchor = this.input.getBoundingClientRect();
-    this.list.style.top = `${Math.round(anchor.bottom + 4)}px`;
-    this.list.style.left = `${Math.round(anchor.left)}px`;
+    placeUnder(this.input, this.list);
     this.list.hidden = !this.input.value.trim();
   }
 

@@ -7,7 +7,7 @@ import type { GeoJSONSource, Map as MapLibreMap, MapGeoJSONFeature } from "mapli
 import type { Alert, AlertBook } from "./alerts";
 import { formatPosition } from "./coordinates";
 import { byId } from "./dom";
-import { DrawTool, type DrawKind } from "./map/draw";
+import { DrawTool, round, type DrawKind } from "./map/draw";
 import { CLICK_TARGETS } from "./map/layers";
 import { formatArea, formatLength, lineLength, polygonArea } from "./map/measure";
 import { popover } from "./menus";
@@ -208,9 +208,6 @@ function pointOf(feature: MapGeoJSONFeature): [number, number] {
   return geometry.type === "Point" ? [geometry.coordinates[0], geometry.coordinates[1]] : [0, 0];
 }
 
-function round(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
-}
 
 /** A line's length, or a polygon's area and perimeter, in words. */
 function measured(kind: DrawKind, vertices: Position[]): string {

@@ -4,18 +4,20 @@
 
 const open = new Set<() => void>();
 
+/** Puts `box` (fixed) just under `anchor`, kept inside the window. */
+export function placeUnder(anchor: HTMLElement, box: HTMLElement): void {
+  const under = anchor.getBoundingClientRect();
+  box.style.top = `${Math.round(under.bottom + 4)}px`;
+  const left = Math.min(under.left, window.innerWidth - box.offsetWidth - 8);
+  box.style.left = `${Math.max(8, Math.round(left))}px`;
+}
+
 export function popover(button: HTMLButtonElement, box: HTMLElement, closeOnChoice = false): void {
   const close = () => {
     box.hidden = true;
     button.setAttribute("aria-expanded", "false");
   };
-  const place = () => {
-    const anchor = button.getBoundingClientRect();
-    box.style.top = `${Math.round(anchor.bottom + 4)}px`;
-    const width = box.offsetWidth;
-    const left = Math.min(anchor.left, window.innerWidth - width - 8);
-    box.style.left = `${Math.max(8, Math.round(left))}px`;
-  };
+  const place = () => placeUnder(button, box);
   button.setAttribute("aria-expanded", "false");
   button.addEventListener("click", () => {
     const opening = box.hidden;

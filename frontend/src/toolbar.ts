@@ -2,7 +2,7 @@
 // incident filters, layer toggles with their legend, and export of the current view.
 
 import { byId, h } from "./dom";
-import { popover } from "./menus";
+import { placeUnder, popover } from "./menus";
 import { fromTimeInput, label, timeConvention, toTimeInput, when, zoneLabel } from "./format";
 import { CAMP_COLOURS, CATEGORY_LETTERS, LEVEL_COLOURS, ROUTE_STYLES, SEVERITY_COLOURS } from "./map/palette";
 import { CATEGORIES, INCIDENT_STATUSES, LAYER_NAMES, type LayerName, type ViewState, timeRange, playbackInstant } from "./view";
@@ -49,9 +49,7 @@ export class Toolbar {
     const showCustom = (shown: boolean) => {
       custom.hidden = !shown;
       if (!shown) return;
-      const anchor = select.getBoundingClientRect();
-      custom.style.top = `${Math.round(anchor.bottom + 4)}px`;
-      custom.style.left = `${Math.round(anchor.left)}px`;
+      placeUnder(select, custom);
       from.focus();
     };
     this.refreshTimes();

@@ -104,6 +104,7 @@ export class DrawTool {
   }
 }
 
-function round(value: number): number {
+/** A coordinate to 6 decimals (about 0.1 m): what the map writes for a click. */
+export function round(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
