@@ -34,6 +34,7 @@ from tests.processes import free_port
 LAYER_TABLES = ("incident", "route", "camp")
 # Emptied before each test; api_key is not (the role keys live for the session) and
 # audit_log cannot be (it is append-only).
+RESET_ATTEMPTS = 5
 PER_TEST_TABLES = (
     *LAYER_TABLES,
     "webhook",
@@ -173,10 +174,25 @@ def db(
 def reset_tables(
     connection: psycopg.Connection[tuple[object, ...]], default_rules: list[tuple[object, ...]]
 ) -> None:
-    """Empty every per-test table and restore the default rules."""
-    connection.execute(f"TRUNCATE {', '.join(PER_TEST_TABLES)} RESTART IDENTITY CASCADE")
-    # Event ids keep rising across tests, as in production: live hubs remember them.
-    connection.execute("TRUNCATE event")
+    """Empty every per-test table and restore the default rules.
+
+    A live server may still be answering the previous test's last request (a browser's
+    delayed refetch): TRUNCATE then waits for it, or loses a deadlock to it, and tries
+    again, a bounded number of times."""
+    for attempt in range(RESET_ATTEMPTS):
+        try:
+            with connection.transaction():
+                connection.execute("SET LOCAL lock_timeout = '5s'")
+                connection.execute(
+                    f"TRUNCATE {', '.join(PER_TEST_TABLES)} RESTART IDENTITY CASCADE"
+                )
+                # Event ids keep rising across tests, as in production: live hubs remember them.
+                connection.execute("TRUNCATE event")
+            break
+        except (psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable):
+            if attempt == RESET_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
     with connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO rule (id, name, kind, enabled, params) VALUES (%s, %s, %s, %s, %s)",

@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
-from bluewatch.layers.incidents import CATEGORY_LABELS
+from bluewatch.layers.incidents import category_labels
 from bluewatch.layers.query import visible_to
-from bluewatch.rules.params import ClusterParams, ProximityParams
+from bluewatch.rules.params import ClusterParams, ProximityParams, french_instruction
+from bluewatch.rules.wording import Language
 from bluewatch.text import xml_safe
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -49,6 +50,7 @@ class CapMessage:
     status: str
     level: str
     headline: str
+    headline_fr: str | None
     classification: Classification
     rule_kind: str
     category: str | None
@@ -66,6 +68,7 @@ class CapMessage:
     resolve_note: str | None
     expires_hours: float
     instruction: str
+    instruction_fr: str | None
 
 
 def cap_time(moment: datetime) -> str:
@@ -78,7 +81,8 @@ def identifier(alert_id: int, version: int) -> str:
 
 
 MESSAGE_SQL = """
-    SELECT a.id, a.status, a.level::text AS level, a.headline, a.classification::text,
+    SELECT a.id, a.status, a.level::text AS level, a.headline, a.headline_fr,
+           a.classification::text,
            a.rule_kind, a.incident_ids, a.target_type, a.target_name, a.distance_m,
            a.version, a.resolved_by, a.resolve_note,
            ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat,
@@ -122,6 +126,7 @@ def _message(row: Any) -> CapMessage:
         status=row.status,
         level=row.level,
         headline=row.headline,
+        headline_fr=row.headline_fr,
         classification=Classification(row.classification),
         rule_kind=row.rule_kind,
         category=row.category,
@@ -139,6 +144,9 @@ def _message(row: Any) -> CapMessage:
         resolve_note=row.resolve_note,
         expires_hours=float(rule_param("expires_hours")),
         instruction=str(rule_param("instruction")),
+        instruction_fr=french_instruction(
+            str(rule_param("instruction")), row.rule_params.get("instruction_fr")
+        ),
     )
 
 
@@ -216,34 +224,8 @@ def render(
         _child(
             alert, "incidents", " ".join(f"bluewatch-incident-{i}" for i in message.incident_ids)
         )
-    urgency, severity, response = LEVELS[message.level]
-    info = _child(alert, "info")
-    _child(info, "language", "en-US")
-    _child(info, "category", "Security")
-    _child(info, "event", _event_name(message))
-    _child(info, "responseType", response)
-    _child(info, "urgency", urgency)
-    _child(info, "severity", severity)
-    certain = message.rule_kind == "proximity" and message.incident_status == "verified"
-    _child(info, "certainty", "Observed" if certain else "Likely")
-    expires = current.sent + timedelta(hours=message.expires_hours)
-    _child(info, "expires", cap_time(expires))
-    _child(info, "senderName", "Bluewatch")
-    _child(info, "headline", _headline(message.headline))
-    _child(info, "description", _description(message))
-    _child(info, "instruction", message.instruction)
-    if web is not None:
-        _child(info, "web", web)
-    if contact is not None:
-        _child(info, "contact", contact)
-    parameter = _child(info, "parameter")
-    _child(parameter, "valueName", "bluewatch:level")
-    _child(parameter, "value", message.level)
-    area = _child(info, "area")
-    _child(area, "areaDesc", message.target_name or "Surge area")
-    if message.perimeter:
-        _child(area, "polygon", " ".join(f"{lat:.6f},{lon:.6f}" for lon, lat in message.perimeter))
-    _child(area, "circle", f"{message.lat:.6f},{message.lon:.6f} {message.radius_km:.3f}")
+    for language in languages(message):
+        _info(alert, message, language, current, web, contact)
     ET.register_namespace("", CAP_NS)
     document: bytes = ET.tostring(alert, encoding="utf-8", xml_declaration=True)
     return document
@@ -256,23 +238,98 @@ def _headline(text: str) -> str:
     return text[: HEADLINE_LENGTH - 1].rstrip() + "…"
 
 
-def _event_name(message: CapMessage) -> str:
+def languages(message: CapMessage) -> list[Language]:
+    """English always; French too where the rule has both texts (its instruction in each)
+    and the alert its French headline."""
+    french = message.instruction_fr is not None and message.headline_fr is not None
+    return ["en", "fr"] if french else ["en"]
+
+
+def _info(
+    alert: ET.Element,
+    message: CapMessage,
+    language: Language,
+    current: Version,
+    web: str | None,
+    contact: str | None,
+) -> None:
+    """One <info> block: the same alert in one language (CAP 1.2 §3.2.2)."""
+    french = language == "fr"
+    urgency, severity, response = LEVELS[message.level]
+    info = _child(alert, "info")
+    _child(info, "language", "fr" if french else "en-US")
+    _child(info, "category", "Security")
+    _child(info, "event", _event_name(message, language))
+    _child(info, "responseType", response)
+    _child(info, "urgency", urgency)
+    _child(info, "severity", severity)
+    certain = message.rule_kind == "proximity" and message.incident_status == "verified"
+    _child(info, "certainty", "Observed" if certain else "Likely")
+    expires = current.sent + timedelta(hours=message.expires_hours)
+    _child(info, "expires", cap_time(expires))
+    _child(info, "senderName", "Bluewatch")
+    headline = message.headline_fr if french and message.headline_fr else message.headline
+    _child(info, "headline", _headline(headline))
+    _child(info, "description", _description(message, language))
+    instruction = (
+        message.instruction_fr if french and message.instruction_fr else message.instruction
+    )
+    _child(info, "instruction", instruction)
+    if web is not None:
+        _child(info, "web", web)
+    if contact is not None:
+        _child(info, "contact", contact)
+    parameter = _child(info, "parameter")
+    _child(parameter, "valueName", "bluewatch:level")
+    _child(parameter, "value", message.level)
+    area = _child(info, "area")
+    _child(area, "areaDesc", message.target_name or ("Zone du pic" if french else "Surge area"))
+    if message.perimeter:
+        _child(area, "polygon", " ".join(f"{lat:.6f},{lon:.6f}" for lon, lat in message.perimeter))
+    _child(area, "circle", f"{message.lat:.6f},{message.lon:.6f} {message.radius_km:.3f}")
+
+
+def _category(message: CapMessage, language: Language) -> str:
+    fallback = "Incident de sécurité" if language == "fr" else "Security incident"
+    return category_labels(language).get(message.category or "", fallback)
+
+
+def _event_name(message: CapMessage, language: Language = "en") -> str:
+    if language == "fr":
+        if message.rule_kind == "cluster":
+            return "Pic d'incidents de sécurité"
+        near = {"camp": "près d'un camp", "route": "près d'un axe"}
+        return (
+            f"{_category(message, language)} {near.get(message.target_type or '', 'dans la zone')}"
+        )
     if message.rule_kind == "cluster":
         return "Surge of security incidents"
-    category = CATEGORY_LABELS.get(message.category or "", "Security incident")
-    return f"{category} near {message.target_type or 'area'}"
+    return f"{_category(message, language)} near {message.target_type or 'area'}"
 
 
-def _description(message: CapMessage) -> str:
+def _description(message: CapMessage, language: Language = "en") -> str:
+    count = len(message.incident_ids)
+    if language == "fr":
+        if message.rule_kind == "cluster":
+            return (
+                f"{count} incidents signalés à proximité les uns des autres. {message.headline_fr}."
+            )
+        target = {"camp": "du camp", "route": "de l'axe"}.get(message.target_type or "", "de")
+        where = (
+            f"dans le périmètre {target}"
+            if not message.distance_m
+            else f"à {message.distance_m / 1000:.1f} km {target}".replace(".", ",")
+        )
+        return f"{_category(message, language)} signalé {where} {message.target_name}."
     if message.rule_kind == "cluster":
-        return f"{len(message.incident_ids)} incidents reported close together. {message.headline}."
+        return f"{count} incidents reported close together. {message.headline}."
     where = (
         "inside the perimeter of"
         if not message.distance_m
         else f"{message.distance_m / 1000:.1f} km from"
     )
-    category = CATEGORY_LABELS.get(message.category or "", "Security incident")
-    return f"{category} reported {where} {message.target_type} {message.target_name}."
+    target = f"{message.target_type} {message.target_name}"
+    return f"{_category(message, language)} reported {where} {target}."
 
 
 def atom_feed(

@@ -2,6 +2,7 @@
 // a 401 anywhere means the session ended, and the page returns to sign-in.
 
 import type { components } from "./generated/openapi";
+import { t } from "./i18n";
 
 export interface FieldProblem {
   pointer: string;
@@ -72,7 +73,7 @@ export class Api {
         credentials: "same-origin",
       });
     } catch {
-      throw new ApiError(0, "Network unreachable", "The server could not be reached. Check the connection.");
+      throw new ApiError(0, t("Network unreachable"), t("The server could not be reached. Check the connection."));
     }
     if (response.status === 204) return undefined as T;
     const text = await response.text();

@@ -31,6 +31,8 @@ import { Toolbar } from "./toolbar";
 import { DEFAULT_VIEW, LAYER_NAMES, fromQuery, timeRange, toQuery, type ViewState } from "./view";
 import { ViewSummary, windowWords } from "./summary";
 import { briefingCanvas, briefingPdf } from "./briefing";
+import { LANGUAGES, language, setLanguage, t, type Language } from "./i18n";
+import { label } from "./format";
 
 type Layer = "zones" | "camps" | "routes" | "incidents";
 const LAYERS: Layer[] = ["zones", "camps", "routes", "incidents"];
@@ -93,6 +95,7 @@ export class MissionMap {
       zoom: this.view.zoom ?? 6,
       attributionControl: { compact: true },
       canvasContextAttributes: { preserveDrawingBuffer: true },
+      locale: mapLocale(),
     });
     this.map.addControl(new maplibregl.NavigationControl(), "top-left");
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric", maxWidth: 140 }), "bottom-left");
@@ -172,6 +175,14 @@ export class MissionMap {
       this.panel.render();
       this.background(this.sheet.refresh());
     });
+    const languageSelect = byId<HTMLSelectElement>("language");
+    languageSelect.replaceChildren(...Object.entries(LANGUAGES).map(([value, name]) => h("option", { value, translate: "no" }, name)));
+    languageSelect.value = language();
+    // The page starts again in the new language, where it was (the address holds the view).
+    languageSelect.addEventListener("change", () => {
+      setLanguage(languageSelect.value as Language);
+      location.reload();
+    });
     this.roleTools();
     byId("signout").addEventListener("click", async () => {
       this.stream.stop();
@@ -223,27 +234,28 @@ export class MissionMap {
   private roleTools(): void {
     const clearance = highest([this.session?.clearance]);
     byId("user-button").textContent = `${this.session?.username ?? ""} ▾`;
-    byId("who").textContent = `${this.session?.username ?? ""} · ${this.role} · cleared ${marking(clearance)}`;
+    byId("who").replaceChildren(h("span", { translate: "no" }, this.session?.username ?? ""), ` · ${label(this.role).toLowerCase()} · `,
+      t("cleared {marking}", { marking: marking(clearance) }));
     const tools: [string, string, () => void][] = [];
     if (this.role !== "viewer") {
-      tools.push(["add-incident", "Incident (click the map)", () => this.interactions.pickPoint()]);
-      tools.push(["add-route", "Convoy route (draw)", () => this.sheet.newRoute()]);
+      tools.push(["add-incident", t("Incident (click the map)"), () => this.interactions.pickPoint()]);
+      tools.push(["add-route", t("Convoy route (draw)"), () => this.sheet.newRoute()]);
     }
-    if (this.role === "admin") tools.push(["add-camp", "Camp perimeter (draw)", () => this.sheet.newCamp()]);
+    if (this.role === "admin") tools.push(["add-camp", t("Camp perimeter (draw)"), () => this.sheet.newCamp()]);
     byId("add-menu").replaceChildren(...tools.map(([id, text, act]) => {
       const item = h("button", { type: "button", id, class: "menu-item" }, text);
       item.addEventListener("click", act);
       return item;
     }));
     const briefings = (["png", "pdf"] as const).map((format) => {
-      const item = h("button", { type: "button", id: `briefing-${format}`, class: "menu-item" }, `Briefing of this view: ${format.toUpperCase()}`);
+      const item = h("button", { type: "button", id: `briefing-${format}`, class: "menu-item" }, t("Briefing of this view: {format}", { format: format.toUpperCase() }));
       item.addEventListener("click", () => this.background(this.briefing(format)));
       return item;
     });
     byId("export-menu").replaceChildren(...briefings, ...(this.role !== "viewer" ? exportLinks(this.api, () => this.exportFilters()) : []));
     const menus: [string, string, string, boolean][] = [
-      ["add-button", "add-menu", "Add ▾", tools.length > 0],
-      ["export-button", "export-menu", "Export ▾", true],
+      ["add-button", "add-menu", t("Add ▾"), tools.length > 0],
+      ["export-button", "export-menu", t("Export ▾"), true],
     ];
     for (const [id, menu, text, shown] of menus) {
       const holder = byId(id === "add-button" ? "edit-tools" : "export-tools");
@@ -435,7 +447,7 @@ export class MissionMap {
   private background(work: Promise<unknown>): void {
     work.then(() => (byId("status-line").textContent = ""), (error: unknown) => {
       if (error instanceof ApiError && error.status === 401) return;
-      const text = error instanceof Error ? error.message : "Something went wrong.";
+      const text = error instanceof Error ? error.message : t("Something went wrong.");
       byId("announcer").textContent = text;
       byId("status-line").textContent = text;
     });
@@ -480,5 +492,17 @@ function extend(bounds: maplibregl.LngLatBounds, geometry: Geometry | null): voi
 
 function canvasBlob(canvas: HTMLCanvasElement, type: string, quality?: number): Promise<Blob> {
   return new Promise((resolve, reject) =>
-    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("The snapshot could not be drawn."))), type, quality));
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error(t("The snapshot could not be drawn.")))), type, quality));
+}
+
+/** MapLibre's own controls (zoom, compass, attribution) in the page's language. */
+function mapLocale(): Record<string, string> {
+  return {
+    "NavigationControl.ZoomIn": t("Zoom in"),
+    "NavigationControl.ZoomOut": t("Zoom out"),
+    "NavigationControl.ResetBearing": t("Drag to rotate map, click to reset north"),
+    "AttributionControl.ToggleAttribution": t("Toggle attribution"),
+    "Marker.Title": t("Map marker"),
+    "Map.Title": t("Map"),
+  };
 }

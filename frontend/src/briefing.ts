@@ -5,6 +5,7 @@
 import type { Map as MapLibreMap } from "maplibre-gl";
 import { marking, type Classification } from "./classification";
 import { when } from "./format";
+import { t } from "./i18n";
 import { CRITICAL_SYMBOL_COLOUR, LEGEND_ENTRIES } from "./map/palette";
 
 /** Banner colours by marking, as the page draws them (style.css). */
@@ -59,7 +60,7 @@ export function briefingCanvas(map: MapLibreMap, facts: BriefingFacts): HTMLCanv
   context.fillStyle = "#17202a";
   context.font = "13px system-ui, sans-serif";
   context.textAlign = "left";
-  context.fillText(`Bluewatch briefing · ${facts.window} · generated ${when(facts.generated.toISOString(), "zulu")} by ${facts.user}`, 10, BANNER + TITLE / 2);
+  context.fillText(t("Bluewatch briefing · {window} · generated {time} by {user}", { window: facts.window, time: when(facts.generated.toISOString(), "zulu"), user: facts.user }), 10, BANNER + TITLE / 2);
   context.setTransform(1, 0, 0, 1, 0, 0);
   context.drawImage(source, 0, top);
   context.scale(ratio, ratio);
@@ -118,7 +119,7 @@ function drawScaleBar(context: CanvasRenderingContext2D, map: MapLibreMap, x: nu
 
 function drawLegend(context: CanvasRenderingContext2D, right: number, bottom: number): void {
   const row = 17;
-  const width = 190;
+  const width = 210;
   const height = LEGEND_ENTRIES.length * row + 10;
   const left = right - width;
   const topY = bottom - height;
@@ -152,7 +153,7 @@ function drawLegend(context: CanvasRenderingContext2D, right: number, bottom: nu
       context.fill();
     }
     context.fillStyle = "#17202a";
-    context.fillText(text, left + 30, cy);
+    context.fillText(t(text), left + 30, cy);
   });
 }
 

@@ -5,7 +5,6 @@ import type { Position } from "geojson";
 import { forward, toPoint } from "mgrs";
 
 export type Notation = "decimal" | "dms" | "mgrs";
-export const NOTATIONS: Record<Notation, string> = { decimal: "Decimal degrees", dms: "Degrees, minutes, seconds", mgrs: "MGRS" };
 
 const KEY = "bluewatch.notation";
 

@@ -4,6 +4,8 @@
 import type { Map as MapLibreMap } from "maplibre-gl";
 import type { Api } from "./api";
 import { h } from "./dom";
+import { t } from "./i18n";
+import type { MessageKey } from "./messages/fr";
 import { incidentFilters, timeRange, type ViewState } from "./view";
 
 /** The filters of the current view, with the map's bounds, for exports. */
@@ -17,7 +19,7 @@ export function exportFilters(view: ViewState, map: MapLibreMap): URLSearchParam
 
 /** What the Export menu offers: the incidents in view in each format, camps and routes,
  * and the JMAC bundle (every layer, every format). */
-const EXPORTS: { id: string; path: string; text: string; filtered: boolean }[] = [
+const EXPORTS: { id: string; path: string; text: MessageKey; filtered: boolean }[] = [
   { id: "export-geojson", path: "/export/incidents.geojson", text: "Incidents in view: GeoJSON", filtered: true },
   { id: "export-csv", path: "/export/incidents.csv", text: "Incidents in view: CSV", filtered: true },
   { id: "export-kml", path: "/export/incidents.kml", text: "Incidents in view: KML", filtered: true },
@@ -30,7 +32,7 @@ const EXPORTS: { id: string; path: string; text: string; filtered: boolean }[] =
 /** The export links, each addressed from `filters()` (the view) when used. */
 export function exportLinks(api: Api, filters: () => URLSearchParams): HTMLElement[] {
   return EXPORTS.map(({ id, path, text, filtered }) => {
-    const link = h("a", { id, class: "menu-item", href: api.url(path), download: "" }, text);
+    const link = h("a", { id, class: "menu-item", href: api.url(path), download: "" }, t(text));
     if (filtered) {
       const refresh = () => (link.href = api.url(path, filters()));
       for (const event of ["focus", "mouseenter", "click"]) link.addEventListener(event, refresh);

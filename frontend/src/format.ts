@@ -1,20 +1,22 @@
-// How numbers, times and names read on the map and in the panel.
+// How numbers, times and names read on the map and in the panel, in the page's language.
+
+import { decimal, language, t, translate } from "./i18n";
 
 export function distance(metres: number | null | undefined): string {
   if (metres === null || metres === undefined || Number.isNaN(metres)) return "";
-  if (metres <= 0) return "inside";
+  if (metres <= 0) return t("inside");
   if (metres < 1000) return `${Math.round(metres)} m`;
-  return `${(metres / 1000).toFixed(metres < 10_000 ? 1 : 0)} km`;
+  return `${decimal(metres / 1000, metres < 10_000 ? 1 : 0)} km`;
 }
 
 /** "5 min ago", "3 h ago", "2 d ago"; future times (clock skew) read as "just now". */
 export function ago(iso: string, now: Date = new Date()): string {
   const seconds = (now.getTime() - new Date(iso).getTime()) / 1000;
   if (!Number.isFinite(seconds)) return "";
-  if (seconds < 60) return "just now";
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
-  return `${Math.floor(seconds / 86_400)} d ago`;
+  if (seconds < 60) return t("just now");
+  if (seconds < 3600) return t("{n} min ago", { n: Math.floor(seconds / 60) });
+  if (seconds < 86_400) return t("{n} h ago", { n: Math.floor(seconds / 3600) });
+  return t("{n} d ago", { n: Math.floor(seconds / 86_400) });
 }
 
 /** UTC, to the minute, the way a SITREP writes it: "2026-11-22 14:05Z". */
@@ -61,7 +63,10 @@ export function when(iso: string | null | undefined, convention: TimeConvention 
   return `${wallClock(date, convention)}${zone === "Z" ? "Z" : ` ${zone}`}`;
 }
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS = {
+  en: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+  fr: ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."],
+};
 
 /** An instant in few characters, labelled: "14:05Z" today, "21 Nov 14:05Z" this year, else as `when`. */
 export function shortWhen(iso: string | null | undefined, convention: TimeConvention = timeConvention(), now: Date = new Date()): string {
@@ -73,7 +78,7 @@ export function shortWhen(iso: string | null | undefined, convention: TimeConven
   const clock = `${time}${zone === "Z" ? "Z" : ` ${zone}`}`;
   if (day === today) return clock;
   if (day.slice(0, 4) !== today.slice(0, 4)) return full;
-  return `${Number(day.slice(8, 10))} ${MONTHS[Number(day.slice(5, 7)) - 1]} ${clock}`;
+  return `${Number(day.slice(8, 10))} ${MONTHS[language()][Number(day.slice(5, 7)) - 1]} ${clock}`;
 }
 
 /** The text of a time field for an instant: "2026-11-22 14:05" in the convention's zone. */
@@ -103,8 +108,13 @@ export function fromTimeInput(value: string, convention: TimeConvention = timeCo
 // Words of the domain that are written in capitals wherever they stand.
 const ACRONYMS: Record<string, string> = { ied: "IED", uxo: "UXO", hq: "HQ", poc: "PoC", un: "UN" };
 
-/** "armed_clash" → "Armed clash", "ied" → "IED", "poc_site" → "PoC site". */
+/** "armed_clash" → "Armed clash" ("Affrontement armé" in French), "ied" → "IED", "poc_site" → "PoC site". */
 export function label(value: string): string {
+  return translate(englishLabel(value));
+}
+
+/** The English label, which is also the catalogue's key for it. */
+export function englishLabel(value: string): string {
   return value
     .split("_")
     .map((word, index) => ACRONYMS[word] ?? (index === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : word))
@@ -115,5 +125,5 @@ export function label(value: string): string {
 export function grading(reliability: unknown, credibility: unknown): string {
   const letter = typeof reliability === "string" ? reliability : "";
   const digit = typeof credibility === "number" ? String(credibility) : "";
-  return letter || digit ? `${letter || "?"}${digit || "?"}` : "not graded";
+  return letter || digit ? `${letter || "?"}${digit || "?"}` : t("not graded");
 }

@@ -6,6 +6,7 @@ import { ApiError } from "./api";
 import { LEVELS, marking } from "./classification";
 import { h } from "./dom";
 import { fromTimeInput, label, timeConvention, zoneLabel, type TimeConvention } from "./format";
+import { t, translate } from "./i18n";
 
 export interface FieldSpec {
   name: string;
@@ -23,7 +24,7 @@ export type Values = Record<string, string>;
 
 export const classificationField = (value = "unclassified"): FieldSpec => ({
   name: "classification",
-  label: "Classification",
+  label: t("Classification"),
   kind: "select",
   options: LEVELS,
   optionLabel: (level) => marking(level as (typeof LEVELS)[number]),
@@ -47,7 +48,7 @@ function control(spec: FieldSpec, id: string, errorId: string): HTMLElement {
   }
   if (spec.kind === "datetime") {
     // A text field in one convention (not the browser's locale picker), labelled with its zone.
-    const input = h("input", { ...common, type: "text", placeholder: "YYYY-MM-DD HH:MM", autocomplete: "off", spellcheck: false, class: "time-input" });
+    const input = h("input", { ...common, type: "text", placeholder: t("YYYY-MM-DD HH:MM"), autocomplete: "off", spellcheck: false, class: "time-input" });
     input.value = spec.value ?? "";
     return h("span", { class: "time-field" }, input, h("span", { class: "zone", "aria-hidden": "true" }, zoneLabel()));
   }
@@ -58,9 +59,9 @@ function control(spec: FieldSpec, id: string, errorId: string): HTMLElement {
 
 /** What is wrong with a field before it is sent, or null. */
 export function fieldProblem(spec: FieldSpec, value: string, convention: TimeConvention): string | null {
-  if (spec.required && !value.trim()) return "is required";
+  if (spec.required && !value.trim()) return t("is required");
   if (spec.kind === "datetime" && value.trim() && fromTimeInput(value, convention) === null) {
-    return `is not a time: write it as YYYY-MM-DD HH:MM (${zoneLabel(convention)})`;
+    return t("is not a time: write it as YYYY-MM-DD HH:MM ({zone})", { zone: zoneLabel(convention) });
   }
   if (spec.check && value.trim()) return spec.check(value);
   return null;
@@ -85,7 +86,7 @@ export class Form {
   ) {
     this.general = h("p", { class: "form-error", role: "alert" });
     this.submitButton = h("button", { type: "submit", class: "primary" }, submitLabel);
-    const cancel = h("button", { type: "button" }, "Cancel");
+    const cancel = h("button", { type: "button" }, t("Cancel"));
     cancel.addEventListener("click", onCancel);
     this.element = h("form", { id, class: "sheet-form", novalidate: true, "aria-label": title },
       h("h2", {}, title), extra, this.general);
@@ -131,11 +132,12 @@ export class Form {
 
   showError(error: unknown): void {
     if (!(error instanceof ApiError)) {
-      this.general.textContent = "Something went wrong; try again.";
+      this.general.textContent = t("Something went wrong; try again.");
       return;
     }
     const unplaced: string[] = [];
-    for (const [field, message] of error.byField()) {
+    for (const [field, said] of error.byField()) {
+      const message = translate(said); // the server's plain words, in the page's language when known
       const spec = this.fields.find((f) => f.name === field);
       if (spec) {
         // "is required" reads after the field's name; a sentence of its own stands alone.

@@ -6,6 +6,8 @@ import type { GeoJSONSource, LngLatBoundsLike, Map as MapLibreMap } from "maplib
 import { formatPosition, parsePosition } from "./coordinates";
 import { byId, h } from "./dom";
 import { placeUnder } from "./menus";
+import { label } from "./format";
+import { t } from "./i18n";
 
 export interface Destination {
   label: string;
@@ -87,12 +89,13 @@ export class GoTo {
   private search(): void {
     this.shown = destinations(this.input.value, this.named());
     this.list.replaceChildren(...this.shown.map((destination) => {
-      const item = h("button", { type: "button", class: "menu-item" }, destination.label, h("span", { class: "small" }, ` · ${destination.kind}`));
+      const item = h("button", { type: "button", class: "menu-item" }, h("span", { translate: "no" }, destination.label),
+        h("span", { class: "small" }, ` · ${label(destination.kind).toLowerCase()}`));
       item.addEventListener("click", () => this.go(destination));
       return h("li", {}, item);
     }));
     if (!this.shown.length && this.input.value.trim()) {
-      this.list.append(h("li", { class: "small empty" }, "No place, camp or route of that name, and not a position."));
+      this.list.append(h("li", { class: "small empty" }, t("No place, camp or route of that name, and not a position.")));
     }
     placeUnder(this.input, this.list);
     this.list.hidden = !this.input.value.trim();

@@ -11,6 +11,7 @@ import { DrawTool, round, type DrawKind } from "./map/draw";
 import { CLICK_TARGETS } from "./map/layers";
 import { formatArea, formatLength, lineLength, polygonArea } from "./map/measure";
 import { popover } from "./menus";
+import { t } from "./i18n";
 import type { Pin, Sheet } from "./sheet";
 
 export interface InteractionContext {
@@ -73,7 +74,7 @@ export class MapInteractions {
     this.picking = true;
     this.context.map.getCanvas().style.cursor = "crosshair";
     byId("pick-bar").hidden = false;
-    byId("announcer").textContent = "Click the map where the incident happened. Escape cancels.";
+    byId("announcer").textContent = t("Click the map where the incident happened. Escape cancels.");
   }
 
   private stopPicking(): void {
@@ -87,7 +88,7 @@ export class MapInteractions {
     this.measuring = false;
     this.draw.start(kind, initial, () => {
       const size = this.draw.vertices.length > 1 ? ` · ${measured(kind, this.draw.vertices)}` : "";
-      byId("draw-hint").textContent = `${this.draw.vertices.length} vertices${size} — click to add, drag to move`;
+      byId("draw-hint").textContent = t("{n} vertices{size} — click to add, drag to move", { n: this.draw.vertices.length, size });
     });
     this.showDrawBar(false);
   }
@@ -99,7 +100,7 @@ export class MapInteractions {
     this.measuring = true;
     this.draw.start(kind, [], () => {
       byId("draw-hint").textContent = this.draw.vertices.length < (kind === "Polygon" ? 3 : 2)
-        ? `Click the map to ${kind === "Polygon" ? "outline the area" : "measure a distance"}`
+        ? (kind === "Polygon" ? t("Click the map to outline the area") : t("Click the map to measure a distance"))
         : measured(kind, this.draw.vertices);
     });
     this.showDrawBar(true);
@@ -107,8 +108,8 @@ export class MapInteractions {
 
   private showDrawBar(measuring: boolean): void {
     byId("draw-finish").hidden = measuring;
-    byId("draw-cancel").textContent = measuring ? "Done" : "Cancel";
-    byId("draw-bar").setAttribute("aria-label", measuring ? "Measuring" : "Drawing");
+    byId("draw-cancel").textContent = measuring ? t("Done") : t("Cancel");
+    byId("draw-bar").setAttribute("aria-label", measuring ? t("Measuring") : t("Drawing"));
     byId("draw-bar").hidden = false;
   }
 
@@ -119,7 +120,7 @@ export class MapInteractions {
       .addTo(this.context.map);
     const element = marker.getElement();
     element.dataset.pin = "incident";
-    element.setAttribute("aria-label", "Incident position: drag to move");
+    element.setAttribute("aria-label", t("Incident position: drag to move"));
     // Where MapLibre holds the pin, for whoever reads the page (tests, assistive tools).
     const said = () => {
       const at = marker.getLngLat();
@@ -151,7 +152,7 @@ export class MapInteractions {
     if (this.measuring) return;
     const geometry = this.draw.geometry();
     if (!geometry) {
-      byId("draw-hint").textContent = this.draw.kind === "Polygon" ? "A perimeter needs at least 3 vertices" : "A route needs at least 2 vertices";
+      byId("draw-hint").textContent = this.draw.kind === "Polygon" ? t("A perimeter needs at least 3 vertices") : t("A route needs at least 2 vertices");
       return;
     }
     byId("draw-bar").hidden = true;
@@ -212,5 +213,5 @@ function pointOf(feature: MapGeoJSONFeature): [number, number] {
 /** A line's length, or a polygon's area and perimeter, in words. */
 function measured(kind: DrawKind, vertices: Position[]): string {
   if (kind === "LineString") return formatLength(lineLength(vertices));
-  return `${formatArea(polygonArea(vertices))} · perimeter ${formatLength(lineLength([...vertices, vertices[0]]))}`;
+  return t("{area} · perimeter {length}", { area: formatArea(polygonArea(vertices)), length: formatLength(lineLength([...vertices, vertices[0]])) });
 }

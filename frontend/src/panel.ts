@@ -7,7 +7,9 @@ import { ALERT_ORDERS, type Alert, type AlertBook, type AlertOrder } from "./ale
 import { Api } from "./api";
 import { marking } from "./classification";
 import { byId, h } from "./dom";
-import { ago, shortWhen, when } from "./format";
+import { ago, label, shortWhen, when } from "./format";
+import { headline } from "./headline";
+import { t } from "./i18n";
 import type { StreamState } from "./stream";
 
 export interface PanelOptions {
@@ -22,19 +24,19 @@ export interface PanelOptions {
   onResize: () => void;
 }
 
-const ORDER_LABELS: Record<AlertOrder, string> = {
-  level: "Most severe first",
-  raised: "Newest raised first",
-  occurred: "Latest incident first",
+const ORDER_LABELS: Record<AlertOrder, () => string> = {
+  level: () => t("Most severe first"),
+  raised: () => t("Newest raised first"),
+  occurred: () => t("Latest incident first"),
 };
 
 type Action = "ack" | "resolve";
 
-const STATE_TEXT: Record<StreamState, string> = {
-  connecting: "connecting",
-  live: "live",
-  reconnecting: "reconnecting…",
-  offline: "offline",
+const STATE_TEXT: Record<StreamState, () => string> = {
+  connecting: () => t("connecting"),
+  live: () => t("live"),
+  reconnecting: () => t("reconnecting…"),
+  offline: () => t("offline"),
 };
 
 export class AlertPanel {
@@ -49,7 +51,7 @@ export class AlertPanel {
     const level = byId<HTMLSelectElement>("alert-level");
     const status = byId<HTMLSelectElement>("alert-status");
     const order = byId<HTMLSelectElement>("alert-order");
-    for (const value of ALERT_ORDERS) order.append(h("option", { value }, ORDER_LABELS[value]));
+    for (const value of ALERT_ORDERS) order.append(h("option", { value }, ORDER_LABELS[value]()));
     const { levels, statuses, order: chosen } = options.filters();
     level.value = levels.join(",");
     status.value = statuses.join(",");
@@ -65,7 +67,7 @@ export class AlertPanel {
     const collapse = (collapsed: boolean) => {
       byId("panel").classList.toggle("collapsed", collapsed);
       toggle.textContent = collapsed ? "‹" : "›";
-      const words = collapsed ? "Show the alert panel" : "Hide the alert panel";
+      const words = collapsed ? t("Show the alert panel") : t("Hide the alert panel");
       toggle.setAttribute("aria-label", words);
       toggle.title = words;
       toggle.setAttribute("aria-expanded", String(!collapsed));
@@ -84,7 +86,7 @@ export class AlertPanel {
   setConnection(state: StreamState): void {
     const node = byId("connection");
     node.dataset.state = state;
-    node.textContent = STATE_TEXT[state];
+    node.textContent = STATE_TEXT[state]();
   }
 
   /** What the panel shows now: the alerts that pass its filters. */
@@ -99,12 +101,12 @@ export class AlertPanel {
     byId("panel-toggle").dataset.critical = String(open);
     const items = this.shown().slice(0, 300).map((alert) => this.item(alert));
     this.list.replaceChildren(...items);
-    if (!items.length) this.list.append(h("li", { class: "empty" }, "No alerts match."));
+    if (!items.length) this.list.append(h("li", { class: "empty" }, t("No alerts match.")));
   }
 
   /** A critical alert was raised: flash it, announce it to screen readers, beep if wanted. */
   announce(alert: Alert): void {
-    const text = `Critical alert: ${alert.properties.headline}`;
+    const text = t("Critical alert: {headline}", { headline: headline(alert.properties) });
     this.flash.hidden = false;
     this.flash.textContent = text;
     byId("announcer").textContent = text;
@@ -127,17 +129,18 @@ export class AlertPanel {
 
   private item(alert: Alert): HTMLLIElement {
     const p = alert.properties;
-    const open = h("button", { type: "button", class: "alert-open", "aria-label": `Show on map: ${p.headline}`, title: p.headline },
-      h("span", { class: `level level-${p.level}` }, p.level.toUpperCase()),
-      h("span", { class: "headline" }, p.headline),
+    const words = headline(p);
+    const open = h("button", { type: "button", class: "alert-open", "aria-label": t("Show on map: {headline}", { headline: words }), title: words },
+      h("span", { class: `level level-${p.level}` }, label(p.level).toUpperCase()),
+      h("span", { class: "headline", translate: "no" }, words),
     );
     open.addEventListener("click", () => this.options.onSelect(alert));
     const times = h("div", { class: "meta times" },
-      p.occurred_at ? h("time", { class: "occurred", datetime: p.occurred_at, title: `Occurred ${when(p.occurred_at)}` }, `Occ ${shortWhen(p.occurred_at)}`) : "",
+      p.occurred_at ? h("time", { class: "occurred", datetime: p.occurred_at, title: t("Occurred {time}", { time: when(p.occurred_at) }) }, t("Occ {time}", { time: shortWhen(p.occurred_at) })) : "",
       p.occurred_at ? " · " : "",
-      h("time", { class: "raised", datetime: p.created_at, title: `Raised ${when(p.created_at)}` }, `raised ${ago(p.created_at)}`),
-      p.status !== "open" ? ` · ${p.status}` : "",
-      p.classification !== "unclassified" ? h("span", { class: "marking", "data-level": p.classification }, marking(p.classification)) : "",
+      h("time", { class: "raised", datetime: p.created_at, title: t("Raised {time}", { time: when(p.created_at) }) }, t("raised {ago}", { ago: ago(p.created_at) })),
+      p.status !== "open" ? ` · ${label(p.status).toLowerCase()}` : "",
+      p.classification !== "unclassified" ? h("span", { class: "marking", "data-level": p.classification, translate: "no" }, marking(p.classification)) : "",
     );
     const li = h("li", { class: `alert alert-${p.level} status-${p.status}`, "data-alert-id": String(alert.id), "data-status": p.status }, open, times);
     const record = accountability(alert);
@@ -150,10 +153,14 @@ export class AlertPanel {
     const bar = h("div", { class: "alert-actions" });
     if (this.noting?.id === alert.id) {
       const action = this.noting.action;
-      const words = action === "ack" ? "Acknowledge" : "Resolve";
-      const note = h("input", { type: "text", maxlength: 2000, class: "note", "aria-label": `${words} note`, placeholder: action === "ack" ? "Note (optional): who is on it" : "Note: why it is resolved" });
+      const words = action === "ack" ? t("Acknowledge") : t("Resolve");
+      const note = h("input", {
+        type: "text", maxlength: 2000, class: "note",
+        "aria-label": action === "ack" ? t("Acknowledge note") : t("Resolve note"),
+        placeholder: action === "ack" ? t("Note (optional): who is on it") : t("Note: why it is resolved"),
+      });
       const confirm = h("button", { type: "button", class: `primary ${action}-confirm` }, words);
-      const cancel = h("button", { type: "button" }, "Cancel");
+      const cancel = h("button", { type: "button" }, t("Cancel"));
       const send = () => void this.transition(alert, action, note.value.trim() || null, confirm);
       confirm.addEventListener("click", send);
       note.addEventListener("keydown", (event) => {
@@ -176,8 +183,8 @@ export class AlertPanel {
       });
       bar.append(button);
     };
-    if (alert.properties.status === "open") start("ack", "Ack", "ack", "Acknowledge (with a note)");
-    start("resolve", "Resolve", "resolve", "Resolve (with a note)");
+    if (alert.properties.status === "open") start("ack", t("Ack"), "ack", t("Acknowledge (with a note)"));
+    start("resolve", t("Resolve"), "resolve", t("Resolve (with a note)"));
     return bar;
   }
 
@@ -190,8 +197,8 @@ export class AlertPanel {
       this.options.onChanged();
     } catch (error) {
       button.disabled = false;
-      byId("announcer").textContent = error instanceof Error ? error.message : "The change failed.";
-      button.title = error instanceof Error ? error.message : "The change failed.";
+      byId("announcer").textContent = error instanceof Error ? error.message : t("The change failed.");
+      button.title = error instanceof Error ? error.message : t("The change failed.");
     }
   }
 }
@@ -202,9 +209,10 @@ export function accountability(alert: Alert): HTMLElement | null {
   const lines: HTMLElement[] = [];
   const line = (what: string, who: string | null, at: string | null, note: string | null, className: string) => {
     if (!at) return;
-    lines.push(h("div", { class: className }, `${what} by ${who ?? "unknown"} ${when(at)}`, note ? h("q", {}, note) : ""));
+    lines.push(h("div", { class: className }, what, " ", h("span", { translate: "no" }, who ?? t("unknown")), ` ${when(at)}`,
+      note ? h("q", { translate: "no" }, note) : ""));
   };
-  line("Acknowledged", p.acknowledged_by, p.acknowledged_at, p.acknowledge_note, "acknowledged");
-  line("Resolved", p.resolved_by, p.resolved_at, p.resolve_note, "resolved");
+  line(t("Acknowledged by"), p.acknowledged_by, p.acknowledged_at, p.acknowledge_note, "acknowledged");
+  line(t("Resolved by"), p.resolved_by, p.resolved_at, p.resolve_note, "resolved");
   return lines.length ? h("div", { class: "meta accountability" }, ...lines) : null;
 }

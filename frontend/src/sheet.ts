@@ -13,6 +13,8 @@ import { classificationField, Form, type FieldSpec, type Values } from "./forms"
 import type { DrawKind } from "./map/draw";
 import type { components } from "./generated/openapi";
 import { CATEGORIES, INCIDENT_STATUSES } from "./view";
+import { headline } from "./headline";
+import { t } from "./i18n";
 
 export type Role = components["schemas"]["Role"]; // from the OpenAPI document
 type Record_ = Feature<Geometry, Record<string, unknown>> & { id: number };
@@ -61,11 +63,11 @@ export class Sheet {
   }
 
   private show(title: string, classification: string, ...content: (HTMLElement | null)[]): void {
-    const close = h("button", { type: "button", class: "close", "aria-label": "Close details" }, "×");
+    const close = h("button", { type: "button", class: "close", "aria-label": t("Close details") }, "×");
     close.addEventListener("click", () => this.close());
     this.node.replaceChildren(
-      h("div", { class: "sheet-head" }, h("h2", {}, title), close),
-      h("p", { class: "marking", "data-level": classification }, marking(highest([classification]))),
+      h("div", { class: "sheet-head" }, h("h2", { translate: "no" }, title), close),
+      h("p", { class: "marking", "data-level": classification, translate: "no" }, marking(highest([classification]))),
       ...content.filter((c): c is HTMLElement => c !== null),
     );
     this.node.hidden = false;
@@ -89,25 +91,25 @@ export class Sheet {
     const p = feature.properties;
     const [lon, lat] = (feature.geometry as { coordinates: number[] }).coordinates;
     const rows: [string, string][] = [
-      ["Occurred", when(String(p.occurred_at))],
-      ["Reported", when(p.reported_at as string | null)],
-      ["Position", formatPosition([lon, lat])],
-      ["Category", label(String(p.category))],
-      ["Severity", `${p.severity} of 5`],
-      ["Status", label(String(p.status))],
-      ["Source", `${p.source ?? "unknown"} (${grading(p.source_reliability, p.source_credibility)})`],
-      ["Casualties", `${p.fatalities ?? 0} killed, ${p.injured ?? 0} injured`],
+      [t("Occurred"), when(String(p.occurred_at))],
+      [t("Reported"), when(p.reported_at as string | null)],
+      [t("Position"), formatPosition([lon, lat])],
+      [t("Category"), label(String(p.category))],
+      [t("Severity"), t("{n} of 5", { n: String(p.severity) })],
+      [t("Status"), label(String(p.status))],
+      [t("Source"), `${p.source ?? t("unknown")} (${grading(p.source_reliability, p.source_credibility)})`],
+      [t("Casualties"), t("{killed} killed, {injured} injured", { killed: Number(p.fatalities ?? 0), injured: Number(p.injured ?? 0) })],
     ];
     const alerts = this.context.alertsFor(feature.id);
     this.show(
       String(p.title), String(p.classification),
       h("dl", { class: "details" }, ...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
-      p.description ? h("p", { class: "description" }, String(p.description)) : null,
+      p.description ? h("p", { class: "description", translate: "no" }, String(p.description)) : null,
       this.incidentActions(feature),
-      h("h3", {}, `Alerts (${alerts.length})`),
+      h("h3", {}, t("Alerts ({n})", { n: alerts.length })),
       h("ul", { class: "incident-alerts" }, ...alerts.map((a) =>
-        h("li", { class: `alert-${a.properties.level}` }, `${a.properties.level.toUpperCase()} · ${a.properties.headline}`,
-          a.properties.distance_m !== null ? ` · ${distance(a.properties.distance_m)}` : "", ` · ${a.properties.status}`,
+        h("li", { class: `alert-${a.properties.level}` }, `${label(a.properties.level).toUpperCase()} · ${headline(a.properties)}`,
+          a.properties.distance_m !== null ? ` · ${distance(a.properties.distance_m)}` : "", ` · ${label(a.properties.status).toLowerCase()}`,
           accountability(a) ?? ""))),
     );
   }
@@ -124,7 +126,7 @@ export class Sheet {
         try {
           await act();
         } catch (error) {
-          byId("announcer").textContent = error instanceof Error ? error.message : "The change failed.";
+          byId("announcer").textContent = error instanceof Error ? error.message : t("The change failed.");
           node.disabled = false;
         }
       })());
@@ -135,17 +137,17 @@ export class Sheet {
       this.context.onSaved("incidents");
       await this.openIncident(feature.id);
     };
-    button("edit-incident", "Edit", () => this.incidentForm(feature), true);
-    if (feature.properties.status !== "verified") button("verify-incident", "Verify", () => setStatus("verified"));
-    if (feature.properties.status !== "dismissed") button("dismiss-incident", "Dismiss", () => setStatus("dismissed"));
+    button("edit-incident", t("Edit"), () => this.incidentForm(feature), true);
+    if (feature.properties.status !== "verified") button("verify-incident", t("Verify"), () => setStatus("verified"));
+    if (feature.properties.status !== "dismissed") button("dismiss-incident", t("Dismiss"), () => setStatus("dismissed"));
     if (role === "admin") {
-      button("delete-incident", "Delete…", () => {
-        const confirm = h("button", { type: "button", id: "delete-confirm", class: "danger" }, "Delete for good");
+      button("delete-incident", t("Delete…"), () => {
+        const confirm = h("button", { type: "button", id: "delete-confirm", class: "danger" }, t("Delete for good"));
         confirm.addEventListener("click", () => void this.context.api.delete(`/incidents/${feature.id}`).then(() => {
           this.close();
           this.context.onSaved("incidents");
         }));
-        bar.replaceChildren(h("span", { class: "small" }, "Delete this incident and its history? "), confirm);
+        bar.replaceChildren(h("span", { class: "small" }, `${t("Delete this incident and its history?")} `), confirm);
         confirm.focus();
       });
     }
@@ -162,14 +164,14 @@ export class Sheet {
     this.reopen = () => this.openRecord(layer, id);
     const p = feature.properties;
     const rows: [string, string][] = layer === "routes"
-      ? [["Status", label(String(p.status))], ["Active from", when(p.active_from as string | null) || "—"], ["Active until", when(p.active_until as string | null) || "—"]]
-      : [["Kind", label(String(p.kind))], ["Unit", String(p.unit ?? "—")]];
+      ? [[t("Status"), label(String(p.status))], [t("Active from"), when(p.active_from as string | null) || "—"], [t("Active until"), when(p.active_until as string | null) || "—"]]
+      : [[t("Kind"), label(String(p.kind))], [t("Unit"), String(p.unit ?? "—")]];
     const canEdit = layer === "routes" ? this.context.role() !== "viewer" : this.context.role() === "admin";
-    const edit = canEdit ? h("button", { type: "button", class: "primary", id: "edit-record" }, layer === "routes" ? "Edit route" : "Edit perimeter") : null;
+    const edit = canEdit ? h("button", { type: "button", class: "primary", id: "edit-record" }, layer === "routes" ? t("Edit route") : t("Edit perimeter")) : null;
     edit?.addEventListener("click", () => (layer === "routes" ? this.routeForm(feature) : this.campForm(feature)));
     this.show(String(p.name), String(p.classification),
       h("dl", { class: "details" }, ...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
-      p.description ? h("p", { class: "description" }, String(p.description)) : null, edit);
+      p.description ? h("p", { class: "description", translate: "no" }, String(p.description)) : null, edit);
   }
 
   /** A new incident at `position` (the analyst clicked the map). */
@@ -186,22 +188,22 @@ export class Sheet {
     const start = at ?? (feature?.geometry as { coordinates: Position }).coordinates;
     const text = (name: string) => (p[name] === null || p[name] === undefined ? "" : String(p[name]));
     const fields: FieldSpec[] = [
-      { name: "title", label: "Title", kind: "text", required: true, value: text("title") },
-      { name: "occurred_at", label: "Occurred at", kind: "datetime", required: true, value: toTimeInput(p.occurred_at ? new Date(String(p.occurred_at)) : new Date()) },
-      { name: "position", label: "Position in any notation (decimal, DMS or MGRS)", kind: "text", value: "", check: (v) => parsePosition(v) === null ? "is not a position: write e.g. -1.6792, 29.2228 or 1°40′45″S 29°13′22″E or 35M QU 12345 67890" : null },
-      { name: "latitude", label: "Latitude (decimal degrees, south negative)", kind: "text", required: true, value: start[1].toFixed(6), check: (v) => degrees(v, 90) === null ? "must be a number from -90 to 90" : null },
-      { name: "longitude", label: "Longitude (decimal degrees, west negative)", kind: "text", required: true, value: start[0].toFixed(6), check: (v) => degrees(v, 180) === null ? "must be a number from -180 to 180" : null },
-      { name: "category", label: "Category", kind: "select", options: CATEGORIES, value: text("category") },
-      { name: "severity", label: "Severity (1–5)", kind: "select", options: ["1", "2", "3", "4", "5"], value: text("severity") || "3" },
-      { name: "status", label: "Status", kind: "select", options: INCIDENT_STATUSES, value: text("status") },
-      { name: "source", label: "Source", kind: "text", value: text("source") },
-      { name: "source_reliability", label: "Source reliability (A–F)", kind: "select", options: ["", "A", "B", "C", "D", "E", "F"], optionLabel: (v) => v || "not graded", value: text("source_reliability") },
-      { name: "source_credibility", label: "Information credibility (1–6)", kind: "select", options: ["", "1", "2", "3", "4", "5", "6"], optionLabel: (v) => v || "not graded", value: text("source_credibility") },
-      { name: "description", label: "Description", kind: "textarea", value: text("description") },
+      { name: "title", label: t("Title"), kind: "text", required: true, value: text("title") },
+      { name: "occurred_at", label: t("Occurred at"), kind: "datetime", required: true, value: toTimeInput(p.occurred_at ? new Date(String(p.occurred_at)) : new Date()) },
+      { name: "position", label: t("Position in any notation (decimal, DMS or MGRS)"), kind: "text", value: "", check: (v) => parsePosition(v) === null ? t("is not a position: write e.g. -1.6792, 29.2228 or 1°40′45″S 29°13′22″E or 35M QU 12345 67890") : null },
+      { name: "latitude", label: t("Latitude (decimal degrees, south negative)"), kind: "text", required: true, value: start[1].toFixed(6), check: (v) => degrees(v, 90) === null ? t("must be a number from -90 to 90") : null },
+      { name: "longitude", label: t("Longitude (decimal degrees, west negative)"), kind: "text", required: true, value: start[0].toFixed(6), check: (v) => degrees(v, 180) === null ? t("must be a number from -180 to 180") : null },
+      { name: "category", label: t("Category"), kind: "select", options: CATEGORIES, value: text("category") },
+      { name: "severity", label: t("Severity (1–5)"), kind: "select", options: ["1", "2", "3", "4", "5"], value: text("severity") || "3" },
+      { name: "status", label: t("Status"), kind: "select", options: INCIDENT_STATUSES, value: text("status") },
+      { name: "source", label: t("Source"), kind: "text", value: text("source") },
+      { name: "source_reliability", label: t("Source reliability (A–F)"), kind: "select", options: ["", "A", "B", "C", "D", "E", "F"], optionLabel: (v) => v || t("not graded"), value: text("source_reliability") },
+      { name: "source_credibility", label: t("Information credibility (1–6)"), kind: "select", options: ["", "1", "2", "3", "4", "5", "6"], optionLabel: (v) => v || t("not graded"), value: text("source_credibility") },
+      { name: "description", label: t("Description"), kind: "textarea", value: text("description") },
       classificationField(text("classification") || "unclassified"),
     ];
-    const hint = h("p", { class: "small" }, "Drag the pin on the map, or type the coordinates.");
-    const form = new Form("incident-form", feature ? "Edit incident" : "New incident", fields, "Save incident", async (values) => {
+    const hint = h("p", { class: "small" }, t("Drag the pin on the map, or type the coordinates."));
+    const form = new Form("incident-form", feature ? t("Edit incident") : t("New incident"), fields, t("Save incident"), async (values) => {
       const position: Position = [Number(degrees(values.longitude, 180)), Number(degrees(values.latitude, 90))];
       const body = { type: "Feature", geometry: { type: "Point", coordinates: position }, properties: incidentProperties(values) };
       if (feature) await this.context.api.patch(`/incidents/${feature.id}`, body);
@@ -244,11 +246,11 @@ export class Sheet {
   private routeForm(feature: Record_ | null, drawn?: Geometry): void {
     const p = feature?.properties ?? {};
     const fields: FieldSpec[] = [
-      { name: "name", label: "Name", kind: "text", required: true, value: String(p.name ?? "") },
-      { name: "status", label: "Status", kind: "select", options: ROUTE_STATUSES, value: String(p.status ?? "planned") },
-      { name: "active_from", label: "Active from", kind: "datetime", value: p.active_from ? toTimeInput(new Date(String(p.active_from))) : "" },
-      { name: "active_until", label: "Active until", kind: "datetime", value: p.active_until ? toTimeInput(new Date(String(p.active_until))) : "" },
-      { name: "description", label: "Description", kind: "textarea", value: String(p.description ?? "") },
+      { name: "name", label: t("Name"), kind: "text", required: true, value: String(p.name ?? "") },
+      { name: "status", label: t("Status"), kind: "select", options: ROUTE_STATUSES, value: String(p.status ?? "planned") },
+      { name: "active_from", label: t("Active from"), kind: "datetime", value: p.active_from ? toTimeInput(new Date(String(p.active_from))) : "" },
+      { name: "active_until", label: t("Active until"), kind: "datetime", value: p.active_until ? toTimeInput(new Date(String(p.active_until))) : "" },
+      { name: "description", label: t("Description"), kind: "textarea", value: String(p.description ?? "") },
       classificationField(String(p.classification ?? "unclassified")),
     ];
     this.editableForm("routes", "LineString", feature, drawn, fields, (values) => ({
@@ -264,10 +266,10 @@ export class Sheet {
   private campForm(feature: Record_ | null, drawn?: Geometry): void {
     const p = feature?.properties ?? {};
     const fields: FieldSpec[] = [
-      { name: "name", label: "Name", kind: "text", required: true, value: String(p.name ?? "") },
-      { name: "kind", label: "Kind", kind: "select", options: CAMP_KINDS, value: String(p.kind ?? "other") },
-      { name: "unit", label: "Unit", kind: "text", value: String(p.unit ?? "") },
-      { name: "description", label: "Description", kind: "textarea", value: String(p.description ?? "") },
+      { name: "name", label: t("Name"), kind: "text", required: true, value: String(p.name ?? "") },
+      { name: "kind", label: t("Kind"), kind: "select", options: CAMP_KINDS, value: String(p.kind ?? "other") },
+      { name: "unit", label: t("Unit"), kind: "text", value: String(p.unit ?? "") },
+      { name: "description", label: t("Description"), kind: "textarea", value: String(p.description ?? "") },
       classificationField(String(p.classification ?? "unclassified")),
     ];
     this.editableForm("camps", "Polygon", feature, drawn, fields, (values) => ({
@@ -292,8 +294,11 @@ export class Sheet {
       this.context.startDrawing(kind, vertices, () => undefined);
     }
     const noun = layer === "routes" ? "route" : "camp";
-    const hint = feature ? h("p", { class: "small" }, "Drag the vertices on the map to change the shape; click to add one.") : null;
-    const form = new Form(`${noun}-form`, feature ? `Edit ${noun}` : `New ${noun}`, fields, `Save ${noun}`, async (values) => {
+    const words = layer === "routes"
+      ? { edit: t("Edit route"), create: t("New route"), save: t("Save route") }
+      : { edit: t("Edit camp"), create: t("New camp"), save: t("Save camp") };
+    const hint = feature ? h("p", { class: "small" }, t("Drag the vertices on the map to change the shape; click to add one.")) : null;
+    const form = new Form(`${noun}-form`, feature ? words.edit : words.create, fields, words.save, async (values) => {
       const body: Record<string, unknown> = { type: "Feature", properties: properties(values) };
       const finished = this.context.currentGeometry() ?? drawn;
       if (finished) body.geometry = finished;

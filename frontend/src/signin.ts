@@ -3,6 +3,7 @@
 
 import { Api, ApiError, type SessionInfo } from "./api";
 import { byId } from "./dom";
+import { t } from "./i18n";
 
 export function askToSignIn(api: Api, note: string): Promise<SessionInfo> {
   const page = byId("signin");
@@ -19,7 +20,7 @@ export function askToSignIn(api: Api, note: string): Promise<SessionInfo> {
       const username = String(values.get("username") ?? "").trim();
       const password = String(values.get("password") ?? "");
       if (!username || !password) {
-        error.textContent = "Enter your username and password.";
+        error.textContent = t("Enter your username and password.");
         return;
       }
       try {
@@ -31,10 +32,10 @@ export function askToSignIn(api: Api, note: string): Promise<SessionInfo> {
       } catch (problem) {
         error.textContent =
           problem instanceof ApiError && problem.status === 401
-            ? "Wrong username or password."
+            ? t("Wrong username or password.")
             : problem instanceof Error
               ? problem.message
-              : "Sign-in failed.";
+              : t("Sign-in failed.");
       }
     };
     form.addEventListener("submit", submit);

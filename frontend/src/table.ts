@@ -7,10 +7,12 @@ import type { Api } from "./api";
 import { marking, highest } from "./classification";
 import { byId, h } from "./dom";
 import { label, shortWhen, when } from "./format";
+import { t } from "./i18n";
+import type { MessageKey } from "./messages/fr";
 import { incidentFilters, timeRange, type ViewState } from "./view";
 
 type Column = "occurred_at" | "title" | "category" | "severity" | "status" | "classification";
-const COLUMNS: [Column, string][] = [
+const COLUMNS: [Column, MessageKey][] = [
   ["occurred_at", "Occurred"], ["title", "Title"], ["category", "Category"],
   ["severity", "Severity"], ["status", "Status"], ["classification", "Marking"],
 ];
@@ -72,7 +74,7 @@ export class IncidentTable {
   constructor(private readonly options: TableOptions) {
     const head = byId("table-head");
     head.replaceChildren(...COLUMNS.map(([column, text]) => {
-      const button = h("button", { type: "button", class: "sort", "data-column": column }, text);
+      const button = h("button", { type: "button", class: "sort", "data-column": column }, t(text));
       button.addEventListener("click", () => {
         this.ascending = this.column === column ? !this.ascending : column === "title";
         this.column = column;
@@ -106,17 +108,17 @@ export class IncidentTable {
     const collection = this.options.incidents();
     if (collection === null) {
       this.body.replaceChildren();
-      this.status.textContent = "Over 5,000 incidents in the window: narrow the window or the filters to list them.";
+      this.status.textContent = t("Over 5,000 incidents in the window: narrow the window or the filters to list them.");
       this.exportLink.hidden = true;
       return;
     }
     const rows = sorted(matching(collection.features, this.search.value), this.column, this.ascending);
     this.body.replaceChildren(...rows.slice(0, MAX_ROWS).map((feature) => this.row(feature)));
     this.status.textContent = rows.length > MAX_ROWS
-      ? `${rows.length} incidents; the first ${MAX_ROWS} are listed: search to narrow them.`
-      : `${rows.length} of ${collection.features.length} incidents in the window`;
+      ? t("{n} incidents; the first {max} are listed: search to narrow them.", { n: rows.length, max: MAX_ROWS })
+      : t("{n} of {total} incidents in the window", { n: rows.length, total: collection.features.length });
     this.exportLink.hidden = rows.length === 0;
-    this.exportLink.textContent = `Export these ${rows.length} (GeoJSON)`;
+    this.exportLink.textContent = t("Export these {n} (GeoJSON)", { n: rows.length });
     this.options.onShown(true);
   }
 
@@ -130,11 +132,11 @@ export class IncidentTable {
     const p = feature.properties ?? {};
     const tr = h("tr", { "data-id": String(feature.id), tabindex: "0" },
       h("td", { title: when(String(p.occurred_at)) }, shortWhen(String(p.occurred_at))),
-      h("td", {}, String(p.title ?? "")),
+      h("td", { translate: "no" }, String(p.title ?? "")),
       h("td", {}, label(String(p.category ?? ""))),
       h("td", { class: "number" }, String(p.severity ?? "")),
       h("td", {}, label(String(p.status ?? ""))),
-      h("td", { class: "marking", "data-level": String(p.classification) }, marking(highest([p.classification]))),
+      h("td", { class: "marking", "data-level": String(p.classification), translate: "no" }, marking(highest([p.classification]))),
     );
     const select = () => {
       const coordinates = feature.geometry?.type === "Point" ? feature.geometry.coordinates : [0, 0];

@@ -4,6 +4,7 @@
 import { byId, h } from "./dom";
 import { placeUnder, popover } from "./menus";
 import { fromTimeInput, label, timeConvention, toTimeInput, when, zoneLabel } from "./format";
+import { t } from "./i18n";
 import { CAMP_COLOURS, CATEGORY_LETTERS, LEVEL_COLOURS, ROUTE_STYLES, SEVERITY_COLOURS } from "./map/palette";
 import { CATEGORIES, INCIDENT_STATUSES, LAYER_NAMES, type LayerName, type ViewState, timeRange, playbackInstant } from "./view";
 
@@ -13,13 +14,13 @@ export interface ToolbarOptions {
   onPlayback: (instant: Date | null) => void;
 }
 
-const LAYER_LABELS: Record<LayerName, string> = {
-  incidents: "Incidents",
-  camps: "Camps",
-  zones: "Alert zones (rings, corridors)",
-  routes: "Convoy routes",
-  alerts: "Alerts",
-  places: "Places",
+const LAYER_LABELS: Record<LayerName, () => string> = {
+  incidents: () => t("Incidents"),
+  camps: () => t("Camps"),
+  zones: () => t("Alert zones (rings, corridors)"),
+  routes: () => t("Convoy routes"),
+  alerts: () => t("Alerts"),
+  places: () => t("Places"),
 };
 
 export class Toolbar {
@@ -68,8 +69,8 @@ export class Toolbar {
       to.toggleAttribute("aria-invalid", end === null || (start !== null && start >= end));
       if (!start || !end || start >= end) {
         error.textContent = !start || !end
-          ? `Write both times as YYYY-MM-DD HH:MM (${zoneLabel()}).`
-          : "The window must end after it starts.";
+          ? t("Write both times as YYYY-MM-DD HH:MM ({zone}).", { zone: zoneLabel() })
+          : t("The window must end after it starts.");
         return;
       }
       error.textContent = "";
@@ -100,7 +101,7 @@ export class Toolbar {
       }
       if (Number(this.slider.value) >= 100) this.slider.value = "0";
       play.textContent = "⏸";
-      play.setAttribute("aria-label", "Pause playback");
+      play.setAttribute("aria-label", t("Pause playback"));
       this.playing = window.setInterval(() => {
         const next = Number(this.slider.value) + 2;
         this.slider.value = String(Math.min(100, next));
@@ -116,7 +117,7 @@ export class Toolbar {
     this.playing = null;
     const play = byId<HTMLButtonElement>("play");
     play.textContent = "▶";
-    play.setAttribute("aria-label", "Play the window");
+    play.setAttribute("aria-label", t("Play the window"));
   }
 
   private resetPlayback(): void {
@@ -129,7 +130,7 @@ export class Toolbar {
     const position = Number(this.slider.value) / 100;
     const output = byId("playback-time");
     if (position >= 1) {
-      output.textContent = "now";
+      output.textContent = t("now");
       this.options.onPlayback(null);
       return;
     }
@@ -140,7 +141,7 @@ export class Toolbar {
 
   private filters(): void {
     const box = byId("filters");
-    const categories = h("fieldset", {}, h("legend", {}, "Category"));
+    const categories = h("fieldset", {}, h("legend", {}, t("Category")));
     for (const category of CATEGORIES) {
       const input = h("input", { type: "checkbox", value: category, checked: this.view.categories.includes(category) });
       input.addEventListener("change", () => {
@@ -149,15 +150,15 @@ export class Toolbar {
       });
       categories.append(h("label", { class: "check" }, input, ` ${CATEGORY_LETTERS[category]} · ${label(category)}`));
     }
-    const severity = h("select", { id: "severity-min", "aria-label": "Minimum severity" });
+    const severity = h("select", { id: "severity-min", "aria-label": t("Minimum severity") });
     for (const level of [1, 2, 3, 4, 5]) severity.append(h("option", { value: String(level) }, `${level}+`));
     severity.value = String(this.view.severityMin);
     severity.addEventListener("change", () => {
       this.view.severityMin = Number(severity.value);
       this.options.onViewChange(true);
     });
-    const status = h("select", { id: "incident-status", "aria-label": "Incident status" });
-    status.append(h("option", { value: "" }, "Any status"));
+    const status = h("select", { id: "incident-status", "aria-label": t("Incident status") });
+    status.append(h("option", { value: "" }, t("Any status")));
     for (const value of INCIDENT_STATUSES) status.append(h("option", { value }, label(value)));
     status.value = this.view.statuses.join(",");
     status.addEventListener("change", () => {
@@ -165,8 +166,8 @@ export class Toolbar {
       this.options.onViewChange(true);
     });
     box.append(categories,
-      h("label", { class: "field-inline" }, "Severity ", severity),
-      h("label", { class: "field-inline" }, "Status ", status));
+      h("label", { class: "field-inline" }, `${t("Severity")} `, severity),
+      h("label", { class: "field-inline" }, `${t("Status")} `, status));
   }
 
   private layers(): void {
@@ -177,31 +178,31 @@ export class Toolbar {
         this.view.hidden = LAYER_NAMES.filter((n) => !(byId<HTMLInputElement>(`layer-${n}`).checked));
         this.options.onViewChange(false);
       });
-      box.append(h("label", { class: "check" }, input, ` ${LAYER_LABELS[name]}`));
+      box.append(h("label", { class: "check" }, input, ` ${LAYER_LABELS[name]()}`));
     }
     const density = h("input", { type: "checkbox", id: "layer-density", checked: this.view.density });
     density.addEventListener("change", () => {
       this.view.density = density.checked;
       this.options.onViewChange(false);
     });
-    box.append(h("label", { class: "check" }, density, " Density (heatmap of the window's incidents)"));
+    box.append(h("label", { class: "check" }, density, ` ${t("Density (heatmap of the window's incidents)")}`));
     const swatch = (colour: string, text: string, shape = "dot") =>
       h("li", {}, h("span", { class: `swatch ${shape}`, style: `--swatch:${colour}` }), ` ${text}`);
     box.append(
-      h("h3", {}, "Legend"),
-      h("ul", { class: "legend", "aria-label": "Severity" },
-        ...SEVERITY_COLOURS.map((colour, i) => swatch(colour, `Severity ${i + 1}`))),
-      h("ul", { class: "legend", "aria-label": "Alert levels" },
-        swatch(LEVEL_COLOURS.critical, "Critical alert (pulses while open)", "triangle"),
-        swatch(LEVEL_COLOURS.warning, "Warning alert", "ring"),
-        swatch(LEVEL_COLOURS.watch, "Watch alert", "ring")),
-      h("ul", { class: "legend", "aria-label": "Camps and alert zones" },
-        swatch(CAMP_COLOURS.fill, "Camp perimeter", "square"),
-        swatch(LEVEL_COLOURS.critical, "Alert zone: ring around a camp, corridor along a route (coloured by level)", "dashed-ring"),
-        swatch(SEVERITY_COLOURS[2], "Cluster of incidents: count inside, colour of the most severe", "cluster")),
-      h("ul", { class: "legend", "aria-label": "Route status" },
-        ...Object.values(ROUTE_STYLES).map((style) => swatch(style.colour, `${style.label} route`, `line ${style.dash ? "dashed" : ""}`))),
-      h("p", { class: "small" }, "Letters: ", Object.entries(CATEGORY_LETTERS).map(([c, l]) => `${l} ${label(c)}`).join(", ")),
+      h("h3", {}, t("Legend")),
+      h("ul", { class: "legend", "aria-label": t("Severity") },
+        ...SEVERITY_COLOURS.map((colour, i) => swatch(colour, t("Severity {n}", { n: i + 1 })))),
+      h("ul", { class: "legend", "aria-label": t("Alert levels") },
+        swatch(LEVEL_COLOURS.critical, t("Critical alert (pulses while open)"), "triangle"),
+        swatch(LEVEL_COLOURS.warning, t("Warning alert"), "ring"),
+        swatch(LEVEL_COLOURS.watch, t("Watch alert"), "ring")),
+      h("ul", { class: "legend", "aria-label": t("Camps and alert zones") },
+        swatch(CAMP_COLOURS.fill, t("Camp perimeter"), "square"),
+        swatch(LEVEL_COLOURS.critical, t("Alert zone: ring around a camp, corridor along a route (coloured by level)"), "dashed-ring"),
+        swatch(SEVERITY_COLOURS[2], t("Cluster of incidents: count inside, colour of the most severe"), "cluster")),
+      h("ul", { class: "legend", "aria-label": t("Route status") },
+        ...Object.entries(ROUTE_STYLES).map(([status, style]) => swatch(style.colour, t("{status} route", { status: label(status) }), `line ${style.dash ? "dashed" : ""}`))),
+      h("p", { class: "small" }, `${t("Letters:")} `, Object.entries(CATEGORY_LETTERS).map(([c, l]) => `${l} ${label(c)}`).join(", ")),
     );
   }
 }

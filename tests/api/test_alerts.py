@@ -71,6 +71,9 @@ def test_a_surge_names_where_it_is(client: TestClient, surge_only: None) -> None
     [first] = [a["properties"] for a in lonely]
     assert first["target"] is None
     assert first["headline"] == "Surge: 3 incidents within 10 km in 24 h, near 0.491°N 29.483°E"
+    assert first["headline_fr"] == (
+        "Pic : 3 incidents dans un rayon de 10 km en 24 h, près de 0.491°N 29.483°E"
+    )
     client.post(f"/api/v1/alerts/{lonely[0]['id']}/resolve")
 
     geod = Geod(ellps="WGS84")
@@ -89,9 +92,15 @@ def test_a_surge_names_where_it_is(client: TestClient, surge_only: None) -> None
     assert p["target"] == {"type": "camp", "id": named.json()["id"], "name": "Bunia TS"}
     assert 5_950 < p["distance_m"] < 6_000  # to the perimeter, from the surge's centre
     assert p["headline"] == "Surge: 3 incidents within 10 km in 24 h, 6.0 km from Bunia TS"
+    assert p["headline_fr"] == (
+        "Pic : 3 incidents dans un rayon de 10 km en 24 h, à 6,0 km du camp Bunia TS"
+    )
     grown = _post_batch(client, [incident(bunia[0] + 0.002, bunia[1])])["alerts"]
     assert grown[0]["properties"]["headline"] == (
         "Surge: 4 incidents within 10 km in 24 h, 6.0 km from Bunia TS"
+    )
+    assert grown[0]["properties"]["headline_fr"] == (
+        "Pic : 4 incidents dans un rayon de 10 km en 24 h, à 6,0 km du camp Bunia TS"
     )
 
 
@@ -395,6 +404,25 @@ def test_cap_expires_and_instructs_as_the_rule_says(
     expires = datetime.fromisoformat(root.findtext("cap:info/cap:expires", namespaces=CAP))
     assert expires - sent == timedelta(hours=2)
     assert root.findtext("cap:info/cap:instruction", namespaces=CAP) == "Double the guard at Beni."
+    # The rule as read carried the French default; it does not stand beside new English.
+    assert [info.findtext("cap:language", namespaces=CAP) for info in root.iterfind(
+        "cap:info", namespaces=CAP)] == ["en-US"]  # fmt: skip
+    rule_now = changed.json()
+    assert rule_now["params"]["instruction_fr"] is None
+    french = client.patch(
+        f"/api/v1/rules/{cluster_rule['id']}",
+        json={"params": {**rule_now["params"], "instruction_fr": "Doublez la garde à Beni."}},
+    )
+    assert french.status_code == 200, french.text
+    client.post("/api/v1/incidents", json=near_beni(3), headers=GEOJSON)  # a new version
+    root = etree.fromstring(client.get(f"/api/v1/alerts/{surge['id']}/cap").content)
+    infos = {
+        info.findtext("cap:language", namespaces=CAP): info.findtext(
+            "cap:instruction", namespaces=CAP
+        )
+        for info in root.iterfind("cap:info", namespaces=CAP)
+    }
+    assert infos == {"en-US": "Double the guard at Beni.", "fr": "Doublez la garde à Beni."}
     assert root.findtext("cap:info/cap:web", namespaces=CAP) == (
         f"http://testserver/?alert={surge['id']}"
     )

@@ -88,7 +88,14 @@ def test_camp_bands_at_geodesic_distances(
         assert properties["distance_m"] == pytest.approx(geodesic_m(CORNER, point), abs=0.5)
     inside_alert = raised[ids[-1]]["properties"]
     assert (inside_alert["level"], inside_alert["distance_m"]) == ("critical", 0)
-    assert "inside" in inside_alert["headline"]
+    assert inside_alert["headline"] == "Armed clash inside Goma HQ"
+    assert inside_alert["headline_fr"] == "Affrontement armé dans le camp Goma HQ"
+    nearest = raised[ids[0]]["properties"]
+    km = f"{nearest['distance_m'] / 1000:.1f}"
+    assert nearest["headline"] == f"Armed clash {km} km from Goma HQ"
+    assert (
+        nearest["headline_fr"] == f"Affrontement armé à {km.replace('.', ',')} km du camp Goma HQ"
+    )
     assert len(response.json()["alerts"]) == len(raised) == 6
     assert_valid_cap(client, [feature["id"] for feature in raised.values()])
 
@@ -155,6 +162,11 @@ def test_route_bands_and_which_routes_count(
         properties = raised[incident_id]["properties"]
         assert properties["level"] == level
         assert properties["target"]["type"] == "route"
+        km = f"{properties['distance_m'] / 1000:.1f}"
+        assert properties["headline"] == f"Armed clash {km} km from route RN2 Goma – Sake"
+        assert properties["headline_fr"] == (
+            f"Affrontement armé à {km.replace('.', ',')} km de l'axe RN2 Goma – Sake"
+        )
         assert properties["distance_m"] == pytest.approx(geodesic_m(end, point), abs=0.5)  # type: ignore[arg-type]
     assert_valid_cap(client, [feature["id"] for feature in raised.values()])
 

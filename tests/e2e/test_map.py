@@ -1158,3 +1158,116 @@ def test_a_viewer_may_take_a_briefing_but_not_export_data(page: Page) -> None:
     expect(page.locator("#briefing-png")).to_be_visible()
     expect(page.locator("#export-geojson")).to_have_count(0)
     expect(page.locator("#export-bundle")).to_have_count(0)
+
+
+CATALOGUE = Path(__file__).parents[2] / "frontend" / "src" / "messages" / "fr.ts"
+# The page's text outside what is marked translate="no" (names, titles, markings) and
+# MapLibre's attribution (the names of data sources): text nodes and what is read aloud.
+PAGE_TEXTS = """() => {
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const skipped = (element) =>
+    !element || element.closest('[translate=no], script, .maplibregl-ctrl-attrib');
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim();
+    if (/[A-Za-z]/.test(text) && !skipped(node.parentElement)) found.push(text);
+  }
+  for (const element of document.body.querySelectorAll('[title], [placeholder], [aria-label]')) {
+    if (skipped(element)) continue;
+    for (const name of ['title', 'placeholder', 'aria-label']) {
+      const value = element.getAttribute(name);
+      if (value && /[A-Za-z]/.test(value)) found.push(value);
+    }
+  }
+  return found;
+}"""
+
+
+def english_left(texts: list[str]) -> list[str]:
+    """The texts that are a message of the catalogue still in English (where its French
+    differs), whole or as a template with its {placeholders} filled."""
+    pairs = re.findall(
+        r'^\s*"((?:[^"\\]|\\.)*)":\s*"((?:[^"\\]|\\.)*)"', CATALOGUE.read_text(), re.M | re.S
+    )
+    english = [key for key, french in pairs if key != french]
+    assert len(english) > 200  # the catalogue was read
+    templates = [
+        re.compile("".join(".+" if part.startswith("{") else re.escape(part)
+                           for part in re.split(r"(\{\w+\})", key)))
+        for key in english if "{" in key
+    ]  # fmt: skip
+    plain = set(english)
+    return [t for t in texts if t in plain or any(p.fullmatch(t) for p in templates)]
+
+
+def test_the_page_speaks_french_when_chosen_and_remembers_the_choice(
+    page: Page, scenario_db: Any
+) -> None:
+    """Issue 18: MONUSCO and MINUSCA work in French. A browser that prefers French gets
+    the page in French from the sign-in on (every text from the catalogue, alert headlines
+    in French); the user menu switches language, and the choice is remembered."""
+    page.add_init_script(
+        "Object.defineProperty(navigator, 'languages', { get: () => ['fr-CD', 'fr'] });"
+    )
+    page.goto("/")
+    expect(page.locator("#signin-form button[type=submit]")).to_have_text("Se connecter")
+    expect(page.locator("#signin-note")).to_have_text("Connectez-vous à la carte de la mission.")
+    sign_in(page, ANALYST)
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    expect(page.locator("#filters-button")).to_have_text("Filtres")
+    expect(page.locator("#connection")).to_have_text("en direct")
+
+    # Open what is built on demand, then read the whole page.
+    page.click("#add-button")
+    page.click("#export-button")
+    page.click("#user-button")
+    page.click("#table-button")
+    first = page.locator("#alert-list li.alert").first
+    first.locator("button.ack").click()
+    expect(first.locator("input.note")).to_have_attribute(
+        "placeholder", "Note (facultative) : qui s'en charge"
+    )
+    alert_id = int(first.get_attribute("data-alert-id") or 0)
+    french, english = scenario_db.execute(
+        "SELECT headline_fr, headline FROM alert WHERE id = %s", (alert_id,)
+    ).fetchone()
+    assert french and french != english
+    expect(first.locator(".headline")).to_have_text(french)
+    incident_id = scenario_db.execute(
+        "SELECT id FROM incident WHERE classification = 'unclassified' ORDER BY id LIMIT 1"
+    ).fetchone()[0]
+    page.evaluate(f"() => window.bluewatch.openIncident({incident_id})")
+    expect(page.locator("#sheet dl.details dt").first).to_have_text("Survenu")
+    texts = page.evaluate(PAGE_TEXTS)
+    assert len(texts) > 150, len(texts)  # the menus, the table, the sheet and the panel
+    assert english_left(texts) == []
+    # The positive control: the same reading finds English in an English page.
+    assert english_left(["Sign out", "Filters (2)", "Se déconnecter"]) == [
+        "Sign out",
+        "Filters (2)",
+    ]
+
+    page.keyboard.press("Escape")
+    for width, height in ((1920, 1080), (1366, 768), (1024, 768)):
+        page.set_viewport_size({"width": width, "height": height})
+        tops = page.evaluate(
+            "() => [...document.querySelectorAll('.toolbar > *')].filter((e) => e.offsetParent)"
+            ".map((e) => e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)"
+        )
+        widths = page.evaluate(
+            "() => [...document.querySelectorAll('.toolbar > *')].filter((e) => e.offsetParent)"
+            ".map((e) => (e.id || e.className) + ':' + Math.round(e.getBoundingClientRect().width))"
+        )
+        assert max(tops) - min(tops) < 8, (width, widths)  # the longer French words: one row
+        screenshot(page, f"french-{width}x{height}")
+
+    page.click("#user-button")
+    with page.expect_navigation():
+        page.select_option("#language", "en")
+    wait_until_ready(page)
+    expect(page.locator("#filters-button")).to_have_text("Filters")
+    expect(page.locator("#alert-list li.alert .headline").first).not_to_have_text(french)
+    page.reload()
+    wait_until_ready(page)  # remembered, though the browser prefers French
+    assert page.evaluate("document.documentElement.lang") == "en"
+    expect(page.locator("#connection")).to_have_text("live")

@@ -11,7 +11,12 @@ import pytest
 
 from bluewatch import cap
 from bluewatch.classification import Classification
-from bluewatch.rules.params import PROXIMITY_INSTRUCTION, SURGE_INSTRUCTION
+from bluewatch.rules.params import (
+    PROXIMITY_INSTRUCTION,
+    PROXIMITY_INSTRUCTION_FR,
+    SURGE_INSTRUCTION,
+    SURGE_INSTRUCTION_FR,
+)
 from tests.cap_schema import cap_problems
 
 SENDER = "bluewatch@mission.example"
@@ -27,7 +32,8 @@ def row(**changes: Any) -> SimpleNamespace:
     """A row as MESSAGE_SQL returns it: a critical IED alert on a camp, in version 2."""
     values: dict[str, Any] = {
         "id": 7, "status": "open", "level": "critical", "headline": "IED 0.4 km from Goma HQ",
-        "classification": "confidential", "rule_kind": "proximity", "incident_ids": [],
+        "headline_fr": "EEI à 0,4 km du camp Goma HQ", "classification": "confidential",
+        "rule_kind": "proximity", "incident_ids": [],
         "target_type": "camp", "target_name": "Goma HQ", "distance_m": 400.0, "version": 2,
         "resolved_by": None, "resolve_note": None, "lon": 29.2228, "lat": -1.6792,
         "category": "ied", "incident_status": "verified", "rule_params": {},
@@ -65,8 +71,36 @@ def test_an_update_of_a_proximity_alert_is_exactly_this() -> None:
         "<area><areaDesc>Goma HQ</areaDesc>"
         "<polygon>-1.670000,29.230000 -1.670000,29.240000 -1.660000,29.240000 "
         "-1.670000,29.230000</polygon>"
+        "<circle>-1.679200,29.222800 0.500</circle></area></info>"
+        "<info><language>fr</language><category>Security</category>"
+        "<event>EEI près d'un camp</event><responseType>Avoid</responseType>"
+        "<urgency>Immediate</urgency><severity>Extreme</severity><certainty>Observed</certainty>"
+        "<expires>2026-11-04T09:00:00+00:00</expires>"
+        "<senderName>Bluewatch</senderName><headline>EEI à 0,4 km du camp Goma HQ</headline>"
+        "<description>EEI signalé à 0,4 km du camp Goma HQ.</description>"
+        f"<instruction>{PROXIMITY_INSTRUCTION_FR}</instruction>"
+        "<parameter><valueName>bluewatch:level</valueName><value>critical</value></parameter>"
+        "<area><areaDesc>Goma HQ</areaDesc>"
+        "<polygon>-1.670000,29.230000 -1.670000,29.240000 -1.660000,29.240000 "
+        "-1.670000,29.230000</polygon>"
         "<circle>-1.679200,29.222800 0.500</circle></area></info></alert>"
     )  # fmt: skip
+
+
+def test_french_is_there_only_where_the_rule_and_the_alert_have_both_texts() -> None:
+    """Issue 18: CAP <info> in both languages where the rule has both texts."""
+    assert render().count("<info>") == 2  # the default instruction has its French default
+    rewritten = render(rule_params={"instruction": "Hold all convoys at Sake."})
+    assert rewritten.count("<info>") == 1
+    assert "<language>fr</language>" not in rewritten
+    both = render(
+        rule_params={"instruction": "Hold all convoys.", "instruction_fr": "Bloquez les convois."}
+    )
+    assert both.count("<info>") == 2
+    assert "<instruction>Hold all convoys.</instruction>" in both
+    assert "<instruction>Bloquez les convois.</instruction>" in both
+    # An alert raised before French headlines existed stays in English only.
+    assert render(headline_fr=None).count("<info>") == 1
 
 
 def test_the_first_version_is_an_alert_without_references() -> None:
@@ -233,9 +267,10 @@ def test_rule_violations_finds_what_the_xsd_cannot() -> None:
     cancel = no_references.replace(b"<msgType>Update</msgType>", b"<msgType>Cancel</msgType>")
     assert cap.rule_violations(cancel) == ["msgType Cancel without references"]
     open_ring = good.replace(b" -1.670000,29.230000</polygon>", b" -1.600000,29.230000</polygon>")
-    assert cap.rule_violations(open_ring) == ["polygon not closed"]
+    # The same area in both <info> blocks (English and French): found in each.
+    assert cap.rule_violations(open_ring) == ["polygon not closed"] * 2
     short = good.replace(b"-1.670000,29.240000 -1.660000,29.240000 ", b"")
-    assert cap.rule_violations(short) == ["polygon with fewer than 4 points"]
+    assert cap.rule_violations(short) == ["polygon with fewer than 4 points"] * 2
 
 
 def test_classification_marks_the_restriction() -> None:
@@ -260,4 +295,5 @@ def test_expiry_and_instruction_come_from_the_rule_web_and_contact_from_the_serv
     ) in text
     surge = render(rule_kind="cluster", rule_params={}, perimeter=None, incident_ids=[1])
     assert f"<instruction>{SURGE_INSTRUCTION}</instruction>" in surge
+    assert f"<instruction>{SURGE_INSTRUCTION_FR}</instruction>" in surge
     assert "<web>" not in surge and "<contact>" not in surge

@@ -34,6 +34,9 @@ class AlertProperties(_Closed):
     level: AlertLevel
     status: AlertStatus
     headline: str
+    headline_fr: str | None = Field(
+        description="The headline in French; null for alerts raised before French headlines."
+    )
     rule_id: int
     rule_kind: Literal["proximity", "cluster"]
     incident_id: int | None

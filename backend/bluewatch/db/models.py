@@ -277,6 +277,7 @@ class Alert(Base):
     distance_m: Mapped[float | None] = mapped_column(Double)
     classification: Mapped[Classification] = mapped_column(classification_type)
     headline: Mapped[str] = mapped_column(Text)
+    headline_fr: Mapped[str | None] = mapped_column(Text)
     geom: Mapped[str] = mapped_column(
         Geometry("POINT", srid=4326, spatial_index=False), nullable=False
     )

@@ -46,9 +46,33 @@ CATEGORY_LABELS: dict[str, str] = {
 }
 
 
-def category_label_sql(column: str) -> str:
+# The same in French, as the map's French catalogue writes them (frontend/src/messages/fr.ts).
+CATEGORY_LABELS_FR: dict[str, str] = {
+    "armed_clash": "Affrontement armé",
+    "ied": "EEI",
+    "ambush": "Embuscade",
+    "indirect_fire": "Tir indirect",
+    "attack_on_civilians": "Attaque contre des civils",
+    "abduction": "Enlèvement",
+    "protest": "Manifestation",
+    "crime": "Criminalité",
+    "checkpoint": "Barrage",
+    "drone_sighting": "Drone observé",
+    "uxo": "UXO (munition non explosée)",
+    "natural_hazard": "Aléa naturel",
+    "other": "Autre incident",
+}
+
+
+def category_labels(language: str = "en") -> dict[str, str]:
+    return CATEGORY_LABELS_FR if language == "fr" else CATEGORY_LABELS
+
+
+def category_label_sql(column: str, language: str = "en") -> str:
     """SQL giving the label of the category in ``column`` (labels are constants here)."""
-    cases = " ".join(f"WHEN '{key}' THEN '{label}'" for key, label in CATEGORY_LABELS.items())
+    cases = " ".join(
+        f"WHEN '{key}' THEN '{label}'" for key, label in category_labels(language).items()
+    )
     return f"(CASE {column} {cases} ELSE {column} END)"
 
 

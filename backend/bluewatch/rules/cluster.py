@@ -21,34 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bluewatch.events.log import AlertChange
 from bluewatch.rules.params import ClusterParams
 from bluewatch.rules.store import Rule
+from bluewatch.rules.wording import surge_headline
 
 METRES_PER_DEGREE = 111_320.0
-
-# Where a surge is, in words: the nearest camp or route the alert may name (one no more
-# sensitive than the surge's incidents, so naming it reveals nothing; the alert rests on
-# it, so its marking follows that target from then on), else the centre's coordinates.
-PLACE = """
-    CASE WHEN {alias}.target_name IS NULL THEN
-        format('near %s°%s %s°%s', to_char(abs(ST_Y({centre})), 'FM990.000'),
-               CASE WHEN ST_Y({centre}) < 0 THEN 'S' ELSE 'N' END,
-               to_char(abs(ST_X({centre})), 'FM990.000'),
-               CASE WHEN ST_X({centre}) < 0 THEN 'W' ELSE 'E' END)
-    WHEN {alias}.distance_m < 50 THEN format('at %s%s', {route_word}, {alias}.target_name)
-    ELSE format('%s km from %s%s', to_char({alias}.distance_m / 1000.0, 'FM99990.0'),
-                {route_word}, {alias}.target_name)
-    END
-"""
-
-
-def _headline(count: str, alias: str, centre: str) -> str:
-    route_word = f"CASE WHEN {alias}.target_type = 'route' THEN 'route ' ELSE '' END"
-    place = PLACE.format(alias=alias, centre=centre, route_word=route_word)
-    return (
-        f"format('Surge: %s incidents within %s km in %s h, %s', {count}, "
-        "to_char(:radius_m / 1000.0, 'FM99990.#'), to_char(:window_seconds / 3600.0, 'FM99990.#'), "
-        f"{place})"
-    )
-
 
 # The camp or route nearest a new surge's centre that the alert may name.
 NEAREST_TARGET = """
@@ -119,7 +94,8 @@ STATEMENT = text(f"""
         UPDATE alert a
         SET incident_ids = {GROWN},
             classification = GREATEST(a.classification, merged.classification),
-            headline = {_headline(f"cardinality({GROWN})", "a", "a.geom")},
+            headline = {surge_headline(f"cardinality({GROWN})", "a", "a.geom", "en")},
+            headline_fr = {surge_headline(f"cardinality({GROWN})", "a", "a.geom", "fr")},
             version = a.version + 1, updated_at = now()
         FROM merged
         WHERE a.id = merged.alert_id AND NOT (merged.member_ids <@ a.incident_ids)
@@ -141,11 +117,12 @@ STATEMENT = text(f"""
         FROM groups
     ), created AS (
         INSERT INTO alert (rule_id, rule_kind, level, incident_ids, classification, target_type,
-                           target_id, target_name, distance_m, headline, geom)
+                           target_id, target_name, distance_m, headline, headline_fr, geom)
         SELECT :rule_id, 'cluster', CAST(:level AS alert_level), placed.member_ids,
                placed.classification, target.target_type, target.target_id,
                target.target_name, target.distance_m,
-               {_headline("cardinality(placed.member_ids)", "target", "placed.centre")},
+               {surge_headline("cardinality(placed.member_ids)", "target", "placed.centre", "en")},
+               {surge_headline("cardinality(placed.member_ids)", "target", "placed.centre", "fr")},
                placed.centre
         FROM placed
         {NEAREST_TARGET}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from bluewatch.layers.incidents import IncidentCategory
 from bluewatch.text import PlainText
@@ -29,6 +29,35 @@ SURGE_INSTRUCTION = (
     "readiness and report to the Joint Operations Centre."
 )
 
+# The same in French: CAP messages carry an <info> block in each language the rule has an
+# instruction in. A rule keeping the English default has the French default too; a rule
+# whose English instruction was rewritten has French only once an admin writes it.
+PROXIMITY_INSTRUCTION_FR = (
+    "Tenez le personnel à l'écart de la zone, vérifiez où se trouvent les patrouilles et "
+    "convois à proximité, et rendez compte au Centre d'opérations conjoint."
+)
+SURGE_INSTRUCTION_FR = (
+    "Traitez la zone comme une menace en développement : revoyez les mouvements qui la "
+    "traversent, relevez l'état de préparation des patrouilles et rendez compte au Centre "
+    "d'opérations conjoint."
+)
+FRENCH_DEFAULTS = {
+    PROXIMITY_INSTRUCTION: PROXIMITY_INSTRUCTION_FR,
+    SURGE_INSTRUCTION: SURGE_INSTRUCTION_FR,
+}
+
+
+def french_instruction(instruction: str, instruction_fr: str | None) -> str | None:
+    """The rule's French instruction: its own, or the French default while the English is
+    the default; None when the English was rewritten and no French of its own given (a
+    French default carried over from the rule as read does not stay beside new English)."""
+    default = FRENCH_DEFAULTS.get(instruction)
+    if instruction_fr is None or (
+        instruction_fr in FRENCH_DEFAULTS.values() and instruction_fr != default
+    ):
+        return default
+    return instruction_fr
+
 
 class Band(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -39,6 +68,14 @@ class Band(BaseModel):
 
 class _Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    instruction: str
+    instruction_fr: str | None
+
+    @model_validator(mode="after")
+    def _french_default(self) -> _Filters:
+        self.instruction_fr = french_instruction(self.instruction, self.instruction_fr)
+        return self
 
     categories: list[IncidentCategory] = Field(default_factory=list)  # empty: all
     severity_min: int = Field(default=1, ge=1, le=5)
@@ -53,6 +90,7 @@ class ProximityParams(_Filters):
     bands: list[Band] = Field(min_length=1, max_length=10)
     lead_hours: float = Field(default=24, ge=0, le=24 * 30)
     instruction: PlainText = Field(default=PROXIMITY_INSTRUCTION, min_length=1, max_length=2000)
+    instruction_fr: PlainText | None = Field(default=None, min_length=1, max_length=2000)
 
     @field_validator("bands")
     @classmethod
@@ -74,6 +112,7 @@ class ClusterParams(_Filters):
     window_hours: float = Field(default=24, gt=0, le=24 * 30)
     level: AlertLevel = AlertLevel.WARNING
     instruction: PlainText = Field(default=SURGE_INSTRUCTION, min_length=1, max_length=2000)
+    instruction_fr: PlainText | None = Field(default=None, min_length=1, max_length=2000)
 
 
 RuleParams = Annotated[ProximityParams | ClusterParams, Field(discriminator="kind")]

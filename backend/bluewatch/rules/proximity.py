@@ -15,9 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
-from bluewatch.layers.incidents import category_label_sql
 from bluewatch.rules.params import ProximityParams
 from bluewatch.rules.store import Rule
+from bluewatch.rules.wording import proximity_headline
 
 TARGET_TABLES = {"camp": "camp", "route": "route"}
 
@@ -31,16 +31,6 @@ ROUTE_COUNTS = """
              AND (t.active_until IS NULL OR i.occurred_at <= t.active_until)))
 """
 
-HEADLINE = f"""
-    CASE WHEN banded.distance_m = 0 THEN
-        format('%s inside %s', {category_label_sql("banded.category")}, banded.target_name)
-    ELSE
-        format('%s %s km from %s%s', {category_label_sql("banded.category")},
-               to_char(banded.distance_m / 1000.0, 'FM99990.0'),
-               CASE WHEN :target_type = 'route' THEN 'route ' ELSE '' END, banded.target_name)
-    END
-"""
-
 
 @dataclass(frozen=True)
 class Scope:
@@ -48,6 +38,10 @@ class Scope:
 
     incident_ids: list[int] | None = None
     target_ids: list[int] | None = None
+
+
+HEADLINE = proximity_headline("banded", ":target_type", "en")
+HEADLINE_FR = proximity_headline("banded", ":target_type", "fr")
 
 
 def _statement(target: str) -> str:
@@ -79,15 +73,17 @@ def _statement(target: str) -> str:
             ) band
         )
         INSERT INTO alert AS a (rule_id, rule_kind, level, incident_id, incident_ids, target_type,
-                                target_id, target_name, distance_m, classification, headline, geom)
+                                target_id, target_name, distance_m, classification, headline,
+                                headline_fr, geom)
         SELECT :rule_id, 'proximity', banded.level, banded.incident_id,
                ARRAY[banded.incident_id], :target_type, banded.target_id, banded.target_name,
-               banded.distance_m, banded.classification, {HEADLINE}, banded.geom
+               banded.distance_m, banded.classification, {HEADLINE}, {HEADLINE_FR}, banded.geom
         FROM banded
         ON CONFLICT (rule_id, incident_id, target_type, target_id) WHERE rule_kind = 'proximity'
         DO UPDATE SET level = GREATEST(a.level, EXCLUDED.level),
                       classification = GREATEST(a.classification, EXCLUDED.classification),
                       distance_m = EXCLUDED.distance_m, headline = EXCLUDED.headline,
+                      headline_fr = EXCLUDED.headline_fr,
                       geom = EXCLUDED.geom, target_name = EXCLUDED.target_name,
                       version = a.version + 1, updated_at = now()
         WHERE a.status <> 'resolved'

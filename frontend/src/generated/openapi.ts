@@ -890,6 +890,11 @@ export interface components {
             distance_m: number | null;
             /** Headline */
             headline: string;
+            /**
+             * Headline Fr
+             * @description The headline in French; null for alerts raised before French headlines.
+             */
+            headline_fr: string | null;
             /** Incident Id */
             incident_id: number | null;
             /** Incident Ids */

@@ -11,6 +11,7 @@ import countriesUrl from "world-atlas/countries-50m.json?url";
 import bordersUrl from "./data/ne-10m-borders.json?url";
 import { archiveStyle, type ArchiveBasemap } from "./pmtiles";
 import lakesUrl from "./data/ne-10m-lakes.json?url";
+import { t } from "../i18n";
 
 export interface OnlineBasemap {
   url: string;
@@ -38,7 +39,7 @@ export function showNaturalEarth(map: MapLibreMap, earth: Partial<NaturalEarth>)
 
 async function json<T>(url: string): Promise<T> {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`The basemap could not load (${response.status}).`);
+  if (!response.ok) throw new Error(t("The basemap could not load ({status}).", { status: response.status }));
   return (await response.json()) as T;
 }
 

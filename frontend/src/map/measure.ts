@@ -2,6 +2,7 @@
 // routes: within 0.6 % of the WGS 84 ellipsoid (checked against pyproj), plenty for a briefing.
 
 import type { Position } from "geojson";
+import { decimal, grouped } from "../i18n";
 
 const RADIUS = 6_371_008.8;
 const rad = (degrees: number) => (degrees * Math.PI) / 180;
@@ -36,12 +37,12 @@ export function polygonArea(positions: Position[]): number {
 /** "850 m", "12.3 km", "148 km". */
 export function formatLength(metres: number): string {
   if (metres < 1000) return `${Math.round(metres)} m`;
-  return `${(metres / 1000).toFixed(metres < 100_000 ? 1 : 0)} km`;
+  return `${decimal(metres / 1000, metres < 100_000 ? 1 : 0)} km`;
 }
 
 /** "4,500 m²", "3.2 ha", "12.5 km²". */
 export function formatArea(squareMetres: number): string {
-  if (squareMetres < 10_000) return `${Math.round(squareMetres).toLocaleString("en")} m²`;
-  if (squareMetres < 1_000_000) return `${(squareMetres / 10_000).toFixed(1)} ha`;
-  return `${(squareMetres / 1_000_000).toFixed(squareMetres < 100_000_000 ? 1 : 0)} km²`;
+  if (squareMetres < 10_000) return `${grouped(squareMetres)} m²`;
+  if (squareMetres < 1_000_000) return `${decimal(squareMetres / 10_000, 1)} ha`;
+  return `${decimal(squareMetres / 1_000_000, squareMetres < 100_000_000 ? 1 : 0)} km²`;
 }

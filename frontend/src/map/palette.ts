@@ -3,6 +3,7 @@
 // letters mark categories, dashes mark route statuses, size and pulse mark alert levels.
 
 import type { ExpressionSpecification } from "maplibre-gl";
+import type { MessageKey } from "../messages/fr";
 
 export const SEVERITY_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"] as const;
 
@@ -11,10 +12,10 @@ export const LEVEL_COLOURS = { critical: "#D55E00", warning: "#E69F00", watch: "
 export const CAMP_COLOURS = { fill: "#4b6cb7", outline: "#1d3b78" } as const;
 
 export const ROUTE_STYLES = {
-  active: { colour: "#0072B2", dash: null, label: "Active" },
-  planned: { colour: "#009E73", dash: [3, 2], label: "Planned" },
-  suspended: { colour: "#CC79A7", dash: [1, 2], label: "Suspended" },
-  closed: { colour: "#7f7f7f", dash: [0.5, 3], label: "Closed" },
+  active: { colour: "#0072B2", dash: null },
+  planned: { colour: "#009E73", dash: [3, 2] },
+  suspended: { colour: "#CC79A7", dash: [1, 2] },
+  closed: { colour: "#7f7f7f", dash: [0.5, 3] },
 } as const;
 
 export const CATEGORY_LETTERS: Record<string, string> = {
@@ -59,8 +60,8 @@ export function routeColour(): ExpressionSpecification {
 /** The critical alert symbol's fill (map/icons.ts draws it). */
 export const CRITICAL_SYMBOL_COLOUR = LEVEL_COLOURS.critical;
 
-/** The briefing's legend: colour, words, and the shape drawn. */
-export const LEGEND_ENTRIES: [string, string, "dot" | "ring" | "triangle" | "line"][] = [
+/** The briefing's legend: colour, words (a message of the catalogue), and the shape drawn. */
+export const LEGEND_ENTRIES: [string, MessageKey, "dot" | "ring" | "triangle" | "line"][] = [
   [SEVERITY_COLOURS[4], "Incident, severity 5", "dot"],
   [SEVERITY_COLOURS[2], "Incident, severity 3", "dot"],
   [SEVERITY_COLOURS[0], "Incident, severity 1", "dot"],

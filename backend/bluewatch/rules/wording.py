@@ -1,0 +1,96 @@
+"""How an alert is worded, in English and in French (MONUSCO and MINUSCA work in French).
+
+Headlines are written in SQL when an alert is raised or changes, one column per language
+(``headline``, ``headline_fr``): the map shows the one of its page's language, CAP
+carries both. French writes decimals with a comma ("2,5 km"); coordinates keep the
+point in both, as they are typed and exchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bluewatch.layers.incidents import category_label_sql
+
+Language = Literal["en", "fr"]
+LANGUAGES: tuple[Language, ...] = ("en", "fr")
+HEADLINE_COLUMNS: dict[Language, str] = {"en": "headline", "fr": "headline_fr"}
+
+
+def _number(expression: str, language: Language, pattern: str = "FM99990.0") -> str:
+    written = f"to_char({expression}, '{pattern}')"
+    return f"replace({written}, '.', ',')" if language == "fr" else written
+
+
+def proximity_headline(alias: str, target_type: str, language: Language) -> str:
+    """ "IED 2.5 km from route MSR-1" / "EEI à 2,5 km de l'axe MSR-1"; inside a camp when 0.
+    ``target_type`` is an SQL expression ('camp' or 'route')."""
+    category = category_label_sql(f"{alias}.category", language)
+    km = _number(f"{alias}.distance_m / 1000.0", language)
+    name = f"{alias}.target_name"
+    if language == "fr":
+        return f"""
+            CASE WHEN {alias}.distance_m = 0 THEN
+                format('%s %s %s', {category},
+                       CASE WHEN {target_type} = 'route' THEN 'sur l''axe' ELSE 'dans le camp' END,
+                       {name})
+            ELSE format('%s à %s km %s %s', {category}, {km},
+                        CASE WHEN {target_type} = 'route' THEN 'de l''axe' ELSE 'du camp' END,
+                        {name})
+            END"""
+    return f"""
+        CASE WHEN {alias}.distance_m = 0 THEN format('%s inside %s', {category}, {name})
+        ELSE format('%s %s km from %s%s', {category}, {km},
+                    CASE WHEN {target_type} = 'route' THEN 'route ' ELSE '' END, {name})
+        END"""
+
+
+def _hemisphere(value: str, positive: str, negative: str) -> str:
+    return f"CASE WHEN {value} < 0 THEN '{negative}' ELSE '{positive}' END"
+
+
+def surge_place(alias: str, centre: str, language: Language) -> str:
+    """Where a surge is: at or near the nearest camp or route the alert may name (one no
+    more sensitive than the surge's incidents, so naming it reveals nothing; the alert
+    rests on it, so its marking follows that target from then on), else its centre."""
+    lat, lon = f"ST_Y({centre})", f"ST_X({centre})"
+    coordinates = (
+        f"to_char(abs({lat}), 'FM990.000'), {_hemisphere(lat, 'N', 'S')}, "
+        f"to_char(abs({lon}), 'FM990.000'), "
+        f"{_hemisphere(lon, 'E', 'O' if language == 'fr' else 'W')}"
+    )
+    km = _number(f"{alias}.distance_m / 1000.0", language)
+    route = f"{alias}.target_type = 'route'"
+    name = f"{alias}.target_name"
+    if language == "fr":
+        return f"""
+            CASE WHEN {name} IS NULL THEN format('près de %s°%s %s°%s', {coordinates})
+            WHEN {alias}.distance_m < 50 THEN
+                format('%s %s', CASE WHEN {route} THEN 'sur l''axe' ELSE 'au camp' END, {name})
+            ELSE format('à %s km %s %s', {km},
+                        CASE WHEN {route} THEN 'de l''axe' ELSE 'du camp' END, {name})
+            END"""
+    return f"""
+        CASE WHEN {name} IS NULL THEN format('near %s°%s %s°%s', {coordinates})
+        WHEN {alias}.distance_m < 50 THEN
+            format('at %s%s', CASE WHEN {route} THEN 'route ' ELSE '' END, {name})
+        ELSE format('%s km from %s%s', {km}, CASE WHEN {route} THEN 'route ' ELSE '' END, {name})
+        END"""
+
+
+def surge_headline(count: str, alias: str, centre: str, language: Language) -> str:
+    """ "Surge: 3 incidents within 10 km in 24 h, 2.5 km from Camp X" (or in French).
+    Binds ``:radius_m`` and ``:window_seconds``."""
+    radius = _number(":radius_m / 1000.0", language, "FM99990.#")
+    hours = _number(":window_seconds / 3600.0", language, "FM99990.#")
+    place = surge_place(alias, centre, language)
+    words = (
+        "Pic : %s incidents dans un rayon de %s km en %s h, %s"
+        if language == "fr"
+        else "Surge: %s incidents within %s km in %s h, %s"
+    )
+    # 'FM99990.#' leaves a trailing point on whole numbers ("10."): trimmed.
+    return (
+        f"format('{words}', {count}, rtrim(rtrim({radius}, '.'), ','), "
+        f"rtrim(rtrim({hours}, '.'), ','), {place})"
+    )
