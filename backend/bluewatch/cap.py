@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
-from bluewatch.layers.incidents import category_labels
 from bluewatch.layers.query import visible_to
-from bluewatch.rules.params import ClusterParams, ProximityParams, french_instruction
+from bluewatch.rules.kinds import KINDS
+from bluewatch.rules.params import french_instruction
 from bluewatch.rules.wording import Language
 from bluewatch.text import xml_safe
 
@@ -110,16 +110,13 @@ def _message(row: Any) -> CapMessage:
     versions = [Version(first + index, moment) for index, moment in enumerate(times)]
     if not versions:
         versions = [Version(row.version, datetime.now(UTC))]
-    model = ClusterParams if row.rule_kind == "cluster" else ProximityParams
+    kind = KINDS[row.rule_kind]
 
     def rule_param(name: str) -> Any:
         """The rule's value, or its model's default (params stored before the field)."""
-        return row.rule_params.get(name) or model.model_fields[name].default
+        return row.rule_params.get(name) or kind.params.model_fields[name].default
 
-    if row.rule_kind == "cluster":
-        radius_km = float(rule_param("radius_m")) / 1000
-    else:
-        radius_km = max((row.distance_m or 0.0) / 1000, 0.5)
+    radius_km = kind.cap_radius_km(row.distance_m, rule_param)
     perimeter = orjson.loads(row.perimeter)["coordinates"][0] if row.perimeter else None
     return CapMessage(
         alert_id=row.id,
@@ -259,18 +256,19 @@ def _info(
     info = _child(alert, "info")
     _child(info, "language", "fr" if french else "en-US")
     _child(info, "category", "Security")
-    _child(info, "event", _event_name(message, language))
+    kind = KINDS[message.rule_kind]
+    _child(info, "event", kind.cap_event(message, language))
     _child(info, "responseType", response)
     _child(info, "urgency", urgency)
     _child(info, "severity", severity)
-    certain = message.rule_kind == "proximity" and message.incident_status == "verified"
-    _child(info, "certainty", "Observed" if certain else "Likely")
+    observed = kind.cap_observed(message.incident_status)
+    _child(info, "certainty", "Observed" if observed else "Likely")
     expires = current.sent + timedelta(hours=message.expires_hours)
     _child(info, "expires", cap_time(expires))
     _child(info, "senderName", "Bluewatch")
     headline = message.headline_fr if french and message.headline_fr else message.headline
     _child(info, "headline", _headline(headline))
-    _child(info, "description", _description(message, language))
+    _child(info, "description", kind.cap_description(message, language))
     instruction = (
         message.instruction_fr if french and message.instruction_fr else message.instruction
     )
@@ -287,49 +285,6 @@ def _info(
     if message.perimeter:
         _child(area, "polygon", " ".join(f"{lat:.6f},{lon:.6f}" for lon, lat in message.perimeter))
     _child(area, "circle", f"{message.lat:.6f},{message.lon:.6f} {message.radius_km:.3f}")
-
-
-def _category(message: CapMessage, language: Language) -> str:
-    fallback = "Incident de sécurité" if language == "fr" else "Security incident"
-    return category_labels(language).get(message.category or "", fallback)
-
-
-def _event_name(message: CapMessage, language: Language = "en") -> str:
-    if language == "fr":
-        if message.rule_kind == "cluster":
-            return "Pic d'incidents de sécurité"
-        near = {"camp": "près d'un camp", "route": "près d'un axe"}
-        return (
-            f"{_category(message, language)} {near.get(message.target_type or '', 'dans la zone')}"
-        )
-    if message.rule_kind == "cluster":
-        return "Surge of security incidents"
-    return f"{_category(message, language)} near {message.target_type or 'area'}"
-
-
-def _description(message: CapMessage, language: Language = "en") -> str:
-    count = len(message.incident_ids)
-    if language == "fr":
-        if message.rule_kind == "cluster":
-            return (
-                f"{count} incidents signalés à proximité les uns des autres. {message.headline_fr}."
-            )
-        target = {"camp": "du camp", "route": "de l'axe"}.get(message.target_type or "", "de")
-        where = (
-            f"dans le périmètre {target}"
-            if not message.distance_m
-            else f"à {message.distance_m / 1000:.1f} km {target}".replace(".", ",")
-        )
-        return f"{_category(message, language)} signalé {where} {message.target_name}."
-    if message.rule_kind == "cluster":
-        return f"{count} incidents reported close together. {message.headline}."
-    where = (
-        "inside the perimeter of"
-        if not message.distance_m
-        else f"{message.distance_m / 1000:.1f} km from"
-    )
-    target = f"{message.target_type} {message.target_name}"
-    return f"{_category(message, language)} reported {where} {target}."
 
 
 def atom_feed(

@@ -13,7 +13,9 @@ from bluewatch.api.deps import DatabaseDep
 from bluewatch.api.policy import AdminDep
 from bluewatch.api.responses import JSONResponse
 from bluewatch.errors import InvalidInput, validation_errors
-from bluewatch.rules import engine, params, store
+from bluewatch.rules import engine, store
+from bluewatch.rules.kinds import parse_params
+from bluewatch.rules.params import RuleParams
 from bluewatch.security import audit
 from bluewatch.text import PlainText
 
@@ -38,9 +40,9 @@ class RuleChange(BaseModel):
     params: dict[str, Any] | None = None
 
 
-def _params(kind: str, raw: dict[str, Any]) -> params.ProximityParams | params.ClusterParams:
+def _params(kind: str, raw: dict[str, Any]) -> RuleParams:
     try:
-        return params.parse_params(kind, raw)
+        return parse_params(kind, raw)
     except ValidationError as error:
         raise InvalidInput(
             "The rule's params are not valid.", validation_errors(error, "/params")

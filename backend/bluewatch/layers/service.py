@@ -21,6 +21,7 @@ from bluewatch.layers import store
 from bluewatch.layers.records import records_from_features, validate_properties
 from bluewatch.layers.spec import READ_ONLY_PROPERTIES, LayerSpec
 from bluewatch.rules import alerts, engine
+from bluewatch.rules.kinds import Changed
 from bluewatch.security import audit
 from bluewatch.security.principal import Actor, Principal
 
@@ -28,7 +29,7 @@ PATCH_MEMBERS = frozenset({"type", "id", "properties", "geometry", "bbox"})
 
 
 # Which rule target a layer's records are; incidents are what the rules evaluate.
-RULE_TARGETS = {"camps": "camp", "routes": "route"}
+RULE_TARGETS: dict[str, Changed] = {"camps": "camp", "routes": "route"}
 
 
 @dataclass

@@ -15,13 +15,17 @@ AND their much larger bitmaps with the box's).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules.params import ClusterParams
-from bluewatch.rules.store import Rule
 from bluewatch.rules.wording import surge_headline
+
+if TYPE_CHECKING:
+    from bluewatch.rules.store import Rule  # the store reads kinds.py, which reads this
 
 METRES_PER_DEGREE = 111_320.0
 

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events import log
 from bluewatch.events.log import AlertChange
-from bluewatch.rules import cluster, proximity, store
-from bluewatch.rules.params import ClusterParams, ProximityParams
+from bluewatch.rules import store
+from bluewatch.rules.kinds import KINDS, Changed, Trigger
 from bluewatch.rules.store import Rule
 
 # Process-wide (rules run wherever a write happens); each app's registry includes it.
@@ -30,36 +30,33 @@ async def _run(connection: AsyncConnection, changes: list[AlertChange]) -> list[
     return changes
 
 
+async def _evaluate(connection: AsyncConnection, trigger: Trigger, label: str) -> list[AlertChange]:
+    """Every enabled rule whose kind answers to what changed."""
+    changes: list[AlertChange] = []
+    with EVALUATION_SECONDS.labels(label).time():
+        for rule in await store.enabled_rules(connection):
+            kind = KINDS[rule.kind]
+            if trigger.changed in kind.watches(rule.params):
+                changes += await kind.evaluate(connection, rule, trigger)
+    return await _run(connection, changes)
+
+
 async def evaluate_incidents(
     connection: AsyncConnection, incident_ids: list[int]
 ) -> list[AlertChange]:
     """New or edited incidents against every enabled rule."""
     if not incident_ids:
         return []
-    changes: list[AlertChange] = []
-    scope = proximity.Scope(incident_ids=incident_ids)
-    with EVALUATION_SECONDS.labels("incidents").time():
-        for rule in await store.enabled_rules(connection):
-            if isinstance(rule.params, ProximityParams):
-                changes += await proximity.evaluate(connection, rule, scope)
-            else:
-                changes += await cluster.evaluate(connection, rule, incident_ids)
-    return await _run(connection, changes)
+    return await _evaluate(connection, Trigger("incident", incident_ids), "incidents")
 
 
 async def evaluate_targets(
-    connection: AsyncConnection, target: str, target_ids: list[int]
+    connection: AsyncConnection, target: Changed, target_ids: list[int]
 ) -> list[AlertChange]:
     """Recent incidents against new or changed camps or routes."""
     if not target_ids:
         return []
-    changes: list[AlertChange] = []
-    scope = proximity.Scope(target_ids=target_ids)
-    with EVALUATION_SECONDS.labels(target).time():
-        for rule in await store.enabled_rules(connection):
-            if isinstance(rule.params, ProximityParams) and rule.params.target == target:
-                changes += await proximity.evaluate(connection, rule, scope)
-    return await _run(connection, changes)
+    return await _evaluate(connection, Trigger(target, target_ids), target)
 
 
 async def evaluate_rule(connection: AsyncConnection, rule: Rule) -> list[AlertChange]:
@@ -67,8 +64,5 @@ async def evaluate_rule(connection: AsyncConnection, rule: Rule) -> list[AlertCh
     if not rule.enabled:
         return []
     with EVALUATION_SECONDS.labels("rule").time():
-        if isinstance(rule.params, ClusterParams):
-            changes = await cluster.evaluate(connection, rule, None)
-        else:
-            changes = await proximity.evaluate(connection, rule, proximity.Scope())
+        changes = await KINDS[rule.kind].evaluate(connection, rule, Trigger("rule"))
     return await _run(connection, changes)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bluewatch.layers.incidents import IncidentCategory
 from bluewatch.text import PlainText
@@ -66,25 +66,29 @@ class Band(BaseModel):
     distance_m: float = Field(gt=0, le=500_000)
 
 
-class _Filters(BaseModel):
+class RuleParams(BaseModel):
+    """What every kind's params have: which incidents count, how long an alert stands
+    (CAP <expires>), and what the recipient should do, in English and in French. Each
+    kind's model (rules/kinds.py names them) adds its own."""
+
     model_config = ConfigDict(extra="forbid")
 
-    instruction: str
-    instruction_fr: str | None
-
-    @model_validator(mode="after")
-    def _french_default(self) -> _Filters:
-        self.instruction_fr = french_instruction(self.instruction, self.instruction_fr)
-        return self
-
+    kind: str
     categories: list[IncidentCategory] = Field(default_factory=list)  # empty: all
     severity_min: int = Field(default=1, ge=1, le=5)
     max_age_hours: float = Field(default=72, gt=0, le=24 * 365)
     # CAP: how long a warning stands after its latest change (<expires>).
     expires_hours: float = Field(default=24, gt=0, le=24 * 30)
+    instruction: str
+    instruction_fr: str | None
+
+    @model_validator(mode="after")
+    def _french_default(self) -> RuleParams:
+        self.instruction_fr = french_instruction(self.instruction, self.instruction_fr)
+        return self
 
 
-class ProximityParams(_Filters):
+class ProximityParams(RuleParams):
     kind: Literal["proximity"] = "proximity"
     target: Literal["camp", "route"]
     bands: list[Band] = Field(min_length=1, max_length=10)
@@ -105,7 +109,7 @@ class ProximityParams(_Filters):
         return max(band.distance_m for band in self.bands)
 
 
-class ClusterParams(_Filters):
+class ClusterParams(RuleParams):
     kind: Literal["cluster"] = "cluster"
     min_count: int = Field(default=3, ge=2, le=1000)
     radius_m: float = Field(default=10_000, gt=0, le=200_000)
@@ -113,14 +117,3 @@ class ClusterParams(_Filters):
     level: AlertLevel = AlertLevel.WARNING
     instruction: PlainText = Field(default=SURGE_INSTRUCTION, min_length=1, max_length=2000)
     instruction_fr: PlainText | None = Field(default=None, min_length=1, max_length=2000)
-
-
-RuleParams = Annotated[ProximityParams | ClusterParams, Field(discriminator="kind")]
-RULE_PARAMS: TypeAdapter[ProximityParams | ClusterParams] = TypeAdapter(RuleParams)
-
-
-def parse_params(kind: str, raw: object) -> ProximityParams | ClusterParams:
-    """Validate stored or posted params for ``kind``; the kind is not taken from the params."""
-    if not isinstance(raw, dict):
-        raw = {}
-    return RULE_PARAMS.validate_python({**raw, "kind": kind})

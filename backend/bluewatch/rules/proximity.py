@@ -9,6 +9,7 @@ a closer band escalates the existing alert, never a duplicate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import orjson
 from sqlalchemy import text
@@ -16,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules.params import ProximityParams
-from bluewatch.rules.store import Rule
 from bluewatch.rules.wording import proximity_headline
+
+if TYPE_CHECKING:
+    from bluewatch.rules.store import Rule  # the store reads kinds.py, which reads this
 
 TARGET_TABLES = {"camp": "camp", "route": "route"}
 

@@ -10,7 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.errors import NotFound
-from bluewatch.rules.params import ClusterParams, ProximityParams, parse_params
+from bluewatch.rules.kinds import parse_params
+from bluewatch.rules.params import RuleParams
 
 COLUMNS = "id, name, kind, enabled, params, created_at, updated_at"
 
@@ -20,7 +21,7 @@ class Rule:
     id: int
     name: str
     enabled: bool
-    params: ProximityParams | ClusterParams
+    params: RuleParams
 
     @property
     def kind(self) -> str:
@@ -59,7 +60,7 @@ async def get(connection: AsyncConnection, rule_id: int) -> Rule:
 
 
 async def create(
-    connection: AsyncConnection, name: str, params: ProximityParams | ClusterParams, enabled: bool
+    connection: AsyncConnection, name: str, params: RuleParams, enabled: bool
 ) -> dict[str, Any]:
     row = (
         await connection.execute(
@@ -85,7 +86,7 @@ async def update(
     *,
     name: str | None,
     enabled: bool | None,
-    params: ProximityParams | ClusterParams | None,
+    params: RuleParams | None,
 ) -> dict[str, Any]:
     row = (
         await connection.execute(

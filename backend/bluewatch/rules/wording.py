@@ -8,9 +8,9 @@ point in both, as they are typed and exchanged.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Protocol
 
-from bluewatch.layers.incidents import category_label_sql
+from bluewatch.layers.incidents import category_label_sql, category_labels
 
 Language = Literal["en", "fr"]
 LANGUAGES: tuple[Language, ...] = ("en", "fr")
@@ -94,3 +94,64 @@ def surge_headline(count: str, alias: str, centre: str, language: Language) -> s
         f"format('{words}', {count}, rtrim(rtrim({radius}, '.'), ','), "
         f"rtrim(rtrim({hours}, '.'), ','), {place})"
     )
+
+
+class AlertFacts(Protocol):
+    """What an alert's words are made of (a CAP message has these)."""
+
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def incident_ids(self) -> list[int]: ...
+    @property
+    def target_type(self) -> str | None: ...
+    @property
+    def target_name(self) -> str | None: ...
+    @property
+    def distance_m(self) -> float | None: ...
+    @property
+    def headline(self) -> str: ...
+    @property
+    def headline_fr(self) -> str | None: ...
+
+
+def category_words(facts: AlertFacts, language: Language) -> str:
+    fallback = "Incident de sécurité" if language == "fr" else "Security incident"
+    return category_labels(language).get(facts.category or "", fallback)
+
+
+def proximity_event(facts: AlertFacts, language: Language) -> str:
+    """CAP <event>: "IED near camp" / "EEI près d'un camp"."""
+    category = category_words(facts, language)
+    if language == "fr":
+        near = {"camp": "près d'un camp", "route": "près d'un axe"}
+        return f"{category} {near.get(facts.target_type or '', 'dans la zone')}"
+    return f"{category} near {facts.target_type or 'area'}"
+
+
+def proximity_description(facts: AlertFacts, language: Language) -> str:
+    """CAP <description>: where the incident was reported, against which camp or route."""
+    category = category_words(facts, language)
+    if language == "fr":
+        target = {"camp": "du camp", "route": "de l'axe"}.get(facts.target_type or "", "de")
+        where = (
+            f"dans le périmètre {target}"
+            if not facts.distance_m
+            else f"à {facts.distance_m / 1000:.1f} km {target}".replace(".", ",")
+        )
+        return f"{category} signalé {where} {facts.target_name}."
+    where = "inside the perimeter of" if not facts.distance_m else (
+        f"{facts.distance_m / 1000:.1f} km from"
+    )  # fmt: skip
+    return f"{category} reported {where} {facts.target_type} {facts.target_name}."
+
+
+def surge_event(facts: AlertFacts, language: Language) -> str:
+    return "Pic d'incidents de sécurité" if language == "fr" else "Surge of security incidents"
+
+
+def surge_description(facts: AlertFacts, language: Language) -> str:
+    count = len(facts.incident_ids)
+    if language == "fr":
+        return f"{count} incidents signalés à proximité les uns des autres. {facts.headline_fr}."
+    return f"{count} incidents reported close together. {facts.headline}."
