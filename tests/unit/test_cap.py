@@ -297,3 +297,15 @@ def test_expiry_and_instruction_come_from_the_rule_web_and_contact_from_the_serv
     assert f"<instruction>{SURGE_INSTRUCTION}</instruction>" in surge
     assert f"<instruction>{SURGE_INSTRUCTION_FR}</instruction>" in surge
     assert "<web>" not in surge and "<contact>" not in surge
+
+
+def test_a_grouped_proximity_alert_says_how_many_and_the_closest_in_both_languages() -> None:
+    document = render(incident_ids=[3, 4, 5], headline_fr="3 incidents près du camp Goma HQ")
+    assert (
+        "<description>3 incidents reported near camp Goma HQ, the closest (IED) 0.4 km from it."
+        "</description>"
+    ) in document
+    assert (
+        "<description>3 incidents signalés près du camp Goma HQ, le plus proche (EEI) à 0,4 km."
+        "</description>"
+    ) in document

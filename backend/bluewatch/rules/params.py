@@ -93,6 +93,10 @@ class ProximityParams(RuleParams):
     target: Literal["camp", "route"]
     bands: list[Band] = Field(min_length=1, max_length=10)
     lead_hours: float = Field(default=24, ge=0, le=24 * 30)
+    # Grouping: 0 gives each incident its own alert per camp or route; above 0, the
+    # incidents within one band of a target join the alert opened for that band in the
+    # last `cooldown_minutes` (its count and members grow) instead of raising their own.
+    cooldown_minutes: float = Field(default=0, ge=0, le=7 * 24 * 60)
     instruction: PlainText = Field(default=PROXIMITY_INSTRUCTION, min_length=1, max_length=2000)
     instruction_fr: PlainText | None = Field(default=None, min_length=1, max_length=2000)
 

@@ -17,7 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules.params import ProximityParams
-from bluewatch.rules.wording import proximity_headline
+from bluewatch.rules.wording import (
+    LANGUAGES,
+    Language,
+    proximity_group_headline,
+    proximity_headline,
+)
 
 if TYPE_CHECKING:
     from bluewatch.rules.store import Rule  # the store reads kinds.py, which reads this
@@ -47,7 +52,9 @@ HEADLINE = proximity_headline("banded", ":target_type", "en")
 HEADLINE_FR = proximity_headline("banded", ":target_type", "fr")
 
 
-def _statement(target: str) -> str:
+def _banded(target: str) -> str:
+    """The incident/target pairs in a band, with the band's level (CTEs ``candidates``
+    and ``banded``)."""
     route_condition = ROUTE_COUNTS if target == "route" else ""
     return f"""
         WITH candidates AS (
@@ -74,7 +81,13 @@ def _statement(target: str) -> str:
                 WHERE candidates.distance_m <= b.distance_m
                 ORDER BY b.distance_m LIMIT 1
             ) band
-        )
+        )"""
+
+
+def _statement(target: str) -> str:
+    """One alert per incident and target; a closer band escalates it."""
+    return f"""
+        {_banded(target)}
         INSERT INTO alert AS a (rule_id, rule_kind, level, incident_id, incident_ids, target_type,
                                 target_id, target_name, distance_m, classification, headline,
                                 headline_fr, geom)
@@ -95,15 +108,100 @@ def _statement(target: str) -> str:
     """
 
 
+def _group_headline(count: str, distance: str, name: str, language: Language) -> str:
+    return proximity_group_headline(count, distance, name, ":target_type", language)
+
+
+def _grouped_statement(target: str) -> str:
+    """With a cooldown: an incident not yet in an alert of this rule and target joins the
+    alert opened for its band within the cooldown, else the batch's incidents of one
+    band and target open one alert together (the closest is its incident)."""
+    single = {lang: proximity_headline("g", ":target_type", lang) for lang in LANGUAGES}
+    grouped = {
+        lang: _group_headline("g.members", "g.distance_m", "g.target_name", lang)
+        for lang in LANGUAGES
+    }
+    grown = {
+        lang: _group_headline(
+            "cardinality(a.incident_ids) + cardinality(j.member_ids)",
+            "LEAST(a.distance_m, j.distance_m)", "a.target_name", lang,
+        )
+        for lang in LANGUAGES
+    }  # fmt: skip
+    return f"""
+        {_banded(target)}, fresh AS (
+            SELECT banded.* FROM banded
+            WHERE NOT EXISTS (
+                SELECT 1 FROM alert m
+                WHERE m.rule_id = :rule_id AND m.rule_kind = 'proximity'
+                  AND m.target_type = :target_type AND m.target_id = banded.target_id
+                  AND banded.incident_id = ANY(m.incident_ids))
+        ), assigned AS (
+            SELECT fresh.*, open_group.id AS alert_id
+            FROM fresh
+            LEFT JOIN LATERAL (
+                SELECT a.id FROM alert a
+                WHERE a.rule_id = :rule_id AND a.rule_kind = 'proximity'
+                  AND a.target_type = :target_type AND a.target_id = fresh.target_id
+                  AND a.level = fresh.level AND a.status <> 'resolved'
+                  AND a.created_at >= now() - make_interval(secs => :cooldown_seconds)
+                ORDER BY a.id DESC LIMIT 1
+            ) open_group ON true
+        ), joined AS (
+            UPDATE alert a
+            SET incident_ids = a.incident_ids || j.member_ids,
+                classification = GREATEST(a.classification, j.classification),
+                distance_m = LEAST(a.distance_m, j.distance_m),
+                headline = {grown["en"]}, headline_fr = {grown["fr"]},
+                version = a.version + 1, updated_at = now()
+            FROM (
+                SELECT alert_id, array_agg(incident_id ORDER BY incident_id) AS member_ids,
+                       max(classification) AS classification, min(distance_m) AS distance_m
+                FROM assigned WHERE alert_id IS NOT NULL GROUP BY alert_id
+            ) j
+            WHERE a.id = j.alert_id
+            RETURNING a.id
+        ), g AS (
+            SELECT DISTINCT ON (target_id, level) assigned.*,
+                   array_agg(incident_id) OVER band_group AS member_ids,
+                   count(*) OVER band_group AS members,
+                   max(classification) OVER band_group AS group_classification
+            FROM assigned WHERE alert_id IS NULL
+            WINDOW band_group AS (PARTITION BY target_id, level ORDER BY incident_id
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+            ORDER BY target_id, level, distance_m, incident_id
+        ), opened AS (
+            INSERT INTO alert (rule_id, rule_kind, level, incident_id, incident_ids, target_type,
+                               target_id, target_name, distance_m, classification, headline,
+                               headline_fr, geom)
+            SELECT :rule_id, 'proximity', g.level, g.incident_id, g.member_ids, :target_type,
+                   g.target_id, g.target_name, g.distance_m, g.group_classification,
+                   CASE WHEN g.members = 1 THEN {single["en"]} ELSE {grouped["en"]} END,
+                   CASE WHEN g.members = 1 THEN {single["fr"]} ELSE {grouped["fr"]} END,
+                   g.geom
+            FROM g
+            ON CONFLICT (rule_id, incident_id, target_type, target_id)
+                WHERE rule_kind = 'proximity' DO NOTHING
+            RETURNING id
+        )
+        SELECT id, true AS created FROM opened
+        UNION ALL
+        SELECT id, false AS created FROM joined
+    """
+
+
 STATEMENTS = {target: text(_statement(target)) for target in TARGET_TABLES}
+GROUPED_STATEMENTS = {target: text(_grouped_statement(target)) for target in TARGET_TABLES}
 
 
 async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> list[AlertChange]:
     params = rule.params
     assert isinstance(params, ProximityParams)
+    statements = GROUPED_STATEMENTS if params.cooldown_minutes > 0 else STATEMENTS
     rows = await connection.execute(
-        STATEMENTS[params.target],
+        statements[params.target],
         {
+            "cooldown_seconds": params.cooldown_minutes * 60,
             "rule_id": rule.id,
             "target_type": params.target,
             "reach_m": params.reach_m,

@@ -45,6 +45,24 @@ def proximity_headline(alias: str, target_type: str, language: Language) -> str:
         END"""
 
 
+def proximity_group_headline(
+    count: str, distance: str, name: str, target_type: str, language: Language
+) -> str:
+    """A grouped proximity alert (a rule's cooldown): "3 incidents near Goma HQ, the
+    closest 0.4 km from it" / "3 incidents près du camp Goma HQ, le plus proche à 0,4 km".
+    Each argument is an SQL expression."""
+    km = _number(f"{distance} / 1000.0", language)
+    if language == "fr":
+        return f"""
+            format('%s incidents près %s %s, le plus proche %s', {count},
+                   CASE WHEN {target_type} = 'route' THEN 'de l''axe' ELSE 'du camp' END, {name},
+                   CASE WHEN {distance} = 0 THEN 'à l''intérieur' ELSE 'à ' || {km} || ' km' END)"""
+    return f"""
+        format('%s incidents near %s%s, the closest %s', {count},
+               CASE WHEN {target_type} = 'route' THEN 'route ' ELSE '' END, {name},
+               CASE WHEN {distance} = 0 THEN 'inside' ELSE {km} || ' km from it' END)"""
+
+
 def _hemisphere(value: str, positive: str, negative: str) -> str:
     return f"CASE WHEN {value} < 0 THEN '{negative}' ELSE '{positive}' END"
 
@@ -130,8 +148,22 @@ def proximity_event(facts: AlertFacts, language: Language) -> str:
 
 
 def proximity_description(facts: AlertFacts, language: Language) -> str:
-    """CAP <description>: where the incident was reported, against which camp or route."""
+    """CAP <description>: where the incident was reported, against which camp or route
+    (for a group, how many and the closest)."""
     category = category_words(facts, language)
+    count = len(facts.incident_ids)
+    if count > 1:
+        km = f"{(facts.distance_m or 0) / 1000:.1f}"
+        if language == "fr":
+            target = {"camp": "du camp", "route": "de l'axe"}.get(facts.target_type or "", "de")
+            return (
+                f"{count} incidents signalés près {target} {facts.target_name}, le plus proche "
+                f"({category}) à {km.replace('.', ',')} km."
+            )
+        return (
+            f"{count} incidents reported near {facts.target_type} {facts.target_name}, "
+            f"the closest ({category}) {km} km from it."
+        )
     if language == "fr":
         target = {"camp": "du camp", "route": "de l'axe"}.get(facts.target_type or "", "de")
         where = (
