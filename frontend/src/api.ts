@@ -24,7 +24,8 @@ export class ApiError extends Error {
     const found = new Map<string, string>();
     for (const error of this.errors) {
       const parts = error.pointer.split("/").filter(Boolean);
-      const field = parts[0] === "properties" && parts.length > 1 ? parts[1] : parts[0] ?? "";
+      // A record's properties, or a rule's params: the field is the member inside.
+      const field = (parts[0] === "properties" || parts[0] === "params") && parts.length > 1 ? parts[1] : parts[0] ?? "";
       if (!found.has(field)) found.set(field, error.message);
     }
     return found;

@@ -27,6 +27,7 @@ import { Sheet, type Role } from "./sheet";
 import { AlertStream, type Envelope, type LayerChange } from "./stream";
 import { applyTheme, themeSwitch } from "./theme";
 import { IncidentTable } from "./table";
+import { RulesScreen } from "./rules";
 import { Toolbar } from "./toolbar";
 import { DEFAULT_VIEW, LAYER_NAMES, fromQuery, timeRange, toQuery, type ViewState } from "./view";
 import { ViewSummary, windowWords } from "./summary";
@@ -184,6 +185,7 @@ export class MissionMap {
       location.reload();
     });
     this.roleTools();
+    byId("rules-open").addEventListener("click", () => this.background(this.openRules()));
     byId("signout").addEventListener("click", async () => {
       this.stream.stop();
       await this.api.signOut().catch(() => undefined);
@@ -247,6 +249,7 @@ export class MissionMap {
       item.addEventListener("click", act);
       return item;
     }));
+    this.rulesTool();
     const briefings = (["png", "pdf"] as const).map((format) => {
       const item = h("button", { type: "button", id: `briefing-${format}`, class: "menu-item" }, t("Briefing of this view: {format}", { format: format.toUpperCase() }));
       item.addEventListener("click", () => this.background(this.briefing(format)));
@@ -268,6 +271,22 @@ export class MissionMap {
       holder.replaceChildren(button);
       popover(button, byId(menu), true);
     }
+  }
+
+  /** Admins see and change the rules from the user menu. */
+  private rulesTool(): void {
+    byId("rules-open").hidden = this.role !== "admin";
+  }
+
+  /** Opens the rules screen in the side sheet (admins). */
+  openRules(): Promise<void> {
+    const screen = new RulesScreen({
+      api: this.api,
+      show: (title, ...content) => this.sheet.showTool(title, ...content),
+      showForm: (form) => this.sheet.showForm(form),
+      onSaved: () => this.background(Promise.all([this.reload("zones"), this.loadAlerts()])),
+    });
+    return screen.open();
   }
 
   /** The current view as a briefing snapshot (PNG or one-page PDF), downloaded. */

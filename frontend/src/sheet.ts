@@ -80,7 +80,14 @@ export class Sheet {
     this.pin = null;
   }
 
-  private showForm(form: Form): void {
+  /** A tool of the page (not a record): no marking of its own. */
+  showTool(title: string, ...content: HTMLElement[]): void {
+    this.show(title, "unclassified", ...content);
+    this.node.querySelector(".marking")?.remove();
+    this.context.onShown([]);
+  }
+
+  showForm(form: Form): void {
     this.reopen = null;
     this.node.replaceChildren(form.element);
     this.node.hidden = false;

@@ -1271,3 +1271,57 @@ def test_the_page_speaks_french_when_chosen_and_remembers_the_choice(
     wait_until_ready(page)  # remembered, though the browser prefers French
     assert page.evaluate("document.documentElement.lang") == "en"
     expect(page.locator("#connection")).to_have_text("live")
+
+
+def test_an_admin_sees_and_changes_a_rule_s_settings_on_the_map(
+    page: Page, scenario_db: Any, console: Console
+) -> None:
+    """Issue 19: admins see each rule's settings and change them on the map (cooldown,
+    bands, instructions); analysts have no rules screen; refusals are said at the field."""
+    console.allowed.append("422")  # the refused save, on purpose
+    sign_in(page, ANALYST)
+    page.click("#user-button")
+    expect(page.locator("#rules-open")).to_be_hidden()
+    with page.expect_navigation():
+        page.click("#signout")
+    expect(page.locator("#signin")).to_be_visible()
+    sign_in(page, ADMIN)
+    page.click("#user-button")
+    page.click("#rules-open")
+    rules = page.locator("#sheet li.rule")
+    expect(rules).to_have_count(3)
+    camp_id = scenario_db.execute(
+        "SELECT id FROM rule WHERE kind = 'proximity' AND params->>'target' = 'camp'"
+    ).fetchone()[0]
+    row = page.locator(f"#sheet li.rule[data-rule-id='{camp_id}']")
+    expect(row.locator(".rule-summary")).to_have_text(
+        "critical ≤ 2.0 km, warning ≤ 5.0 km, watch ≤ 10.0 km"
+    )
+    row.locator("button.rule-edit").click()
+    expect(page.locator("#rule-form-cooldown_minutes")).to_have_value("0")
+    screenshot(page, "rule-form")
+
+    page.fill("#rule-form-cooldown_minutes", "soon")
+    page.click("#rule-form button[type=submit]")
+    expect(page.locator("#rule-form-cooldown_minutes-error")).to_contain_text("must be a number")
+    page.fill("#rule-form-cooldown_minutes", "99999999")  # past the server's 7 days
+    page.click("#rule-form button[type=submit]")
+    expect(page.locator("#rule-form-cooldown_minutes-error")).not_to_be_empty()
+    stored = scenario_db.execute("SELECT params FROM rule WHERE id = %s", (camp_id,)).fetchone()
+    assert stored[0].get("cooldown_minutes", 0) == 0  # refused: nothing changed
+
+    page.fill("#rule-form-cooldown_minutes", "60")
+    page.fill("#rule-form-bands", "critical 1500; warning 5000; watch 10000")
+    page.click("#rule-form button[type=submit]")
+    expect(row.locator(".rule-summary")).to_have_text(
+        "critical ≤ 1.5 km, warning ≤ 5.0 km, watch ≤ 10.0 km · grouped for 60 min"
+    )
+    params = scenario_db.execute("SELECT params FROM rule WHERE id = %s", (camp_id,)).fetchone()[0]
+    assert params["cooldown_minutes"] == 60
+    assert [band["distance_m"] for band in params["bands"]] == [1500, 5000, 10000]
+    # The map's alert rings follow the rule.
+    page.wait_for_function(
+        "() => window.bluewatch.map.getSource('zones').serialize().data.features"
+        ".some((f) => f.properties.distance_m === 1500)"
+    )
+    screenshot(page, "rules-screen", "#sheet")

@@ -321,6 +321,32 @@ export const FR = {
   "Network unreachable": "Réseau injoignable",
   "The server could not be reached. Check the connection.": "Le serveur est injoignable. Vérifiez la connexion.",
   "The basemap could not load ({status}).": "Le fond de carte n'a pas pu se charger ({status}).",
+
+  // The rules screen (admins)
+  "Rules…": "Règles…",
+  "Rules": "Règles",
+  "Change": "Modifier",
+  "on": "active",
+  "off": "inactive",
+  "Enabled": "Active",
+  "Level": "Niveau",
+  "Change rule": "Modifier la règle",
+  "Save rule": "Enregistrer la règle",
+  "must be a number": "doit être un nombre",
+  "Bands (level and distance in metres; closest first)": "Bandes (niveau et distance en mètres ; la plus proche d'abord)",
+  "is not a list of bands: write e.g. critical 2000; warning 5000":
+    "n'est pas une liste de bandes : écrivez par ex. critique 2000; avertissement 5000",
+  "Cooldown (minutes; 0: an alert per incident)": "Regroupement (minutes ; 0 : une alerte par incident)",
+  "Lead time before a planned route's window (hours)": "Anticipation avant la fenêtre d'un axe planifié (heures)",
+  "Incidents that make a surge": "Incidents qui font un pic",
+  "Surge radius (metres)": "Rayon du pic (mètres)",
+  "Surge window (hours)": "Fenêtre du pic (heures)",
+  "Incidents count for (hours)": "Les incidents comptent pendant (heures)",
+  "Alert stands for, after its last change (hours)": "L'alerte vaut, après sa dernière modification (heures)",
+  "Instruction (CAP, English)": "Consigne (CAP, anglais)",
+  "Instruction (CAP, French; empty: English only)": "Consigne (CAP, français ; vide : anglais seulement)",
+  "{count} incidents within {radius} in {hours} h → {level}": "{count} incidents dans un rayon de {radius} en {hours} h → {level}",
+  "grouped for {n} min": "regroupées pendant {n} min",
 } as const;
 
 export type MessageKey = keyof typeof FR;
