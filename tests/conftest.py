@@ -6,11 +6,13 @@ Tests never touch ``.data/``. Each test starts from empty layer tables.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,9 +28,11 @@ from pydantic import SecretStr
 
 from bluewatch.app import create_app
 from bluewatch.db import migrate
+from bluewatch.db.engine import Database
 from bluewatch.db.local import LocalCluster
 from bluewatch.security import secrets
 from bluewatch.settings import Settings
+from bluewatch.webhooks import store as webhook_store
 from tests.processes import free_port
 
 LAYER_TABLES = ("incident", "route", "camp")
@@ -247,3 +251,20 @@ def serving(settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def fold_digests(database_url: str) -> None:
+    """What digest subscriptions hold, folded into their due digests now (as a webhook
+    worker does when it next looks)."""
+
+    async def fold() -> None:
+        database = Database(database_url, settings_for(database_url))
+        try:
+            async with database.transaction() as connection:
+                await webhook_store.make_digests(connection)
+        finally:
+            await database.dispose()
+
+    # Callers may hold an event loop on this thread (Playwright's): fold on another.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, fold()).result()

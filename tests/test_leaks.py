@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 
 from bluewatch.classification import Classification
 from bluewatch.events.client import SSEListener
-from tests.conftest import RoleKeys, bearer, make_key, reset_tables
+from tests.conftest import RoleKeys, bearer, fold_digests, make_key, reset_tables
 from tests.factories import GEOJSON, camp, incident, route, square
 
 pytestmark = pytest.mark.slow
@@ -345,6 +345,37 @@ def _stream_outputs(
         assert json.loads(str(payload))["data"]["id"] in visible_alerts
 
 
+def _digest_outputs(
+    db: psycopg.Connection[tuple[object, ...]], world: World, reader: Reader, visible: set[int]
+) -> None:
+    """A digest subscription's messages (critical alerts on their own, the rest in
+    digests) hold nothing above its clearance, and every event within it reaches it."""
+    expected = {
+        int(str(row[0]))
+        for row in db.execute(
+            "SELECT id FROM event WHERE classification <= %s AND alert_id IS NOT NULL",
+            (reader.clearance,),
+        )
+    }
+    rows = db.execute(
+        "SELECT d.payload, d.event_type, d.status FROM webhook_delivery d "
+        "JOIN webhook w ON w.id = d.webhook_id "
+        "WHERE w.description = %s AND d.status NOT IN ('withheld', 'digested')",
+        (f"{reader.clearance} digest",),
+    ).fetchall()
+    hidden = world.hidden_markers(reader.clearance)
+    reached: set[int] = set()
+    for payload, event_type, status in rows:
+        _assert_nothing_hidden(str(payload).encode(), hidden, "webhook digest")
+        message = json.loads(str(payload))
+        events = message["data"]["events"] if event_type == "alert.digest" else [message]
+        assert status != "held"  # every held message was folded
+        for event in events:
+            assert event["data"]["id"] in visible
+            reached.add(int(event["id"]))
+    assert expected <= reached
+
+
 def _layer_event_outputs(
     live_server: str, db: psycopg.Connection[tuple[object, ...]], world: World, reader: Reader
 ) -> None:
@@ -452,15 +483,18 @@ def test_every_output_equals_the_world_within_clearance(
     readers: dict[str, Reader],
     live_server: str,
     role_keys: RoleKeys,
+    database_url: str,
 ) -> None:
     reset_tables(db, default_rules)
     print("PLAN", plan)
     for level in READERS:
-        subscribed = client.post(
-            "/api/v1/webhooks",
-            json={"url": "http://127.0.0.1:9/hook", "clearance": level, "description": level},
-        )
-        assert subscribed.status_code == 201, subscribed.text
+        for description, digest in ((level, 0), (f"{level} digest", 5)):
+            subscribed = client.post(
+                "/api/v1/webhooks",
+                json={"url": "http://127.0.0.1:9/hook", "clearance": level,
+                      "description": description, "digest_minutes": digest},
+            )  # fmt: skip
+            assert subscribed.status_code == 201, subscribed.text
     streams = {
         level: SSEListener(live_server + STREAM, readers[level].analyst) for level in READERS
     }
@@ -469,11 +503,17 @@ def test_every_output_equals_the_world_within_clearance(
         everything = client.get("/api/v1/alerts", params={"limit": 10000}).json()["features"]
         for alert in everything:
             assert alert["properties"]["classification"] == _expected_marking(world, alert)
+        db.execute(
+            "UPDATE webhook_delivery SET created_at = now() - interval '5 minutes'"
+            " WHERE status = 'held'"
+        )
+        fold_digests(database_url)
         for level in READERS:
             reader = readers[level]
             _layer_outputs(client, world, reader)
             visible_alerts = _alert_outputs(client, world, reader, everything)
             _stream_outputs(live_server, db, reader, streams[level], world, visible_alerts)
+            _digest_outputs(db, world, reader, visible_alerts)
             _layer_event_outputs(live_server, db, world, reader)
             _audit_output(client, world, reader)
         for level in READERS:

@@ -50,8 +50,9 @@ def test_a_killed_import_leaves_nothing_once_a_process_starts_again(
 
         sender = threading.Thread(target=send, daemon=True)
         sender.start()
-        for _ in range(200):
-            if _folders(spool):
+        # The folder is made before the file in it: wait for both (bounded).
+        for _ in range(400):
+            if any(any(folder.iterdir()) for folder in _folders(spool)):
                 break
             time.sleep(0.05)
         [left] = _folders(spool)

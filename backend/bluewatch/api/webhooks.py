@@ -45,6 +45,8 @@ class NewWebhook(BaseModel):
     route_ids: list[int] = Field(default_factory=list, max_length=1000)
     clearance: Classification = Classification.UNCLASSIFIED
     enabled: StrictBool = True
+    # 0: a message per event; N: non-critical alerts in one digest every N minutes.
+    digest_minutes: int = Field(default=0, ge=0, le=1440, strict=True)
 
 
 class WebhookChange(BaseModel):
@@ -58,6 +60,7 @@ class WebhookChange(BaseModel):
     route_ids: list[int] | None = None
     clearance: Classification | None = None
     enabled: StrictBool | None = None
+    digest_minutes: int | None = Field(default=None, ge=0, le=1440, strict=True)
 
 
 async def _check_destination(settings: Settings, url: str | None) -> None:

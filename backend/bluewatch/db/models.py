@@ -357,6 +357,7 @@ class Webhook(Base):
     route_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), server_default="{}")
     clearance: Mapped[Classification] = mapped_column(classification_type)
     enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    digest_minutes: Mapped[int] = mapped_column(Integer, server_default="0")
     secret: Mapped[str] = mapped_column(Text)
     previous_secret: Mapped[str | None] = mapped_column(Text)
     previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -365,6 +366,8 @@ class Webhook(Base):
     created_by: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (CheckConstraint("digest_minutes BETWEEN 0 AND 1440", name="digest_minutes"),)
 
 
 class WebhookDelivery(Base):
@@ -389,12 +392,29 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The digest delivery this one was folded into (status 'digested').
+    digest_id: Mapped[int | None] = mapped_column(
+        BigInteger,
+        ForeignKey("webhook_delivery.id", ondelete="SET NULL", name="fk_webhook_delivery_digest"),
+    )
 
     __table_args__ = (
         UniqueConstraint("webhook_id", "event_id"),
         CheckConstraint(
-            "status IN ('pending', 'delivering', 'delivered', 'failed', 'withheld')",
+            "status IN ('pending', 'delivering', 'delivered', 'failed', 'withheld', 'held',"
+            " 'digested')",
             name="status",
+        ),
+        Index(
+            "ix_webhook_delivery_held",
+            "webhook_id",
+            "created_at",
+            postgresql_where=text("status = 'held'"),
+        ),
+        Index(
+            "ix_webhook_delivery_digest_id",
+            "digest_id",
+            postgresql_where=text("digest_id IS NOT NULL"),
         ),
         Index(
             "ix_webhook_delivery_due",

@@ -17,20 +17,25 @@ from bluewatch.webhooks.signing import new_secret
 
 CHANNEL = "bluewatch_deliveries"
 PUBLIC = """id, url, description, event_types, min_level::text AS min_level, camp_ids, route_ids,
-    clearance::text AS clearance, enabled, failing_since, disabled_reason, created_by,
+    clearance::text AS clearance, enabled, digest_minutes, failing_since, disabled_reason,
+    created_by,
     created_at, updated_at,
     (previous_secret IS NOT NULL AND previous_secret_until > now()) AS rotating"""
-DELIVERY = """id, webhook_id, event_id, message_id, event_type, status, attempts,
+DELIVERY = """id, webhook_id, event_id, message_id, event_type, status, digest_id, attempts,
     next_attempt_at, last_status_code, last_error, created_at, delivered_at"""
 FIELDS = ("url", "description", "event_types", "min_level", "camp_ids", "route_ids",
-          "clearance", "enabled")  # fmt: skip
+          "clearance", "enabled", "digest_minutes")  # fmt: skip
 
 ENQUEUE = text("""
     WITH queued AS (
-        INSERT INTO webhook_delivery (webhook_id, event_id, message_id, event_type, payload)
+        INSERT INTO webhook_delivery (webhook_id, event_id, message_id, event_type, payload,
+                                      status)
         SELECT w.id, e.id, e.id::text, e.type,
                json_build_object('id', e.id, 'type', e.type, 'timestamp', e.occurred_at,
-                                 'data', e.data)::text
+                                 'data', e.data)::text,
+               -- A digest subscription waits for its digest, but never for a critical alert.
+               CASE WHEN w.digest_minutes > 0 AND a.level <> 'critical' THEN 'held'
+                    ELSE 'pending' END
         FROM event e
         JOIN alert a ON a.id = e.alert_id
         JOIN webhook w
@@ -64,10 +69,11 @@ async def create(
         await connection.execute(
             text(f"""
                 INSERT INTO webhook (url, description, event_types, min_level, camp_ids,
-                                     route_ids, clearance, enabled, secret, created_by)
+                                     route_ids, clearance, enabled, digest_minutes, secret,
+                                     created_by)
                 VALUES (:url, :description, :event_types, CAST(:min_level AS alert_level),
                         :camp_ids, :route_ids, CAST(:clearance AS classification), :enabled,
-                        :secret, :created_by)
+                        :digest_minutes, :secret, :created_by)
                 RETURNING {PUBLIC}
             """),
             {**fields, "secret": secret, "created_by": created_by},
@@ -134,7 +140,7 @@ WITHHOLD_ABOVE_CLEARANCE = text("""
     SET status = 'withheld', last_error = 'above the subscription''s clearance'
     FROM event e, webhook w
     WHERE d.webhook_id = :id AND w.id = d.webhook_id AND e.id = d.event_id
-      AND d.status = 'pending' AND e.classification > w.clearance
+      AND d.status IN ('pending', 'held') AND e.classification > w.clearance
 """)
 
 
@@ -195,7 +201,8 @@ async def retry(
             text(f"""
                 UPDATE webhook_delivery
                 SET status = 'pending', next_attempt_at = now(), lease_until = NULL
-                WHERE id = :delivery AND webhook_id = :webhook AND status <> 'delivering'
+                WHERE id = :delivery AND webhook_id = :webhook
+                  AND status NOT IN ('delivering', 'held', 'digested')
                   AND webhook_id IN (SELECT id FROM webhook WHERE {CLEARANCE_WITHIN})
                 RETURNING {DELIVERY}
             """),
@@ -203,7 +210,10 @@ async def retry(
         )
     ).first()
     if row is None:
-        raise NotFound("No such delivery, or it is being delivered right now.")
+        raise NotFound(
+            "No such delivery, or it is being delivered right now, or it waits for or went"
+            " out in a digest."
+        )
     await connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
     return dict(row._mapping)
 
@@ -231,3 +241,55 @@ async def ping(
         raise NotFound(f"No such webhook (id {webhook_id}).")
     await connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
     return dict(row._mapping)
+
+
+# Digests due: for each digest subscription whose oldest held delivery has waited its
+# minutes, one ``alert.digest`` delivery holding every held message (oldest event
+# first, at most DIGEST_MAX), and those marked ``digested`` into it. One statement, so
+# two workers never fold the same deliveries (the row locks are taken first).
+DIGEST_MAX = 1000
+MAKE_DIGESTS = text("""
+    WITH due AS (
+        SELECT w.id AS webhook_id FROM webhook w
+        WHERE w.enabled AND w.digest_minutes > 0
+          AND EXISTS (SELECT 1 FROM webhook_delivery h
+                      WHERE h.webhook_id = w.id AND h.status = 'held'
+                        AND h.created_at <= now() - make_interval(mins => w.digest_minutes))
+        FOR UPDATE OF w SKIP LOCKED
+    ), members AS (
+        SELECT ranked.id, ranked.webhook_id, ranked.event_id, ranked.payload FROM (
+            SELECT h.id, h.webhook_id, h.event_id, h.payload,
+                   row_number() OVER (PARTITION BY h.webhook_id ORDER BY h.event_id) AS n
+            FROM webhook_delivery h JOIN due USING (webhook_id)
+            WHERE h.status = 'held'
+        ) ranked
+        WHERE ranked.n <= :most
+    ), made AS (
+        INSERT INTO webhook_delivery (webhook_id, event_id, message_id, event_type, payload)
+        SELECT webhook_id, NULL, message_id, 'alert.digest',
+               json_build_object('id', message_id, 'type', 'alert.digest',
+                                 'timestamp', now(),
+                                 'data', json_build_object('count', count,
+                                                           'events', events))::text
+        FROM (
+            SELECT webhook_id,
+                   format('digest-%s-%s-%s', webhook_id, min(event_id), max(event_id))
+                       AS message_id,
+                   count(*) AS count,
+                   json_agg(payload::json ORDER BY event_id) AS events
+            FROM members GROUP BY webhook_id
+        ) folded
+        RETURNING id, webhook_id
+    ), folded AS (
+        UPDATE webhook_delivery d SET status = 'digested', digest_id = made.id
+        FROM members JOIN made USING (webhook_id)
+        WHERE d.id = members.id
+        RETURNING d.id
+    )
+    SELECT count(*) FROM made
+""")
+
+
+async def make_digests(connection: AsyncConnection) -> int:
+    """Fold what digest subscriptions hold into their due digests; how many were made."""
+    return int((await connection.execute(MAKE_DIGESTS, {"most": DIGEST_MAX})).scalar_one())

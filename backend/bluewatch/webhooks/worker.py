@@ -25,10 +25,9 @@ from bluewatch.parsing import whole_number
 from bluewatch.security import audit
 from bluewatch.security.principal import SYSTEM, Actor
 from bluewatch.settings import Settings
-from bluewatch.webhooks import signing
+from bluewatch.webhooks import signing, store
 from bluewatch.webhooks.metrics import WebhookMetrics
 from bluewatch.webhooks.ssrf import Guard, GuardedBackend, Refused
-from bluewatch.webhooks.store import CHANNEL
 
 WORKER_ACTOR = Actor(SYSTEM, request_id="webhook-worker")
 USER_AGENT = "Bluewatch-Webhooks/1"
@@ -46,6 +45,11 @@ CLAIM = text("""
           -- An event marked above the subscription since it was queued is not sent.
           AND NOT EXISTS (SELECT 1 FROM event e
                           WHERE e.id = delivery.event_id AND e.classification > w.clearance)
+          -- Nor a digest holding such an event (the marking trigger withholds it first).
+          AND NOT EXISTS (SELECT 1 FROM webhook_delivery member
+                          JOIN event e ON e.id = member.event_id
+                          WHERE member.digest_id = delivery.id
+                            AND e.classification > w.clearance)
         ORDER BY delivery.next_attempt_at
         LIMIT :batch
         FOR UPDATE OF delivery SKIP LOCKED
@@ -118,7 +122,7 @@ class DeliveryWorker:
         try:
             await listen_forever(
                 self.plain_url,
-                CHANNEL,
+                store.CHANNEL,
                 self.drain,
                 lambda: self.settings.webhook_poll_seconds,
                 "webhook worker",
@@ -133,6 +137,7 @@ class DeliveryWorker:
     async def work_once(self, batch: int = 20) -> int:
         """Claim and send one batch; returns how many were claimed."""
         async with self.database.transaction() as connection:
+            await store.make_digests(connection)
             rows = await connection.execute(
                 CLAIM, {"lease_seconds": self.settings.webhook_lease_seconds, "batch": batch}
             )
