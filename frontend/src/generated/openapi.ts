@@ -13253,6 +13253,11 @@ export interface operations {
                      */
                     description?: string;
                     /**
+                     * Digest Minutes
+                     * @default 0
+                     */
+                    digest_minutes?: number;
+                    /**
                      * Enabled
                      * @default true
                      */
@@ -13992,6 +13997,8 @@ export interface operations {
                     clearance?: ("unclassified" | "confidential" | "strictly_confidential") | null;
                     /** Description */
                     description?: string | null;
+                    /** Digest Minutes */
+                    digest_minutes?: number | null;
                     /** Enabled */
                     enabled?: boolean | null;
                     /** Event Types */
