@@ -87,6 +87,21 @@ def raise_critical(
     return int(critical[0]["id"])
 
 
+TOOLBAR_ITEMS = """() => [...document.querySelectorAll('.toolbar > *')]
+  .filter((e) => e.offsetParent).map((e) => {
+    const box = e.getBoundingClientRect();
+    return { name: e.id || e.className, middle: box.top + box.height / 2, width: box.width };
+  })"""
+
+
+def toolbar_in_one_row(page: Page) -> list[dict[str, Any]]:
+    """The toolbar's items when they stand in one row (middles within 8 px), else []."""
+    items: list[dict[str, Any]] = page.evaluate(TOOLBAR_ITEMS)
+    middles = [item["middle"] for item in items]
+    assert items, "no toolbar found"
+    return items if max(middles) - min(middles) < 8 else []
+
+
 def use_tool(page: Page, tool: str) -> None:
     """Choose an item of the Add menu."""
     page.click("#add-button")
@@ -837,15 +852,7 @@ def test_nothing_covers_what_an_analyst_reads_at_1366_and_1024(
         )
         assert boxes["#coords"] and not _overlap(boxes["#coords"], boxes[".maplibregl-ctrl-attrib"])
         assert not _overlap(boxes["#coords"], boxes[".maplibregl-ctrl-scale"])
-        tops = page.evaluate(
-            "() => [...document.querySelectorAll('.toolbar > *')].filter((e) => e.offsetParent)"
-            ".map((e) => e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)"
-        )
-        widths = page.evaluate(
-            "() => [...document.querySelectorAll('.toolbar > *')].filter((e) => e.offsetParent)"
-            ".map((e) => (e.id || e.className) + ':' + Math.round(e.getBoundingClientRect().width))"
-        )
-        assert max(tops) - min(tops) < 8, (width, widths)  # one row
+        assert toolbar_in_one_row(page), (width, page.evaluate(TOOLBAR_ITEMS))
         page.click("#layers-button")
         layers = page.locator("#layers").bounding_box()
         map_box = page.locator("#map").bounding_box()
@@ -1250,15 +1257,7 @@ def test_the_page_speaks_french_when_chosen_and_remembers_the_choice(
     page.keyboard.press("Escape")
     for width, height in ((1920, 1080), (1366, 768), (1024, 768)):
         page.set_viewport_size({"width": width, "height": height})
-        tops = page.evaluate(
-            "() => [...document.querySelectorAll('.toolbar > *')].filter((e) => e.offsetParent)"
-            ".map((e) => e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)"
-        )
-        widths = page.evaluate(
-            "() => [...document.querySelectorAll('.toolbar > *')].filter((e) => e.offsetParent)"
-            ".map((e) => (e.id || e.className) + ':' + Math.round(e.getBoundingClientRect().width))"
-        )
-        assert max(tops) - min(tops) < 8, (width, widths)  # the longer French words: one row
+        assert toolbar_in_one_row(page), (width, page.evaluate(TOOLBAR_ITEMS))  # French too
         screenshot(page, f"french-{width}x{height}")
 
     page.click("#user-button")
