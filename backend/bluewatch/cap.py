@@ -51,6 +51,7 @@ class CapMessage:
     level: str
     headline: str
     headline_fr: str | None
+    uncertain: bool
     classification: Classification
     rule_kind: str
     category: str | None
@@ -81,7 +82,7 @@ def identifier(alert_id: int, version: int) -> str:
 
 
 MESSAGE_SQL = """
-    SELECT a.id, a.status, a.level::text AS level, a.headline, a.headline_fr,
+    SELECT a.id, a.status, a.level::text AS level, a.headline, a.headline_fr, a.uncertain,
            a.classification::text,
            a.rule_kind, a.incident_ids, a.target_type, a.target_name, a.distance_m,
            a.version, a.resolved_by, a.resolve_note,
@@ -124,6 +125,7 @@ def _message(row: Any) -> CapMessage:
         level=row.level,
         headline=row.headline,
         headline_fr=row.headline_fr,
+        uncertain=row.uncertain,
         classification=Classification(row.classification),
         rule_kind=row.rule_kind,
         category=row.category,
@@ -261,8 +263,7 @@ def _info(
     _child(info, "responseType", response)
     _child(info, "urgency", urgency)
     _child(info, "severity", severity)
-    observed = kind.cap_observed(message.incident_status)
-    _child(info, "certainty", "Observed" if observed else "Likely")
+    _child(info, "certainty", kind.cap_certainty(message))
     expires = current.sent + timedelta(hours=message.expires_hours)
     _child(info, "expires", cap_time(expires))
     _child(info, "senderName", "Bluewatch")

@@ -28,6 +28,8 @@ const LEVELS = ["critical", "warning", "watch"];
 /** Numeric options, by name: their label. Shown when the rule has the option. */
 const NUMBERS: [string, MessageKey][] = [
   ["cooldown_minutes", "Cooldown (minutes; 0: an alert per incident)"],
+  ["near_uncertainty_m", "Uncertainty of a position near a named place (metres)"],
+  ["district_uncertainty_m", "Uncertainty of a district-level position (metres)"],
   ["lead_hours", "Lead time before a planned route's window (hours)"],
   ["min_count", "Incidents that make a surge"],
   ["radius_m", "Surge radius (metres)"],

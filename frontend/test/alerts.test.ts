@@ -7,7 +7,7 @@ function alert(id: number, changes: Partial<AlertProperties> = {}): Alert {
     id,
     geometry: { type: "Point", coordinates: [29.2, -1.6] },
     properties: {
-      level: "warning", status: "open", headline: `Alert ${id}`, headline_fr: `Alerte ${id}`, rule_id: 1, rule_kind: "proximity",
+      level: "warning", status: "open", headline: `Alert ${id}`, headline_fr: `Alerte ${id}`, uncertain: false, rule_id: 1, rule_kind: "proximity",
       incident_id: id * 10, incident_ids: [id * 10], member_count: 1,
       target: { type: "camp", id: 1, name: "Goma" }, distance_m: 1500, occurred_at: "2026-11-22T09:00:00Z", classification: "unclassified",
       version: 1, created_at: "2026-11-22T10:00:00Z", updated_at: "2026-11-22T10:00:00Z",

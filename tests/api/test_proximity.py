@@ -187,3 +187,64 @@ def test_old_and_dismissed_incidents_raise_nothing(
 
 def test_the_cap_schema_is_the_pinned_official_copy() -> None:
     assert xsd_digest() == XSD_SHA256
+
+
+UNCERTAIN_CASES = [  # (geo_precision, metres from the corner, level, uncertain)
+    (1, 3_000, "warning", False),  # exact: the band it is in
+    (1, 12_000, None, False),  # exact and beyond every band
+    (2, 6_000, "warning", True),  # exactly watch; maybe 1 km: critical, less one level
+    (2, 15_000 - MARGIN_M, "watch", True),  # maybe just inside 10 km: watch (the lowest)
+    (2, 15_000 + MARGIN_M, None, False),  # even 5 km nearer, beyond every band
+    (3, 30_000 - MARGIN_M, "watch", True),  # maybe inside 5 km: warning, less one level
+    (3, 35_000 + MARGIN_M, None, False),
+]
+
+
+def test_an_approximate_position_widens_the_test_and_lowers_the_level(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    """Issue 19: an incident known only to a place (geo_precision 2) or a district (3)
+    may be nearer than drawn; a band it reaches only so counts one level lower, and the
+    alert says its position is approximate."""
+    db.execute("UPDATE rule SET enabled = false WHERE kind = 'cluster'")
+    created = client.post("/api/v1/camps", json=camp(CAMP_RING, name="Goma HQ"), headers=GEOJSON)
+    assert created.status_code == 201, created.text
+    batch = [
+        incident(*beyond(*CORNER, 45.0, distance), geo_precision=precision)
+        for precision, distance, _, _ in UNCERTAIN_CASES
+    ]
+    response = client.post("/api/v1/incidents", json=collection(*batch), headers=GEOJSON)
+    assert response.status_code == 200, response.text
+    ids = [item["id"] for item in response.json()["items"]]
+    raised = alerts_by_incident(client)
+    for incident_id, (precision, distance, level, uncertain) in zip(
+        ids, UNCERTAIN_CASES, strict=True
+    ):
+        if level is None:
+            assert incident_id not in raised, (precision, distance)
+            continue
+        p = raised[incident_id]["properties"]
+        assert (p["level"], p["uncertain"]) == (level, uncertain), (precision, distance)
+        assert p["headline"].endswith(" (approximate position)") == uncertain
+        assert p["headline_fr"].endswith(" (position approximative)") == uncertain
+        assert p["distance_m"] == pytest.approx(
+            geodesic_m(CORNER, beyond(*CORNER, 45.0, distance)), abs=0.5
+        )
+    assert_valid_cap(client, [feature["id"] for feature in raised.values()])
+    cap = client.get(f"/api/v1/alerts/{raised[ids[2]]['id']}/cap").text
+    assert "<certainty>Possible</certainty>" in cap
+
+    # With the rule's uncertainty at 0, a place-level position counts where it is drawn.
+    [rule] = [
+        r for r in client.get("/api/v1/rules").json()["items"]
+        if r["kind"] == "proximity" and r["params"]["target"] == "camp"
+    ]  # fmt: skip
+    assert rule["params"]["near_uncertainty_m"] == 5_000  # the default, shown
+    exact = client.patch(
+        f"/api/v1/rules/{rule['id']}", json={"params": {**rule["params"], "near_uncertainty_m": 0}}
+    )
+    assert exact.status_code == 200, exact.text
+    later = incident(*beyond(*CORNER, 45.0, 12_000), geo_precision=2)
+    posted = client.post("/api/v1/incidents", json=later, headers=GEOJSON)
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["alerts"] == []

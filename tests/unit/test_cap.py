@@ -32,7 +32,8 @@ def row(**changes: Any) -> SimpleNamespace:
     """A row as MESSAGE_SQL returns it: a critical IED alert on a camp, in version 2."""
     values: dict[str, Any] = {
         "id": 7, "status": "open", "level": "critical", "headline": "IED 0.4 km from Goma HQ",
-        "headline_fr": "EEI à 0,4 km du camp Goma HQ", "classification": "confidential",
+        "headline_fr": "EEI à 0,4 km du camp Goma HQ", "uncertain": False,
+        "classification": "confidential",
         "rule_kind": "proximity", "incident_ids": [],
         "target_type": "camp", "target_name": "Goma HQ", "distance_m": 400.0, "version": 2,
         "resolved_by": None, "resolve_note": None, "lon": 29.2228, "lat": -1.6792,
@@ -144,6 +145,8 @@ def test_levels_map_to_cap(level: str, urgency: str, severity: str, response: st
 def test_certainty_is_observed_only_for_a_verified_proximity_incident() -> None:
     assert "<certainty>Likely</certainty>" in render(incident_status="reported")
     assert "<certainty>Observed</certainty>" in render(incident_status="verified")
+    # Only the position's uncertainty brought it in: Possible, verified or not.
+    assert "<certainty>Possible</certainty>" in render(incident_status="verified", uncertain=True)
 
 
 def test_a_surge_is_a_circle_of_the_rule_radius_and_lists_its_incidents() -> None:

@@ -37,6 +37,10 @@ class AlertProperties(_Closed):
     headline_fr: str | None = Field(
         description="The headline in French; null for alerts raised before French headlines."
     )
+    uncertain: bool = Field(
+        description="Only the incident's stated position uncertainty brought it within the"
+        " band (its level is one lower than the band's)."
+    )
     rule_id: int
     rule_kind: Literal["proximity", "cluster"]
     incident_id: int | None

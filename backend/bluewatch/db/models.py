@@ -278,6 +278,7 @@ class Alert(Base):
     classification: Mapped[Classification] = mapped_column(classification_type)
     headline: Mapped[str] = mapped_column(Text)
     headline_fr: Mapped[str | None] = mapped_column(Text)
+    uncertain: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     geom: Mapped[str] = mapped_column(
         Geometry("POINT", srid=4326, spatial_index=False), nullable=False
     )

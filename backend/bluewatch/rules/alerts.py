@@ -20,7 +20,7 @@ ALERT_FEATURE = """json_build_object(
     'geometry', ST_AsGeoJSON(a.geom, 7)::json,
     'properties', json_build_object(
         'level', a.level, 'status', a.status, 'headline', a.headline,
-        'headline_fr', a.headline_fr,
+        'headline_fr', a.headline_fr, 'uncertain', a.uncertain,
         'rule_id', a.rule_id, 'rule_kind', a.rule_kind,
         'incident_id', a.incident_id, 'incident_ids', a.incident_ids,
         'member_count', cardinality(a.incident_ids),

@@ -21,6 +21,7 @@ from bluewatch.rules.params import ClusterParams, ProximityParams, RuleParams
 from bluewatch.rules.wording import (
     AlertFacts,
     Language,
+    proximity_certainty,
     proximity_description,
     proximity_event,
     surge_description,
@@ -53,11 +54,11 @@ class RuleKind:
     # Which changes a rule of this kind answers to, given its params.
     watches: Callable[[Any], frozenset[Changed]]
     # CAP: <event>, <description>, the circle's radius (from the alert's distance and the
-    # rule's params), and whether the alert rests on something observed.
+    # rule's params), and <certainty>.
     cap_event: Words
     cap_description: Words
     cap_radius_km: Callable[[float | None, Callable[[str], Any]], float]
-    cap_observed: Callable[[str | None], bool]
+    cap_certainty: Callable[[AlertFacts], str]
 
 
 async def _proximity(
@@ -87,7 +88,7 @@ KINDS: dict[str, RuleKind] = {
             cap_event=proximity_event,
             cap_description=proximity_description,
             cap_radius_km=lambda distance_m, _: max((distance_m or 0.0) / 1000, 0.5),
-            cap_observed=lambda incident_status: incident_status == "verified",
+            cap_certainty=proximity_certainty,
         ),
         RuleKind(
             name="cluster",
@@ -97,7 +98,7 @@ KINDS: dict[str, RuleKind] = {
             cap_event=surge_event,
             cap_description=surge_description,
             cap_radius_km=lambda _, rule_param: float(rule_param("radius_m")) / 1000,
-            cap_observed=lambda _: False,
+            cap_certainty=lambda _: "Likely",
         ),
     )
 }

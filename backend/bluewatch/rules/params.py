@@ -97,6 +97,12 @@ class ProximityParams(RuleParams):
     # incidents within one band of a target join the alert opened for that band in the
     # last `cooldown_minutes` (its count and members grow) instead of raising their own.
     cooldown_minutes: float = Field(default=0, ge=0, le=7 * 24 * 60)
+    # Uncertainty: how far an incident may really be from where it is drawn, by its
+    # `geo_precision` (ACLED's 2: near a named place, 3: somewhere in the district). The
+    # distance test is widened by it; a band reached only thanks to it counts one level
+    # lower, and the alert says the position is approximate. 0 treats it as exact.
+    near_uncertainty_m: float = Field(default=5_000, ge=0, le=200_000)
+    district_uncertainty_m: float = Field(default=25_000, ge=0, le=200_000)
     instruction: PlainText = Field(default=PROXIMITY_INSTRUCTION, min_length=1, max_length=2000)
     instruction_fr: PlainText | None = Field(default=None, min_length=1, max_length=2000)
 

@@ -52,35 +52,68 @@ HEADLINE = proximity_headline("banded", ":target_type", "en")
 HEADLINE_FR = proximity_headline("banded", ":target_type", "fr")
 
 
-def _banded(target: str) -> str:
-    """The incident/target pairs in a band, with the band's level (CTEs ``candidates``
-    and ``banded``)."""
+# The closest band whose distance reaches `distance` (an SQL expression), if any.
+BAND = """
+    SELECT b.level FROM jsonb_to_recordset(CAST(:bands AS jsonb))
+        AS b(level alert_level, distance_m float8)
+    WHERE {distance} <= b.distance_m
+    ORDER BY b.distance_m LIMIT 1
+"""
+
+
+# How near an incident may really be: its distance less its stated uncertainty.
+NEAREST_POSSIBLE = "GREATEST(candidates.distance_m - candidates.uncertainty_m, 0)"
+
+
+def _pairs(target: str, precision: str, reach: str) -> str:
+    """Incidents of one precision and the targets within `reach` of them. Exact and
+    approximate positions are searched apart, so the wider reach of the few approximate
+    ones does not widen the index search for all."""
     route_condition = ROUTE_COUNTS if target == "route" else ""
     return f"""
+        SELECT i.id AS incident_id, i.category, i.geom, t.id AS target_id,
+               t.name AS target_name,
+               ST_Distance(i.geom::geography, t.geom::geography) AS distance_m,
+               CASE i.geo_precision WHEN 2 THEN :near_m WHEN 3 THEN :district_m ELSE 0
+               END AS uncertainty_m,
+               GREATEST(i.classification, t.classification) AS classification
+        FROM incident i
+        JOIN {TARGET_TABLES[target]} t ON ST_DWithin(i.geom::geography, t.geom::geography, {reach})
+        WHERE {precision}
+          AND (CAST(:incident_ids AS bigint[]) IS NULL OR i.id = ANY(:incident_ids))
+          AND (CAST(:target_ids AS bigint[]) IS NULL OR t.id = ANY(:target_ids))
+          AND i.occurred_at >= now() - make_interval(secs => :max_age_seconds)
+          AND i.status <> 'dismissed'
+          AND i.severity >= :severity_min
+          AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(:categories))
+          {route_condition}
+    """
+
+
+def _banded(target: str) -> str:
+    """The incident/target pairs in a band, with the band's level and whether only the
+    incident's uncertainty brought it in (CTEs ``candidates``, ``ranged``, ``banded``)."""
+    return f"""
         WITH candidates AS (
-            SELECT i.id AS incident_id, i.category, i.geom, t.id AS target_id,
-                   t.name AS target_name,
-                   ST_Distance(i.geom::geography, t.geom::geography) AS distance_m,
-                   GREATEST(i.classification, t.classification) AS classification
-            FROM incident i
-            JOIN {TARGET_TABLES[target]} t
-              ON ST_DWithin(i.geom::geography, t.geom::geography, :reach_m)
-            WHERE (CAST(:incident_ids AS bigint[]) IS NULL OR i.id = ANY(:incident_ids))
-              AND (CAST(:target_ids AS bigint[]) IS NULL OR t.id = ANY(:target_ids))
-              AND i.occurred_at >= now() - make_interval(secs => :max_age_seconds)
-              AND i.status <> 'dismissed'
-              AND i.severity >= :severity_min
-              AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(:categories))
-              {route_condition}
-        ), banded AS (
-            SELECT candidates.*, band.level
+            {_pairs(target, "i.geo_precision = 1", ":reach_m")}
+            UNION ALL
+            {_pairs(target, "i.geo_precision > 1", ":reach_m + GREATEST(:near_m, :district_m)")}
+        ), ranged AS (
+            SELECT candidates.*, exact.level AS exact_level, reduced.level AS reduced_level
             FROM candidates
-            CROSS JOIN LATERAL (
-                SELECT b.level FROM jsonb_to_recordset(CAST(:bands AS jsonb))
-                    AS b(level alert_level, distance_m float8)
-                WHERE candidates.distance_m <= b.distance_m
-                ORDER BY b.distance_m LIMIT 1
-            ) band
+            LEFT JOIN LATERAL ({BAND.format(distance="candidates.distance_m")}) exact ON true
+            LEFT JOIN LATERAL ({BAND.format(distance=NEAREST_POSSIBLE)}) reduced ON true
+            WHERE candidates.distance_m - candidates.uncertainty_m <= :reach_m
+        ), banded AS (
+            -- A band reached only thanks to the uncertainty counts one level lower.
+            SELECT ranged.*,
+                   (exact_level IS NULL OR reduced_level > exact_level) AS uncertain,
+                   CASE WHEN exact_level IS NULL OR reduced_level > exact_level
+                        THEN GREATEST(exact_level, CASE reduced_level
+                            WHEN 'critical' THEN 'warning'::alert_level
+                            ELSE 'watch'::alert_level END)
+                        ELSE exact_level END AS level
+            FROM ranged WHERE reduced_level IS NOT NULL
         )"""
 
 
@@ -90,16 +123,17 @@ def _statement(target: str) -> str:
         {_banded(target)}
         INSERT INTO alert AS a (rule_id, rule_kind, level, incident_id, incident_ids, target_type,
                                 target_id, target_name, distance_m, classification, headline,
-                                headline_fr, geom)
+                                headline_fr, uncertain, geom)
         SELECT :rule_id, 'proximity', banded.level, banded.incident_id,
                ARRAY[banded.incident_id], :target_type, banded.target_id, banded.target_name,
-               banded.distance_m, banded.classification, {HEADLINE}, {HEADLINE_FR}, banded.geom
+               banded.distance_m, banded.classification, {HEADLINE}, {HEADLINE_FR},
+               banded.uncertain, banded.geom
         FROM banded
         ON CONFLICT (rule_id, incident_id, target_type, target_id) WHERE rule_kind = 'proximity'
         DO UPDATE SET level = GREATEST(a.level, EXCLUDED.level),
                       classification = GREATEST(a.classification, EXCLUDED.classification),
                       distance_m = EXCLUDED.distance_m, headline = EXCLUDED.headline,
-                      headline_fr = EXCLUDED.headline_fr,
+                      headline_fr = EXCLUDED.headline_fr, uncertain = EXCLUDED.uncertain,
                       geom = EXCLUDED.geom, target_name = EXCLUDED.target_name,
                       version = a.version + 1, updated_at = now()
         WHERE a.status <> 'resolved'
@@ -173,12 +207,12 @@ def _grouped_statement(target: str) -> str:
         ), opened AS (
             INSERT INTO alert (rule_id, rule_kind, level, incident_id, incident_ids, target_type,
                                target_id, target_name, distance_m, classification, headline,
-                               headline_fr, geom)
+                               headline_fr, uncertain, geom)
             SELECT :rule_id, 'proximity', g.level, g.incident_id, g.member_ids, :target_type,
                    g.target_id, g.target_name, g.distance_m, g.group_classification,
                    CASE WHEN g.members = 1 THEN {single["en"]} ELSE {grouped["en"]} END,
                    CASE WHEN g.members = 1 THEN {single["fr"]} ELSE {grouped["fr"]} END,
-                   g.geom
+                   g.uncertain, g.geom
             FROM g
             ON CONFLICT (rule_id, incident_id, target_type, target_id)
                 WHERE rule_kind = 'proximity' DO NOTHING
@@ -202,6 +236,8 @@ async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> lis
         statements[params.target],
         {
             "cooldown_seconds": params.cooldown_minutes * 60,
+            "near_m": params.near_uncertainty_m,
+            "district_m": params.district_uncertainty_m,
             "rule_id": rule.id,
             "target_type": params.target,
             "reach_m": params.reach_m,

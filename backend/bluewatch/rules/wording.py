@@ -28,6 +28,21 @@ def proximity_headline(alias: str, target_type: str, language: Language) -> str:
     category = category_label_sql(f"{alias}.category", language)
     km = _number(f"{alias}.distance_m / 1000.0", language)
     name = f"{alias}.target_name"
+    return f"({_proximity_words(alias, target_type, category, km, name, language)}) || " + (
+        f"CASE WHEN {alias}.uncertain THEN '{APPROXIMATE[language]}' ELSE '' END"
+    )
+
+
+# Said after a headline when only the incident's stated uncertainty brought it in.
+APPROXIMATE: dict[Language, str] = {
+    "en": " (approximate position)",
+    "fr": " (position approximative)",
+}
+
+
+def _proximity_words(
+    alias: str, target_type: str, category: str, km: str, name: str, language: Language
+) -> str:
     if language == "fr":
         return f"""
             CASE WHEN {alias}.distance_m = 0 THEN
@@ -131,6 +146,10 @@ class AlertFacts(Protocol):
     def headline(self) -> str: ...
     @property
     def headline_fr(self) -> str | None: ...
+    @property
+    def incident_status(self) -> str | None: ...
+    @property
+    def uncertain(self) -> bool: ...
 
 
 def category_words(facts: AlertFacts, language: Language) -> str:
@@ -145,6 +164,14 @@ def proximity_event(facts: AlertFacts, language: Language) -> str:
         near = {"camp": "près d'un camp", "route": "près d'un axe"}
         return f"{category} {near.get(facts.target_type or '', 'dans la zone')}"
     return f"{category} near {facts.target_type or 'area'}"
+
+
+def proximity_certainty(facts: AlertFacts) -> str:
+    """CAP <certainty>: Possible when only the position's uncertainty brought the
+    incident in, Observed when it was verified, else Likely."""
+    if facts.uncertain:
+        return "Possible"
+    return "Observed" if facts.incident_status == "verified" else "Likely"
 
 
 def proximity_description(facts: AlertFacts, language: Language) -> str:

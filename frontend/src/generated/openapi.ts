@@ -927,6 +927,11 @@ export interface components {
             status: "open" | "acknowledged" | "resolved";
             target: components["schemas"]["AlertTarget"] | null;
             /**
+             * Uncertain
+             * @description Only the incident's stated position uncertainty brought it within the band (its level is one lower than the band's).
+             */
+            uncertain: boolean;
+            /**
              * Updated At
              * Format: date-time
              */
