@@ -8,11 +8,11 @@ a closer band escalates the existing alert, never a duplicate.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import orjson
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
@@ -52,13 +52,15 @@ HEADLINE = proximity_headline("banded", ":target_type", "en")
 HEADLINE_FR = proximity_headline("banded", ":target_type", "fr")
 
 
-# The closest band whose distance reaches `distance` (an SQL expression), if any.
-BAND = """
-    SELECT b.level FROM jsonb_to_recordset(CAST(:bands AS jsonb))
-        AS b(level alert_level, distance_m float8)
-    WHERE {distance} <= b.distance_m
-    ORDER BY b.distance_m LIMIT 1
-"""
+def band(distance: str, bands: int) -> str:
+    """The level of the closest band that `distance` (an SQL expression) is within, or
+    NULL: a CASE over the rule's bands as bound values (``:band_m0``, ``:band_level0``…,
+    closest first), not a JSON document read again for every pair."""
+    cases = " ".join(
+        f"WHEN {distance} <= :band_m{k} THEN CAST(:band_level{k} AS alert_level)"
+        for k in range(bands)
+    )
+    return f"CASE {cases} END"
 
 
 # How near an incident may really be: its distance less its stated uncertainty.
@@ -90,7 +92,7 @@ def _pairs(target: str, precision: str, reach: str) -> str:
     """
 
 
-def _banded(target: str) -> str:
+def _banded(target: str, bands: int) -> str:
     """The incident/target pairs in a band, with the band's level and whether only the
     incident's uncertainty brought it in (CTEs ``candidates``, ``ranged``, ``banded``)."""
     return f"""
@@ -99,10 +101,9 @@ def _banded(target: str) -> str:
             UNION ALL
             {_pairs(target, "i.geo_precision > 1", ":reach_m + GREATEST(:near_m, :district_m)")}
         ), ranged AS (
-            SELECT candidates.*, exact.level AS exact_level, reduced.level AS reduced_level
+            SELECT candidates.*, {band("candidates.distance_m", bands)} AS exact_level,
+                   {band(NEAREST_POSSIBLE, bands)} AS reduced_level
             FROM candidates
-            LEFT JOIN LATERAL ({BAND.format(distance="candidates.distance_m")}) exact ON true
-            LEFT JOIN LATERAL ({BAND.format(distance=NEAREST_POSSIBLE)}) reduced ON true
             WHERE candidates.distance_m - candidates.uncertainty_m <= :reach_m
         ), banded AS (
             -- A band reached only thanks to the uncertainty counts one level lower.
@@ -117,10 +118,10 @@ def _banded(target: str) -> str:
         )"""
 
 
-def _statement(target: str) -> str:
+def _statement(target: str, bands: int) -> str:
     """One alert per incident and target; a closer band escalates it."""
     return f"""
-        {_banded(target)}
+        {_banded(target, bands)}
         INSERT INTO alert AS a (rule_id, rule_kind, level, incident_id, incident_ids, target_type,
                                 target_id, target_name, distance_m, classification, headline,
                                 headline_fr, uncertain, geom)
@@ -146,7 +147,7 @@ def _group_headline(count: str, distance: str, name: str, language: Language) ->
     return proximity_group_headline(count, distance, name, ":target_type", language)
 
 
-def _grouped_statement(target: str) -> str:
+def _grouped_statement(target: str, bands: int) -> str:
     """With a cooldown: an incident not yet in an alert of this rule and target joins the
     alert opened for its band within the cooldown, else the batch's incidents of one
     band and target open one alert together (the closest is its incident)."""
@@ -163,7 +164,7 @@ def _grouped_statement(target: str) -> str:
         for lang in LANGUAGES
     }  # fmt: skip
     return f"""
-        {_banded(target)}, fresh AS (
+        {_banded(target, bands)}, fresh AS (
             SELECT banded.* FROM banded
             WHERE NOT EXISTS (
                 SELECT 1 FROM alert m
@@ -224,24 +225,26 @@ def _grouped_statement(target: str) -> str:
     """
 
 
-STATEMENTS = {target: text(_statement(target)) for target in TARGET_TABLES}
-GROUPED_STATEMENTS = {target: text(_grouped_statement(target)) for target in TARGET_TABLES}
+@functools.cache
+def statement(target: str, bands: int, grouped: bool) -> TextClause:
+    """The statement for a rule's target, number of bands and grouping, made once."""
+    return text((_grouped_statement if grouped else _statement)(target, bands))
 
 
 async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> list[AlertChange]:
     params = rule.params
     assert isinstance(params, ProximityParams)
-    statements = GROUPED_STATEMENTS if params.cooldown_minutes > 0 else STATEMENTS
     rows = await connection.execute(
-        statements[params.target],
+        statement(params.target, len(params.bands), params.cooldown_minutes > 0),
         {
+            **{f"band_m{k}": b.distance_m for k, b in enumerate(params.bands)},
+            **{f"band_level{k}": b.level.value for k, b in enumerate(params.bands)},
             "cooldown_seconds": params.cooldown_minutes * 60,
             "near_m": params.near_uncertainty_m,
             "district_m": params.district_uncertainty_m,
             "rule_id": rule.id,
             "target_type": params.target,
             "reach_m": params.reach_m,
-            "bands": orjson.dumps([band.model_dump(mode="json") for band in params.bands]).decode(),
             "incident_ids": scope.incident_ids,
             "target_ids": scope.target_ids,
             "max_age_seconds": params.max_age_hours * 3600,
