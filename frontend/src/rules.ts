@@ -28,6 +28,7 @@ const LEVELS = ["critical", "warning", "watch"];
 /** Numeric options, by name: their label. Shown when the rule has the option. */
 const NUMBERS: [string, MessageKey][] = [
   ["cooldown_minutes", "Cooldown (minutes; 0: an alert per incident)"],
+  ["margin_m", "Margin before an alert steps down (metres; empty: never)"],
   ["near_uncertainty_m", "Uncertainty of a position near a named place (metres)"],
   ["district_uncertainty_m", "Uncertainty of a district-level position (metres)"],
   ["lead_hours", "Lead time before a planned route's window (hours)"],
@@ -37,6 +38,9 @@ const NUMBERS: [string, MessageKey][] = [
   ["max_age_hours", "Incidents count for (hours)"],
   ["expires_hours", "Alert stands for, after its last change (hours)"],
 ];
+
+/** Options that may be left empty (none). */
+const OPTIONAL = new Set(["margin_m"]);
 
 /** "critical 2000; warning 5000" ⇄ bands; levels in the page's language ("critique 2000"). */
 export function bandsText(bands: Band[]): string {
@@ -110,7 +114,7 @@ export class RulesScreen {
     for (const [name, text] of NUMBERS) {
       if (!(name in p) || (name === "lead_hours" && p.target !== "route")) continue; // routes only
       fields.push({
-        name, label: t(text), kind: "text", required: true, value: String(p[name]),
+        name, label: t(text), kind: "text", required: !OPTIONAL.has(name), value: p[name] === null ? "" : String(p[name]),
         check: (v) => (Number.isFinite(Number(v.replace(",", "."))) ? null : t("must be a number")),
       });
     }
@@ -138,7 +142,8 @@ export function ruleParams(params: RuleRecord["params"], values: Values): Record
   if (values.bands !== undefined) next.bands = parseBands(values.bands) ?? params.bands;
   if (values.level !== undefined) next.level = values.level;
   for (const [name] of NUMBERS) {
-    if (values[name] !== undefined) next[name] = Number(values[name].replace(",", "."));
+    if (values[name] === undefined) continue;
+    next[name] = OPTIONAL.has(name) && !values[name].trim() ? null : Number(values[name].replace(",", "."));
   }
   next.severity_min = Number(values.severity_min);
   next.instruction = values.instruction;

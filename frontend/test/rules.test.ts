@@ -6,7 +6,7 @@ const camps: RuleRecord = {
   id: 1, name: "Camp proximity", kind: "proximity", enabled: true,
   params: {
     target: "camp", bands: [{ level: "critical", distance_m: 2000 }, { level: "warning", distance_m: 5000 }],
-    cooldown_minutes: 0, severity_min: 1, max_age_hours: 72, expires_hours: 24, lead_hours: 24,
+    cooldown_minutes: 0, margin_m: null, severity_min: 1, max_age_hours: 72, expires_hours: 24, lead_hours: 24,
     categories: ["ied"], instruction: "Keep clear.", instruction_fr: "Restez à l'écart.",
   },
 };
@@ -30,7 +30,7 @@ describe("the rules screen", () => {
 
   it("sends the whole params back with the form's values in place", () => {
     const values = {
-      name: "Camps", enabled: "true", bands: "critical 1500; warning 5000", cooldown_minutes: "60",
+      name: "Camps", enabled: "true", bands: "critical 1500; warning 5000", cooldown_minutes: "60", margin_m: " ",
       lead_hours: "24", max_age_hours: "48", expires_hours: "24", severity_min: "3",
       instruction: "Keep clear.", instruction_fr: "  ",
     };
@@ -38,6 +38,12 @@ describe("the rules screen", () => {
       ...camps.params, bands: [{ level: "critical", distance_m: 1500 }, { level: "warning", distance_m: 5000 }],
       cooldown_minutes: 60, max_age_hours: 48, severity_min: 3, instruction_fr: null,
     });
+  });
+
+  it("leaves an optional option empty as none, and reads a number when given", () => {
+    const base = { name: "Camps", enabled: "true", severity_min: "1", instruction: "Keep clear.", instruction_fr: "" };
+    expect(ruleParams(camps.params, { ...base, margin_m: "" }).margin_m).toBeNull();
+    expect(ruleParams(camps.params, { ...base, margin_m: "250,5" }).margin_m).toBe(250.5);
   });
 
   it("sums a rule up in a line", () => {

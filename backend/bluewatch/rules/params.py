@@ -97,6 +97,11 @@ class ProximityParams(RuleParams):
     # incidents within one band of a target join the alert opened for that band in the
     # last `cooldown_minutes` (its count and members grow) instead of raising their own.
     cooldown_minutes: float = Field(default=0, ge=0, le=7 * 24 * 60)
+    # Hysteresis: None keeps an alert at the highest level it reached until an analyst
+    # resolves it. A number lets an incident's alert step down (or be resolved) once the
+    # incident lies more than `margin_m` beyond its band, so a position jittering at a
+    # band's edge does not raise and lower the alert in turn.
+    margin_m: float | None = Field(default=None, ge=0, le=50_000)
     # Uncertainty: how far an incident may really be from where it is drawn, by its
     # `geo_precision` (ACLED's 2: near a named place, 3: somewhere in the district). The
     # distance test is widened by it; a band reached only thanks to it counts one level

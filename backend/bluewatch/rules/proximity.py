@@ -225,6 +225,51 @@ def _grouped_statement(target: str, bands: int) -> str:
     """
 
 
+def _step_down_statement(target: str, bands: int) -> str:
+    """Hysteresis: an open alert of one incident (an exact position) whose incident now
+    lies more than the margin beyond its band steps down to the band it is within by the
+    margin, or is resolved by Bluewatch when it is beyond every band by more than that."""
+    held = band("GREATEST(current.distance_m - :margin_m, 0)", bands)
+    headline = {lang: proximity_headline("held", ":target_type", lang) for lang in LANGUAGES}
+    gone = "held.held_level IS NULL"
+    return f"""
+        WITH current AS (
+            SELECT a.id, a.level AS old_level, i.category, t.name AS target_name,
+                   ST_Distance(i.geom::geography, t.geom::geography) AS distance_m,
+                   false AS uncertain
+            FROM alert a
+            JOIN incident i ON i.id = a.incident_id
+            JOIN {TARGET_TABLES[target]} t ON t.id = a.target_id
+            WHERE a.rule_id = :rule_id AND a.rule_kind = 'proximity'
+              AND a.target_type = :target_type AND a.status <> 'resolved'
+              AND cardinality(a.incident_ids) = 1 AND i.geo_precision = 1
+              AND (CAST(:incident_ids AS bigint[]) IS NULL OR a.incident_id = ANY(:incident_ids))
+              AND (CAST(:target_ids AS bigint[]) IS NULL OR a.target_id = ANY(:target_ids))
+        ), held AS (
+            SELECT current.*, {held} AS held_level FROM current
+        )
+        UPDATE alert a
+        SET level = coalesce(held.held_level, a.level),
+            status = CASE WHEN {gone} THEN 'resolved' ELSE a.status END,
+            resolved_at = CASE WHEN {gone} THEN now() ELSE a.resolved_at END,
+            resolved_by = CASE WHEN {gone} THEN 'bluewatch' ELSE a.resolved_by END,
+            resolve_note = CASE WHEN {gone}
+                THEN 'The incident lies beyond the rule''s bands by more than its margin.'
+                ELSE a.resolve_note END,
+            distance_m = held.distance_m,
+            headline = {headline["en"]}, headline_fr = {headline["fr"]}, uncertain = false,
+            version = a.version + 1, updated_at = now()
+        FROM held
+        WHERE a.id = held.id AND ({gone} OR held.held_level < held.old_level)
+        RETURNING a.id, a.status
+    """
+
+
+@functools.cache
+def step_down(target: str, bands: int) -> TextClause:
+    return text(_step_down_statement(target, bands))
+
+
 @functools.cache
 def statement(target: str, bands: int, grouped: bool) -> TextClause:
     """The statement for a rule's target, number of bands and grouping, made once."""
@@ -234,25 +279,32 @@ def statement(target: str, bands: int, grouped: bool) -> TextClause:
 async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> list[AlertChange]:
     params = rule.params
     assert isinstance(params, ProximityParams)
-    rows = await connection.execute(
-        statement(params.target, len(params.bands), params.cooldown_minutes > 0),
-        {
-            **{f"band_m{k}": b.distance_m for k, b in enumerate(params.bands)},
-            **{f"band_level{k}": b.level.value for k, b in enumerate(params.bands)},
-            "cooldown_seconds": params.cooldown_minutes * 60,
-            "near_m": params.near_uncertainty_m,
-            "district_m": params.district_uncertainty_m,
-            "rule_id": rule.id,
-            "target_type": params.target,
-            "reach_m": params.reach_m,
-            "incident_ids": scope.incident_ids,
-            "target_ids": scope.target_ids,
-            "max_age_seconds": params.max_age_hours * 3600,
-            "lead_seconds": params.lead_hours * 3600,
-            "severity_min": params.severity_min,
-            "categories": [category.value for category in params.categories],
-        },
-    )
-    return [
+    values = {
+        **{f"band_m{k}": b.distance_m for k, b in enumerate(params.bands)},
+        **{f"band_level{k}": b.level.value for k, b in enumerate(params.bands)},
+        "cooldown_seconds": params.cooldown_minutes * 60,
+        "near_m": params.near_uncertainty_m,
+        "district_m": params.district_uncertainty_m,
+        "rule_id": rule.id,
+        "target_type": params.target,
+        "reach_m": params.reach_m,
+        "incident_ids": scope.incident_ids,
+        "target_ids": scope.target_ids,
+        "max_age_seconds": params.max_age_hours * 3600,
+        "lead_seconds": params.lead_hours * 3600,
+        "severity_min": params.severity_min,
+        "categories": [category.value for category in params.categories],
+        "margin_m": params.margin_m,
+    }
+    grouped = params.cooldown_minutes > 0
+    rows = await connection.execute(statement(params.target, len(params.bands), grouped), values)
+    changes = [
         AlertChange(row.id, "alert.created" if row.created else "alert.updated") for row in rows
     ]
+    if params.margin_m is not None:
+        moved = await connection.execute(step_down(params.target, len(params.bands)), values)
+        changes += [
+            AlertChange(row.id, "alert.resolved" if row.status == "resolved" else "alert.updated")
+            for row in moved
+        ]
+    return changes

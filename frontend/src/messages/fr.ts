@@ -337,6 +337,7 @@ export const FR = {
   "is not a list of bands: write e.g. critical 2000; warning 5000":
     "n'est pas une liste de bandes : écrivez par ex. critique 2000; avertissement 5000",
   "Cooldown (minutes; 0: an alert per incident)": "Regroupement (minutes ; 0 : une alerte par incident)",
+  "Margin before an alert steps down (metres; empty: never)": "Marge avant qu'une alerte ne baisse (mètres ; vide : jamais)",
   "Uncertainty of a position near a named place (metres)": "Incertitude d'une position près d'un lieu nommé (mètres)",
   "Uncertainty of a district-level position (metres)": "Incertitude d'une position au niveau du territoire (mètres)",
   "Lead time before a planned route's window (hours)": "Anticipation avant la fenêtre d'un axe planifié (heures)",
