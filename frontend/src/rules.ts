@@ -35,6 +35,9 @@ const NUMBERS: [string, MessageKey][] = [
   ["min_count", "Incidents that make a surge"],
   ["radius_m", "Surge radius (metres)"],
   ["window_hours", "Surge window (hours)"],
+  ["window_days", "Recent window (days)"],
+  ["baseline_windows", "Earlier windows averaged"],
+  ["min_ratio", "Times the average"],
   ["max_age_hours", "Incidents count for (hours)"],
   ["expires_hours", "Alert stands for, after its last change (hours)"],
 ];
@@ -63,6 +66,12 @@ export function parseBands(text: string): Band[] | null {
 export function summary(rule: RuleRecord): string {
   const p = rule.params;
   const km = (metres: unknown) => `${decimal(Number(metres) / 1000, 1)} km`;
+  if (rule.kind === "baseline") {
+    return t("{count}+ incidents within {radius} in {days} d, {ratio}× their average → {level}", {
+      count: Number(p.min_count), radius: km(p.radius_m), days: Number(p.window_days),
+      ratio: decimal(Number(p.min_ratio), 1), level: label(String(p.level)).toLowerCase(),
+    });
+  }
   if (rule.kind === "cluster") {
     return t("{count} incidents within {radius} in {hours} h → {level}", {
       count: Number(p.min_count), radius: km(p.radius_m), hours: Number(p.window_hours), level: label(String(p.level)).toLowerCase(),

@@ -53,5 +53,8 @@ describe("the rules screen", () => {
     const surge: RuleRecord = { id: 3, name: "Surge", kind: "cluster", enabled: true,
       params: { min_count: 3, radius_m: 10000, window_hours: 24, level: "warning" } };
     expect(summary(surge)).toBe("3 incidents within 10.0 km in 24 h → warning");
+    const baseline: RuleRecord = { id: 4, name: "Camp baseline", kind: "baseline", enabled: false,
+      params: { min_count: 5, radius_m: 10000, window_days: 7, min_ratio: 2, level: "warning" } };
+    expect(summary(baseline)).toBe("5+ incidents within 10.0 km in 7 d, 2.0× their average → warning");
   });
 });

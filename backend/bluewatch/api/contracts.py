@@ -42,7 +42,7 @@ class AlertProperties(_Closed):
         " band (its level is one lower than the band's)."
     )
     rule_id: int
-    rule_kind: Literal["proximity", "cluster"]
+    rule_kind: Literal["proximity", "cluster", "baseline"]
     incident_id: int | None
     incident_ids: list[int] | None
     member_count: int | None

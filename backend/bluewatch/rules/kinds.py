@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
-from bluewatch.rules import cluster, proximity
-from bluewatch.rules.params import ClusterParams, ProximityParams, RuleParams
+from bluewatch.rules import baseline, cluster, proximity
+from bluewatch.rules.params import BaselineParams, ClusterParams, ProximityParams, RuleParams
 from bluewatch.rules.wording import (
     AlertFacts,
     Language,
+    baseline_description,
+    baseline_event,
     proximity_certainty,
     proximity_description,
     proximity_event,
@@ -77,6 +79,12 @@ async def _surge(connection: AsyncConnection, rule: Rule, trigger: Trigger) -> l
     return await cluster.evaluate(connection, rule, trigger.ids)
 
 
+async def _baseline(connection: AsyncConnection, rule: Rule, trigger: Trigger) -> list[AlertChange]:
+    incidents = trigger.ids if trigger.changed == "incident" else None
+    targets = trigger.ids if trigger.changed in ("camp", "route") else None
+    return await baseline.evaluate(connection, rule, incidents, targets)
+
+
 KINDS: dict[str, RuleKind] = {
     kind.name: kind
     for kind in (
@@ -97,6 +105,16 @@ KINDS: dict[str, RuleKind] = {
             watches=lambda _: frozenset({"incident", "rule"}),
             cap_event=surge_event,
             cap_description=surge_description,
+            cap_radius_km=lambda _, rule_param: float(rule_param("radius_m")) / 1000,
+            cap_certainty=lambda _: "Likely",
+        ),
+        RuleKind(
+            name="baseline",
+            params=BaselineParams,
+            evaluate=_baseline,
+            watches=lambda params: frozenset({"incident", "rule", params.target}),
+            cap_event=baseline_event,
+            cap_description=baseline_description,
             cap_radius_km=lambda _, rule_param: float(rule_param("radius_m")) / 1000,
             cap_certainty=lambda _: "Likely",
         ),

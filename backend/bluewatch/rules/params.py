@@ -24,6 +24,11 @@ PROXIMITY_INSTRUCTION = (
     "Keep personnel clear of the area, confirm where patrols and convoys near it are, "
     "and report to the Joint Operations Centre."
 )
+BASELINE_INSTRUCTION = (
+    "Incidents near this place are well above its usual rate: review the threat "
+    "assessment, patrol plans and movements for it, and report to the Joint Operations "
+    "Centre."
+)
 SURGE_INSTRUCTION = (
     "Treat the area as a developing threat: review movements through it, raise patrol "
     "readiness and report to the Joint Operations Centre."
@@ -41,9 +46,15 @@ SURGE_INSTRUCTION_FR = (
     "traversent, relevez l'état de préparation des patrouilles et rendez compte au Centre "
     "d'opérations conjoint."
 )
+BASELINE_INSTRUCTION_FR = (
+    "Les incidents près de ce lieu dépassent nettement leur rythme habituel : revoyez "
+    "l'évaluation de la menace, les plans de patrouille et les mouvements qui le "
+    "concernent, et rendez compte au Centre d'opérations conjoint."
+)
 FRENCH_DEFAULTS = {
     PROXIMITY_INSTRUCTION: PROXIMITY_INSTRUCTION_FR,
     SURGE_INSTRUCTION: SURGE_INSTRUCTION_FR,
+    BASELINE_INSTRUCTION: BASELINE_INSTRUCTION_FR,
 }
 
 
@@ -131,4 +142,20 @@ class ClusterParams(RuleParams):
     window_hours: float = Field(default=24, gt=0, le=24 * 30)
     level: AlertLevel = AlertLevel.WARNING
     instruction: PlainText = Field(default=SURGE_INSTRUCTION, min_length=1, max_length=2000)
+    instruction_fr: PlainText | None = Field(default=None, min_length=1, max_length=2000)
+
+
+class BaselineParams(RuleParams):
+    """A camp's or route's incidents in the last window against its own average over the
+    windows before (ACLED's subnational surge tracker, per place)."""
+
+    kind: Literal["baseline"] = "baseline"
+    target: Literal["camp", "route"]
+    radius_m: float = Field(default=10_000, gt=0, le=200_000)
+    window_days: int = Field(default=7, ge=1, le=90)
+    baseline_windows: int = Field(default=4, ge=1, le=52)
+    min_count: int = Field(default=5, ge=1, le=10_000)
+    min_ratio: float = Field(default=2.0, ge=1, le=1000)
+    level: AlertLevel = AlertLevel.WARNING
+    instruction: PlainText = Field(default=BASELINE_INSTRUCTION, min_length=1, max_length=2000)
     instruction_fr: PlainText | None = Field(default=None, min_length=1, max_length=2000)

@@ -214,3 +214,36 @@ def surge_description(facts: AlertFacts, language: Language) -> str:
     if language == "fr":
         return f"{count} incidents signalés à proximité les uns des autres. {facts.headline_fr}."
     return f"{count} incidents reported close together. {facts.headline}."
+
+
+def baseline_headline(alias: str, target_type: str, language: Language) -> str:
+    """ "Incidents up near Goma HQ: 12 in 7 d, 4.0 times the average of 3.0 over 4
+    windows" (written with a multiplication sign), or in French; "none before" when the
+    place had none. Binds ``:window_days`` and ``:baseline_windows``."""
+    ratio = _number(f"{alias}.ratio", language)
+    average = _number(f"{alias}.average", language)
+    if language == "fr":
+        where = f"CASE WHEN {target_type} = 'route' THEN 'de l''axe' ELSE 'du camp' END"
+        return f"""
+            format('Hausse des incidents près %s %s : %s en %s j, %s', {where},
+                   {alias}.target_name, {alias}.recent, :window_days,
+                   CASE WHEN {alias}.ratio IS NULL THEN 'aucun auparavant'
+                        ELSE {ratio} || '× la moyenne de ' || {average} || ' sur '
+                             || :baseline_windows || ' périodes' END)"""
+    where = f"CASE WHEN {target_type} = 'route' THEN 'route ' ELSE '' END"
+    return f"""
+        format('Incidents up near %s%s: %s in %s d, %s', {where}, {alias}.target_name,
+               {alias}.recent, :window_days,
+               CASE WHEN {alias}.ratio IS NULL THEN 'none before'
+                    ELSE {ratio} || '× the average of ' || {average} || ' over '
+                         || :baseline_windows || ' windows' END)"""
+
+
+def baseline_event(facts: AlertFacts, language: Language) -> str:
+    if language == "fr":
+        return "Hausse des incidents de sécurité par rapport à la normale"
+    return "Security incidents above their usual rate"
+
+
+def baseline_description(facts: AlertFacts, language: Language) -> str:
+    return f"{facts.headline_fr if language == 'fr' else facts.headline}."

@@ -919,7 +919,7 @@ export interface components {
              * Rule Kind
              * @enum {string}
              */
-            rule_kind: "proximity" | "cluster";
+            rule_kind: "proximity" | "cluster" | "baseline";
             /**
              * Status
              * @enum {string}
@@ -10095,7 +10095,7 @@ export interface operations {
                      * Kind
                      * @enum {string}
                      */
-                    kind: "proximity" | "cluster";
+                    kind: "proximity" | "cluster" | "baseline";
                     /** Name */
                     name: string;
                     /** Params */

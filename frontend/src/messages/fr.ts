@@ -350,6 +350,11 @@ export const FR = {
   "Instruction (CAP, French; empty: English only)": "Consigne (CAP, français ; vide : anglais seulement)",
   "{count} incidents within {radius} in {hours} h → {level}": "{count} incidents dans un rayon de {radius} en {hours} h → {level}",
   "grouped for {n} min": "regroupées pendant {n} min",
+  "Recent window (days)": "Période récente (jours)",
+  "Earlier windows averaged": "Périodes antérieures moyennées",
+  "Times the average": "Fois la moyenne",
+  "{count}+ incidents within {radius} in {days} d, {ratio}× their average → {level}":
+    "{count}+ incidents dans un rayon de {radius} en {days} j, {ratio}× leur moyenne → {level}",
 } as const;
 
 export type MessageKey = keyof typeof FR;

@@ -1,0 +1,134 @@
+"""Baseline surges: more incidents near a camp or route this week than it usually has.
+
+ACLED's subnational surge tracker compares an area's recent count with its own
+history; here the area is each camp or route with a radius around it. For each target
+near what changed, one statement counts the incidents within ``radius_m`` in the last
+``window_days`` and, per window, in the ``baseline_windows`` before; when the recent
+count reaches ``min_count`` and ``min_ratio`` times the average, the target's open
+baseline alert of this rule (raised within the window) takes the new count, or one is
+raised. A quiet place with no history surges on ``min_count`` alone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bluewatch.events.log import AlertChange
+from bluewatch.rules.params import BaselineParams
+from bluewatch.rules.wording import LANGUAGES, baseline_headline
+
+if TYPE_CHECKING:
+    from bluewatch.rules.store import Rule  # the store reads kinds.py, which reads this
+
+TARGET_TABLES = {"camp": "camp", "route": "route"}
+
+COUNTS = """
+    i.status <> 'dismissed' AND i.severity >= :severity_min
+    AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(:categories))
+"""
+
+
+def _statement(target: str) -> str:
+    table = TARGET_TABLES[target]
+    headline = {lang: baseline_headline("s", ":target_type", lang) for lang in LANGUAGES}
+    return f"""
+        WITH touched AS (
+            SELECT DISTINCT t.id FROM {table} t
+            WHERE (CAST(:target_ids AS bigint[]) IS NULL OR t.id = ANY(:target_ids))
+              AND (CAST(:incident_ids AS bigint[]) IS NULL OR EXISTS (
+                    SELECT 1 FROM incident i
+                    WHERE i.id = ANY(:incident_ids) AND {COUNTS}
+                      AND i.occurred_at >= now() - make_interval(days => :window_days)
+                      AND ST_DWithin(i.geom::geography, t.geom::geography, :radius_m)))
+        ), counted AS (
+            SELECT t.id AS target_id, t.name AS target_name, t.geom AS target_geom,
+                   array_agg(i.id ORDER BY i.id) FILTER (WHERE i.occurred_at >= now()
+                       - make_interval(days => :window_days)) AS recent_ids,
+                   count(*) FILTER (WHERE i.occurred_at >= now()
+                       - make_interval(days => :window_days)) AS recent,
+                   count(*) FILTER (WHERE i.occurred_at < now()
+                       - make_interval(days => :window_days))::float8 / :baseline_windows
+                       AS average,
+                   GREATEST(t.classification, max(i.classification) FILTER (
+                       WHERE i.occurred_at >= now() - make_interval(days => :window_days)))
+                       AS classification
+            FROM touched
+            JOIN {table} t ON t.id = touched.id
+            JOIN incident i
+              ON ST_DWithin(i.geom::geography, t.geom::geography, :radius_m)
+             AND i.occurred_at >= now()
+                 - make_interval(days => :window_days * (1 + :baseline_windows))
+             AND i.occurred_at <= now()
+             AND {COUNTS}
+            GROUP BY t.id, t.name, t.geom, t.classification
+        ), s AS (
+            SELECT counted.*, open_alert.id AS alert_id,
+                   recent / NULLIF(average, 0) AS ratio
+            FROM counted
+            LEFT JOIN LATERAL (
+                SELECT a.id FROM alert a
+                WHERE a.rule_id = :rule_id AND a.rule_kind = 'baseline'
+                  AND a.target_type = :target_type AND a.target_id = counted.target_id
+                  AND a.status <> 'resolved'
+                  AND a.created_at >= now() - make_interval(days => :window_days)
+                ORDER BY a.id DESC LIMIT 1
+            ) open_alert ON true
+            WHERE recent >= :min_count AND recent >= :min_ratio * average
+        ), grown AS (
+            UPDATE alert a
+            SET incident_ids = s.recent_ids,
+                classification = GREATEST(a.classification, s.classification),
+                headline = {headline["en"]}, headline_fr = {headline["fr"]},
+                version = a.version + 1, updated_at = now()
+            FROM s
+            WHERE a.id = s.alert_id AND NOT (s.recent_ids <@ a.incident_ids)
+            RETURNING a.id
+        ), raised AS (
+            INSERT INTO alert (rule_id, rule_kind, level, incident_ids, target_type, target_id,
+                               target_name, classification, headline, headline_fr, geom)
+            SELECT :rule_id, 'baseline', CAST(:level AS alert_level), s.recent_ids,
+                   :target_type, s.target_id, s.target_name, s.classification,
+                   {headline["en"]}, {headline["fr"]}, ST_PointOnSurface(s.target_geom)
+            FROM s WHERE s.alert_id IS NULL
+            RETURNING id
+        )
+        SELECT id, true AS created FROM raised
+        UNION ALL
+        SELECT id, false AS created FROM grown
+    """
+
+
+STATEMENTS = {target: text(_statement(target)) for target in TARGET_TABLES}
+
+
+async def evaluate(
+    connection: AsyncConnection,
+    rule: Rule,
+    incident_ids: list[int] | None,
+    target_ids: list[int] | None,
+) -> list[AlertChange]:
+    params = rule.params
+    assert isinstance(params, BaselineParams)
+    rows = await connection.execute(
+        STATEMENTS[params.target],
+        {
+            "rule_id": rule.id,
+            "target_type": params.target,
+            "incident_ids": incident_ids,
+            "target_ids": target_ids,
+            "radius_m": params.radius_m,
+            "window_days": params.window_days,
+            "baseline_windows": params.baseline_windows,
+            "min_count": params.min_count,
+            "min_ratio": params.min_ratio,
+            "severity_min": params.severity_min,
+            "categories": [category.value for category in params.categories],
+            "level": params.level.value,
+        },
+    )
+    return [
+        AlertChange(row.id, "alert.created" if row.created else "alert.updated") for row in rows
+    ]
