@@ -15,6 +15,7 @@ running transactions may already hold larger xids. A stress test caught that.)
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -209,6 +210,12 @@ class StoredEvent:
     @property
     def about_alert(self) -> bool:
         return self.type.startswith("alert.")
+
+    @functools.cached_property
+    def message(self) -> bytes:
+        """The event as one SSE message, encoded once however many streams send it (the
+        same bytes for every reader allowed to see it)."""
+        return f"id: {self.id}\nevent: {self.type}\ndata: {self.envelope}\n\n".encode()
 
     def visible_to(self, clearance: Classification) -> bool:
         """Marked within the clearance, and not meant only for readers below it."""

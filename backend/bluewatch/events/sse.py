@@ -17,10 +17,6 @@ Recheck = Callable[[], Awaitable[Classification | None]]
 CLOSED = b'event: stream.closed\ndata: {"reason": "credential"}\n\n'
 
 
-def message(event: log.StoredEvent) -> bytes:
-    return f"id: {event.id}\nevent: {event.type}\ndata: {event.envelope}\n\n".encode()
-
-
 async def stream(
     hub: EventHub,
     subscription: Subscription,
@@ -66,7 +62,7 @@ async def stream(
                     if not events:
                         break
                     for missed in events:
-                        yield message(missed)
+                        yield missed.message
                     after = events[-1].id
             cursor = max(last_event_id, subscription.start_id)
         checked = time.monotonic()
@@ -88,7 +84,7 @@ async def stream(
             if event is None:  # this client fell too far behind; it resumes from its id
                 return
             if event.id > cursor and event.classification.rank <= subscription.clearance.rank:
-                yield message(event)
+                yield event.message
                 cursor = event.id
     finally:
         hub.unsubscribe(subscription)
