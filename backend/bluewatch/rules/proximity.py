@@ -4,6 +4,11 @@ One set-based statement per rule: candidate pairs come from ST_DWithin on geogra
 (GiST indexes on ``geom::geography``), distances are geodesic metres on the
 spheroid (0 inside a camp), and alerts are upserted on (rule, incident, target):
 a closer band escalates the existing alert, never a duplicate.
+
+A rule's options (docs/decisions.md, issue 19): an approximate position widens the
+test by its uncertainty (one level lower when only that brings it in); a cooldown
+groups a band's incidents into one alert per target; a margin lets an incident's alert
+step down or close once the incident is that far beyond its band (hysteresis).
 """
 
 from __future__ import annotations
