@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import functools
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -44,6 +45,11 @@ APPEND = text(f"""
 class AlertChange:
     alert_id: int
     type: str  # alert.created | alert.updated | alert.acknowledged | alert.resolved
+
+    @classmethod
+    def raised(cls, rows: Iterable[Any]) -> list[AlertChange]:
+        """The changes a rule's statement made: rows of (id, created)."""
+        return [cls(row.id, "alert.created" if row.created else "alert.updated") for row in rows]
 
 
 async def _announce(connection: AsyncConnection, ids: list[int]) -> None:

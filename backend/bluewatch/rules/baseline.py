@@ -129,6 +129,4 @@ async def evaluate(
             "level": params.level.value,
         },
     )
-    return [
-        AlertChange(row.id, "alert.created" if row.created else "alert.updated") for row in rows
-    ]
+    return AlertChange.raised(rows)

@@ -303,9 +303,7 @@ async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> lis
     }
     grouped = params.cooldown_minutes > 0
     rows = await connection.execute(statement(params.target, len(params.bands), grouped), values)
-    changes = [
-        AlertChange(row.id, "alert.created" if row.created else "alert.updated") for row in rows
-    ]
+    changes = AlertChange.raised(rows)
     if params.margin_m is not None:
         moved = await connection.execute(step_down(params.target, len(params.bands)), values)
         changes += [
