@@ -25,7 +25,7 @@ export function setLanguage(chosen: Language): void {
 
 export type Params = Record<string, string | number>;
 
-/** `{name}` in `text` replaced by `params.name` (numbers written the language's way). */
+/** `{name}` in `text` replaced by `params.name` (numbers as digits: callers format decimals with `decimal`). */
 function fill(text: string, params: Params | undefined): string {
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
