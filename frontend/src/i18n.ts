@@ -28,11 +28,7 @@ export type Params = Record<string, string | number>;
 /** `{name}` in `text` replaced by `params.name` (numbers as digits: callers format decimals with `decimal`). */
 function fill(text: string, params: Params | undefined): string {
   if (!params) return text;
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
-    const value = params[name];
-    if (value === undefined) return whole;
-    return typeof value === "number" ? String(value) : value;
-  });
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 /** The message in the page's language, its `{placeholders}` filled. */

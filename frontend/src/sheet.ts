@@ -62,17 +62,20 @@ export class Sheet {
     this.context.onShown([]);
   }
 
-  private show(title: string, classification: string, ...content: (HTMLElement | null)[]): void {
+  /** A record under its marking (its name is data: not translated), or, with no
+   * classification, a tool of the page (no marking of its own). */
+  private show(title: string, classification: string | null, ...content: (HTMLElement | null)[]): void {
     const close = h("button", { type: "button", class: "close", "aria-label": t("Close details") }, "×");
     close.addEventListener("click", () => this.close());
     this.node.replaceChildren(
-      h("div", { class: "sheet-head" }, h("h2", { translate: "no" }, title), close),
-      h("p", { class: "marking", "data-level": classification, translate: "no" }, marking(highest([classification]))),
-      ...content.filter((c): c is HTMLElement => c !== null),
+      h("div", { class: "sheet-head" }, h("h2", { translate: classification === null ? undefined : "no" }, title), close),
+      ...[classification === null ? null
+        : h("p", { class: "marking", "data-level": classification, translate: "no" }, marking(highest([classification]))),
+      ...content].filter((c): c is HTMLElement => c !== null),
     );
     this.node.hidden = false;
     this.dropPin();
-    this.context.onShown([classification]);
+    this.context.onShown(classification === null ? [] : [classification]);
   }
 
   private dropPin(): void {
@@ -82,9 +85,7 @@ export class Sheet {
 
   /** A tool of the page (not a record): no marking of its own. */
   showTool(title: string, ...content: HTMLElement[]): void {
-    this.show(title, "unclassified", ...content);
-    this.node.querySelector(".marking")?.remove();
-    this.context.onShown([]);
+    this.show(title, null, ...content);
   }
 
   showForm(form: Form): void {

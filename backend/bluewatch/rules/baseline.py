@@ -17,18 +17,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
-from bluewatch.rules.params import BaselineParams
+from bluewatch.rules.params import BaselineParams, incident_filters
+from bluewatch.rules.proximity import TARGET_TABLES
 from bluewatch.rules.wording import LANGUAGES, baseline_headline
 
 if TYPE_CHECKING:
     from bluewatch.rules.store import Rule  # the store reads kinds.py, which reads this
 
-TARGET_TABLES = {"camp": "camp", "route": "route"}
-
-COUNTS = """
-    i.status <> 'dismissed' AND i.severity >= :severity_min
-    AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(:categories))
-"""
+COUNTS = incident_filters("i")
 
 
 def _statement(target: str) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
-from bluewatch.rules.params import ClusterParams
+from bluewatch.rules.params import ClusterParams, incident_filters
 from bluewatch.rules.wording import surge_headline
 
 if TYPE_CHECKING:
@@ -52,18 +52,13 @@ GROWN = (
     " FROM unnest(a.incident_ids || merged.member_ids) AS member)"
 )
 
-INCIDENT_FILTERS = """
-    {alias}.status <> 'dismissed'
-    AND {alias}.severity >= :severity_min
-    AND (cardinality(CAST(:categories AS text[])) = 0 OR {alias}.category = ANY(:categories))
-"""
 
 STATEMENT = text(f"""
     WITH seeds AS (
         SELECT i.id, i.geom, i.occurred_at FROM incident i
         WHERE (CAST(:incident_ids AS bigint[]) IS NULL OR i.id = ANY(:incident_ids))
           AND i.occurred_at >= now() - make_interval(secs => :max_age_seconds)
-          AND {INCIDENT_FILTERS.format(alias="i")}
+          AND {incident_filters("i")}
     ), members AS (
         SELECT s.id AS seed_id, s.geom AS seed_geom,
                array_agg(m.id ORDER BY m.id) AS member_ids,
@@ -74,7 +69,7 @@ STATEMENT = text(f"""
              &&& space_time_box(s.geom, s.occurred_at, :radius_m, :window_seconds)
          AND ST_Distance(m.geom::geography, s.geom::geography) <= :radius_m
          AND abs(extract(epoch FROM m.occurred_at - s.occurred_at)) <= :window_seconds
-        WHERE {INCIDENT_FILTERS.format(alias="m")}
+        WHERE {incident_filters("m")}
         GROUP BY s.id, s.geom
         HAVING count(*) >= :min_count
     ), assigned AS (

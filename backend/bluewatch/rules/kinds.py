@@ -85,6 +85,15 @@ async def _baseline(connection: AsyncConnection, rule: Rule, trigger: Trigger) -
     return await baseline.evaluate(connection, rule, incidents, targets)
 
 
+def _rule_radius_km(_: float | None, rule_param: Callable[[str], Any]) -> float:
+    """The circle of an area rule (surge, baseline): its radius."""
+    return float(rule_param("radius_m")) / 1000
+
+
+def _likely(_: AlertFacts) -> str:
+    return "Likely"
+
+
 KINDS: dict[str, RuleKind] = {
     kind.name: kind
     for kind in (
@@ -105,8 +114,8 @@ KINDS: dict[str, RuleKind] = {
             watches=lambda _: frozenset({"incident", "rule"}),
             cap_event=surge_event,
             cap_description=surge_description,
-            cap_radius_km=lambda _, rule_param: float(rule_param("radius_m")) / 1000,
-            cap_certainty=lambda _: "Likely",
+            cap_radius_km=_rule_radius_km,
+            cap_certainty=_likely,
         ),
         RuleKind(
             name="baseline",
@@ -115,8 +124,8 @@ KINDS: dict[str, RuleKind] = {
             watches=lambda params: frozenset({"incident", "rule", params.target}),
             cap_event=baseline_event,
             cap_description=baseline_description,
-            cap_radius_km=lambda _, rule_param: float(rule_param("radius_m")) / 1000,
-            cap_certainty=lambda _: "Likely",
+            cap_radius_km=_rule_radius_km,
+            cap_certainty=_likely,
         ),
     )
 }

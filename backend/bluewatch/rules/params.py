@@ -99,6 +99,16 @@ class RuleParams(BaseModel):
         return self
 
 
+def incident_filters(alias: str) -> str:
+    """SQL: the incident `alias` passes the filters every rule has (not dismissed, the
+    minimum severity, the categories); binds ``:severity_min`` and ``:categories``."""
+    return f"""
+        {alias}.status <> 'dismissed'
+        AND {alias}.severity >= :severity_min
+        AND (cardinality(CAST(:categories AS text[])) = 0 OR {alias}.category = ANY(:categories))
+    """
+
+
 class ProximityParams(RuleParams):
     kind: Literal["proximity"] = "proximity"
     target: Literal["camp", "route"]

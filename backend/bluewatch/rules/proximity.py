@@ -21,7 +21,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
-from bluewatch.rules.params import ProximityParams
+from bluewatch.rules.params import ProximityParams, incident_filters
 from bluewatch.rules.wording import (
     LANGUAGES,
     Language,
@@ -90,9 +90,7 @@ def _pairs(target: str, precision: str, reach: str) -> str:
           AND (CAST(:incident_ids AS bigint[]) IS NULL OR i.id = ANY(:incident_ids))
           AND (CAST(:target_ids AS bigint[]) IS NULL OR t.id = ANY(:target_ids))
           AND i.occurred_at >= now() - make_interval(secs => :max_age_seconds)
-          AND i.status <> 'dismissed'
-          AND i.severity >= :severity_min
-          AND (cardinality(CAST(:categories AS text[])) = 0 OR i.category = ANY(:categories))
+          AND {incident_filters("i")}
           {route_condition}
     """
 

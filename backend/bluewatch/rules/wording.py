@@ -174,6 +174,10 @@ def proximity_certainty(facts: AlertFacts) -> str:
     return "Observed" if facts.incident_status == "verified" else "Likely"
 
 
+# "of the camp" / "of the route" in French, for the CAP descriptions.
+FR_OF_TARGET = {"camp": "du camp", "route": "de l'axe"}
+
+
 def proximity_description(facts: AlertFacts, language: Language) -> str:
     """CAP <description>: where the incident was reported, against which camp or route
     (for a group, how many and the closest)."""
@@ -182,7 +186,7 @@ def proximity_description(facts: AlertFacts, language: Language) -> str:
     if count > 1:
         km = f"{(facts.distance_m or 0) / 1000:.1f}"
         if language == "fr":
-            target = {"camp": "du camp", "route": "de l'axe"}.get(facts.target_type or "", "de")
+            target = FR_OF_TARGET.get(facts.target_type or "", "de")
             return (
                 f"{count} incidents signalés près {target} {facts.target_name}, le plus proche "
                 f"({category}) à {km.replace('.', ',')} km."
@@ -192,7 +196,7 @@ def proximity_description(facts: AlertFacts, language: Language) -> str:
             f"the closest ({category}) {km} km from it."
         )
     if language == "fr":
-        target = {"camp": "du camp", "route": "de l'axe"}.get(facts.target_type or "", "de")
+        target = FR_OF_TARGET.get(facts.target_type or "", "de")
         where = (
             f"dans le périmètre {target}"
             if not facts.distance_m

@@ -16,8 +16,7 @@ from bluewatch.classification import Classification
 from bluewatch.layers.query import visible_to
 from bluewatch.rules import store
 from bluewatch.rules.params import ProximityParams
-
-TARGET_TABLES = {"camp": "camp", "route": "route"}
+from bluewatch.rules.proximity import TARGET_TABLES
 
 
 @dataclass(frozen=True, order=True)

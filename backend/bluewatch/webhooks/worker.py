@@ -131,13 +131,16 @@ class DeliveryWorker:
             await self.pool.aclose()
 
     async def drain(self) -> None:
+        # Digests fall due with time, not with a notification: made once a wake, then
+        # sent with everything else due.
+        async with self.database.transaction() as connection:
+            await store.make_digests(connection)
         while await self.work_once():
             pass
 
     async def work_once(self, batch: int = 20) -> int:
         """Claim and send one batch; returns how many were claimed."""
         async with self.database.transaction() as connection:
-            await store.make_digests(connection)
             rows = await connection.execute(
                 CLAIM, {"lease_seconds": self.settings.webhook_lease_seconds, "batch": batch}
             )
