@@ -28,6 +28,7 @@ const LEVELS = ["critical", "warning", "watch"];
 /** Numeric options, by name: their label. Shown when the rule has the option. */
 const NUMBERS: [string, MessageKey][] = [
   ["cooldown_minutes", "Cooldown (minutes; 0: an alert per incident)"],
+  ["dwell_minutes", "Dwell (minutes reports must span; 0: the first report raises)"],
   ["margin_m", "Margin before an alert steps down (metres; empty: never)"],
   ["near_uncertainty_m", "Uncertainty of a position near a named place (metres)"],
   ["district_uncertainty_m", "Uncertainty of a district-level position (metres)"],
@@ -79,7 +80,12 @@ export function summary(rule: RuleRecord): string {
   }
   const bands = (p.bands ?? []).map((band) => `${label(band.level).toLowerCase()} ≤ ${km(band.distance_m)}`).join(", ");
   const cooldown = Number(p.cooldown_minutes ?? 0);
-  return cooldown > 0 ? `${bands} · ${t("grouped for {n} min", { n: cooldown })}` : bands;
+  const dwell = Number(p.dwell_minutes ?? 0);
+  return [
+    bands,
+    ...(cooldown > 0 ? [t("grouped for {n} min", { n: cooldown })] : []),
+    ...(dwell > 0 ? [t("after {n} min of activity", { n: dwell })] : []),
+  ].join(" · ");
 }
 
 export interface RulesScreenContext {

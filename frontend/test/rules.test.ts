@@ -50,6 +50,10 @@ describe("the rules screen", () => {
     expect(summary(camps)).toBe("critical ≤ 2.0 km, warning ≤ 5.0 km");
     expect(summary({ ...camps, params: { ...camps.params, cooldown_minutes: 60 } })).toBe(
       "critical ≤ 2.0 km, warning ≤ 5.0 km · grouped for 60 min");
+    expect(summary({ ...camps, params: { ...camps.params, cooldown_minutes: 60, dwell_minutes: 30 } })).toBe(
+      "critical ≤ 2.0 km, warning ≤ 5.0 km · grouped for 60 min · after 30 min of activity");
+    expect(summary({ ...camps, params: { ...camps.params, dwell_minutes: 30 } })).toBe(
+      "critical ≤ 2.0 km, warning ≤ 5.0 km · after 30 min of activity");
     const surge: RuleRecord = { id: 3, name: "Surge", kind: "cluster", enabled: true,
       params: { min_count: 3, radius_m: 10000, window_hours: 24, level: "warning" } };
     expect(summary(surge)).toBe("3 incidents within 10.0 km in 24 h → warning");

@@ -1310,13 +1310,16 @@ def test_an_admin_sees_and_changes_a_rule_s_settings_on_the_map(
     assert stored[0].get("cooldown_minutes", 0) == 0  # refused: nothing changed
 
     page.fill("#rule-form-cooldown_minutes", "60")
+    expect(page.locator("#rule-form-dwell_minutes")).to_have_value("0")
+    page.fill("#rule-form-dwell_minutes", "30")
     page.fill("#rule-form-bands", "critical 1500; warning 5000; watch 10000")
     page.click("#rule-form button[type=submit]")
     expect(row.locator(".rule-summary")).to_have_text(
         "critical ≤ 1.5 km, warning ≤ 5.0 km, watch ≤ 10.0 km · grouped for 60 min"
+        " · after 30 min of activity"
     )
     params = scenario_db.execute("SELECT params FROM rule WHERE id = %s", (camp_id,)).fetchone()[0]
-    assert params["cooldown_minutes"] == 60
+    assert (params["cooldown_minutes"], params["dwell_minutes"]) == (60, 30)
     assert [band["distance_m"] for band in params["bands"]] == [1500, 5000, 10000]
     # The map's alert rings follow the rule.
     page.wait_for_function(

@@ -123,6 +123,12 @@ class ProximityParams(RuleParams):
     # incident lies more than `margin_m` beyond its band, so a position jittering at a
     # band's edge does not raise and lower the alert in turn.
     margin_m: float | None = Field(default=None, ge=0, le=50_000)
+    # Dwell: 0 lets the first report in a band raise. Above 0, a band of a target raises
+    # only once its reports span `dwell_minutes`: an incident raises when another report
+    # in the same or a closer band of that target (within the age window) lies at least
+    # that long before or after it, so the activity has stayed or come back. One report
+    # alone never dwells.
+    dwell_minutes: float = Field(default=0, ge=0, le=7 * 24 * 60)
     # Uncertainty: how far an incident may really be from where it is drawn, by its
     # `geo_precision` (ACLED's 2: near a named place, 3: somewhere in the district). The
     # distance test is widened by it; a band reached only thanks to it counts one level

@@ -68,6 +68,12 @@ def band(distance: str, bands: int) -> str:
     return f"CASE {cases} END"
 
 
+def band_reach(distance: str, bands: int) -> str:
+    """The distance of the closest band that `distance` is within, or NULL."""
+    cases = " ".join(f"WHEN {distance} <= :band_m{k} THEN :band_m{k}" for k in range(bands))
+    return f"CASE {cases} END"
+
+
 # How near an incident may really be: its distance less its stated uncertainty.
 NEAREST_POSSIBLE = "GREATEST(candidates.distance_m - candidates.uncertainty_m, 0)"
 
@@ -78,7 +84,7 @@ def _pairs(target: str, precision: str, reach: str) -> str:
     ones does not widen the index search for all."""
     route_condition = ROUTE_COUNTS if target == "route" else ""
     return f"""
-        SELECT i.id AS incident_id, i.category, i.geom, t.id AS target_id,
+        SELECT i.id AS incident_id, i.category, i.geom, i.occurred_at, t.id AS target_id,
                t.name AS target_name,
                ST_Distance(i.geom::geography, t.geom::geography) AS distance_m,
                CASE i.geo_precision WHEN 2 THEN :near_m WHEN 3 THEN :district_m ELSE 0
@@ -95,9 +101,26 @@ def _pairs(target: str, precision: str, reach: str) -> str:
     """
 
 
-def _banded(target: str, bands: int) -> str:
+def _dwelt(target: str) -> str:
+    """SQL: another report in the same or a closer band of the target lies at least
+    ``:dwell_seconds`` before or after the pair ``ranged`` (its band is ``band_m``)."""
+    route_condition = ROUTE_COUNTS if target == "route" else ""
+    return f"""
+        EXISTS (
+            SELECT 1 FROM {TARGET_TABLES[target]} t
+            JOIN incident i ON ST_DWithin(i.geom::geography, t.geom::geography, ranged.band_m)
+            WHERE t.id = ranged.target_id AND i.id <> ranged.incident_id
+              AND abs(extract(epoch FROM i.occurred_at - ranged.occurred_at)) >= :dwell_seconds
+              AND i.occurred_at >= now() - make_interval(secs => :max_age_seconds)
+              AND {incident_filters("i")}
+              {route_condition})
+    """
+
+
+def _banded(target: str, bands: int, dwell: bool) -> str:
     """The incident/target pairs in a band, with the band's level and whether only the
-    incident's uncertainty brought it in (CTEs ``candidates``, ``ranged``, ``banded``)."""
+    incident's uncertainty brought it in (CTEs ``candidates``, ``ranged``, ``banded``);
+    with `dwell`, only the pairs whose band has dwelt."""
     return f"""
         WITH candidates AS (
             {_pairs(target, "i.geo_precision = 1", ":reach_m")}
@@ -105,7 +128,8 @@ def _banded(target: str, bands: int) -> str:
             {_pairs(target, "i.geo_precision > 1", ":reach_m + GREATEST(:near_m, :district_m)")}
         ), ranged AS (
             SELECT candidates.*, {band("candidates.distance_m", bands)} AS exact_level,
-                   {band(NEAREST_POSSIBLE, bands)} AS reduced_level
+                   {band(NEAREST_POSSIBLE, bands)} AS reduced_level,
+                   {band_reach(NEAREST_POSSIBLE, bands)} AS band_m
             FROM candidates
             WHERE candidates.distance_m - candidates.uncertainty_m <= :reach_m
         ), banded AS (
@@ -117,14 +141,14 @@ def _banded(target: str, bands: int) -> str:
                             WHEN 'critical' THEN 'warning'::alert_level
                             ELSE 'watch'::alert_level END)
                         ELSE exact_level END AS level
-            FROM ranged WHERE reduced_level IS NOT NULL
+            FROM ranged WHERE reduced_level IS NOT NULL {f"AND {_dwelt(target)}" if dwell else ""}
         )"""
 
 
-def _statement(target: str, bands: int) -> str:
+def _statement(target: str, bands: int, dwell: bool) -> str:
     """One alert per incident and target; a closer band escalates it."""
     return f"""
-        {_banded(target, bands)}
+        {_banded(target, bands, dwell)}
         INSERT INTO alert AS a (rule_id, rule_kind, level, incident_id, incident_ids, target_type,
                                 target_id, target_name, distance_m, classification, headline,
                                 headline_fr, uncertain, geom)
@@ -150,7 +174,7 @@ def _group_headline(count: str, distance: str, name: str, language: Language) ->
     return proximity_group_headline(count, distance, name, ":target_type", language)
 
 
-def _grouped_statement(target: str, bands: int) -> str:
+def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
     """With a cooldown: an incident not yet in an alert of this rule and target joins the
     alert opened for its band within the cooldown, else the batch's incidents of one
     band and target open one alert together (the closest is its incident)."""
@@ -167,7 +191,7 @@ def _grouped_statement(target: str, bands: int) -> str:
         for lang in LANGUAGES
     }  # fmt: skip
     return f"""
-        {_banded(target, bands)}, fresh AS (
+        {_banded(target, bands, dwell)}, fresh AS (
             SELECT banded.* FROM banded
             WHERE NOT EXISTS (
                 SELECT 1 FROM alert m
@@ -274,9 +298,9 @@ def step_down(target: str, bands: int) -> TextClause:
 
 
 @functools.cache
-def statement(target: str, bands: int, grouped: bool) -> TextClause:
-    """The statement for a rule's target, number of bands and grouping, made once."""
-    return text((_grouped_statement if grouped else _statement)(target, bands))
+def statement(target: str, bands: int, grouped: bool, dwell: bool) -> TextClause:
+    """The statement for a rule's target, number of bands, grouping and dwell, made once."""
+    return text((_grouped_statement if grouped else _statement)(target, bands, dwell))
 
 
 async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> list[AlertChange]:
@@ -286,6 +310,7 @@ async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> lis
         **{f"band_m{k}": b.distance_m for k, b in enumerate(params.bands)},
         **{f"band_level{k}": b.level.value for k, b in enumerate(params.bands)},
         "cooldown_seconds": params.cooldown_minutes * 60,
+        "dwell_seconds": params.dwell_minutes * 60,
         "near_m": params.near_uncertainty_m,
         "district_m": params.district_uncertainty_m,
         "rule_id": rule.id,
@@ -299,8 +324,10 @@ async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> lis
         "categories": [category.value for category in params.categories],
         "margin_m": params.margin_m,
     }
-    grouped = params.cooldown_minutes > 0
-    rows = await connection.execute(statement(params.target, len(params.bands), grouped), values)
+    grouped, dwell = params.cooldown_minutes > 0, params.dwell_minutes > 0
+    rows = await connection.execute(
+        statement(params.target, len(params.bands), grouped, dwell), values
+    )
     changes = AlertChange.raised(rows)
     if params.margin_m is not None:
         moved = await connection.execute(step_down(params.target, len(params.bands)), values)

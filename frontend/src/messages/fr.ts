@@ -337,6 +337,7 @@ export const FR = {
   "is not a list of bands: write e.g. critical 2000; warning 5000":
     "n'est pas une liste de bandes : écrivez par ex. critique 2000; avertissement 5000",
   "Cooldown (minutes; 0: an alert per incident)": "Regroupement (minutes ; 0 : une alerte par incident)",
+  "Dwell (minutes reports must span; 0: the first report raises)": "Persistance (minutes que les signalements doivent couvrir ; 0 : dès le premier)",
   "Margin before an alert steps down (metres; empty: never)": "Marge avant qu'une alerte ne baisse (mètres ; vide : jamais)",
   "Uncertainty of a position near a named place (metres)": "Incertitude d'une position près d'un lieu nommé (mètres)",
   "Uncertainty of a district-level position (metres)": "Incertitude d'une position au niveau du territoire (mètres)",
@@ -350,6 +351,7 @@ export const FR = {
   "Instruction (CAP, French; empty: English only)": "Consigne (CAP, français ; vide : anglais seulement)",
   "{count} incidents within {radius} in {hours} h → {level}": "{count} incidents dans un rayon de {radius} en {hours} h → {level}",
   "grouped for {n} min": "regroupées pendant {n} min",
+  "after {n} min of activity": "après {n} min d'activité",
   "Recent window (days)": "Période récente (jours)",
   "Earlier windows averaged": "Périodes antérieures moyennées",
   "Times the average": "Fois la moyenne",
