@@ -57,7 +57,8 @@ TARGETS = text("""
 RAISED = text("""
     SELECT count(*) AS alerts,
            array_agg(DISTINCT target_type || ':' || target_id || ':' || level) AS covered
-    FROM alert WHERE rule_kind = 'proximity' AND incident_ids && CAST(:ids AS bigint[])
+    FROM alert a WHERE rule_kind = 'proximity' AND EXISTS (
+        SELECT 1 FROM alert_member m WHERE m.alert_id = a.id AND m.incident_id = ANY(:ids))
 """)
 
 PAIRS = text("""

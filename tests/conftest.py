@@ -43,6 +43,7 @@ PER_TEST_TABLES = (
     *LAYER_TABLES,
     "webhook",
     "alert",
+    "alert_member",
     "rule",
     "app_user",
     "user_session",

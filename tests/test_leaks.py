@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 
 from bluewatch.classification import Classification
 from bluewatch.events.client import SSEListener
+from tests.api.test_alert_grouping import members
 from tests.conftest import RoleKeys, bearer, fold_digests, make_key, reset_tables
 from tests.factories import GEOJSON, camp, incident, route, square
 
@@ -173,7 +174,7 @@ def _expected_marking(world: World, alert: dict[str, Any]) -> str:
     properties = alert["properties"]
     sources = [
         world.by_id("incidents", i).classification
-        for i in {*properties["incident_ids"], properties["incident_id"]} - {None}
+        for i in {*alert["members"], properties["incident_id"]} - {None}
     ]
     if properties["target"] is not None:
         layer = properties["target"]["type"] + "s"
@@ -286,7 +287,11 @@ def _alert_outputs(
     _assert_nothing_hidden(listed.content, hidden, "alert list")
     for alert in everything:
         expected = 200 if alert["id"] in visible else 404
-        for path in (f"/api/v1/alerts/{alert['id']}", f"/api/v1/alerts/{alert['id']}/cap"):
+        for path in (
+            f"/api/v1/alerts/{alert['id']}",
+            f"/api/v1/alerts/{alert['id']}/cap",
+            f"/api/v1/alerts/{alert['id']}/members?limit=1000",
+        ):
             response = client.get(path, headers=reader.analyst)
             assert response.status_code == expected, path
             _assert_nothing_hidden(response.content, hidden, path)
@@ -507,6 +512,7 @@ def test_every_output_equals_the_world_within_clearance(
         world = _build(client, plan)
         everything = client.get("/api/v1/alerts", params={"limit": 10000}).json()["features"]
         for alert in everything:
+            alert["members"] = members(client, alert["id"])  # as the top reader sees them
             assert alert["properties"]["classification"] == _expected_marking(world, alert)
         db.execute(
             "UPDATE webhook_delivery SET created_at = now() - interval '5 minutes'"

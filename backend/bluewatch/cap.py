@@ -22,6 +22,7 @@ from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
 from bluewatch.layers.query import visible_to
 from bluewatch.rules.kinds import KINDS
+from bluewatch.rules.members import MEMBER_IDS
 from bluewatch.rules.params import french_instruction
 from bluewatch.rules.wording import Language
 from bluewatch.text import xml_safe
@@ -81,10 +82,10 @@ def identifier(alert_id: int, version: int) -> str:
     return f"bluewatch-alert-{alert_id}-{version}"
 
 
-MESSAGE_SQL = """
+MESSAGE_SQL = f"""
     SELECT a.id, a.status, a.level::text AS level, a.headline, a.headline_fr, a.uncertain,
            a.classification::text,
-           a.rule_kind, a.incident_ids, a.target_type, a.target_name, a.distance_m,
+           a.rule_kind, {MEMBER_IDS} AS incident_ids, a.target_type, a.target_name, a.distance_m,
            a.version, a.resolved_by, a.resolve_note,
            ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat,
            i.category, i.status AS incident_status,

@@ -75,12 +75,6 @@ export class AlertBook {
       .sort(ORDERS[order]);
   }
 
-  forIncident(incidentId: number): Alert[] {
-    return this.list().filter(
-      (a) => a.properties.incident_id === incidentId || (a.properties.incident_ids ?? []).includes(incidentId),
-    );
-  }
-
   get size(): number {
     return this.alerts.size;
   }

@@ -116,7 +116,10 @@ export class MissionMap {
     this.sheet = new Sheet({
       api: this.api,
       role: () => this.role,
-      alertsFor: (id) => this.book.forIncident(id),
+      alertsFor: async (id) => {
+        const params = new URLSearchParams({ incident: String(id), limit: "100" });
+        return (await this.api.get<{ features: Alert[] }>("/alerts", params)).features;
+      },
       onSaved: (layer) => {
         this.background(this.reload(layer));
         if (layer !== "incidents") this.background(this.reload("zones"));
@@ -442,8 +445,14 @@ export class MissionMap {
   /** Shows an alert: its incident in the sheet, then the map flies there (after the sheet
    * has narrowed the map, so the flight is not cut short by the resize). */
   private selectAlert(alert: Alert): void {
-    const incident = alert.properties.incident_id ?? alert.properties.incident_ids?.[0] ?? null;
-    this.showIncident(incident, alert.geometry.coordinates as [number, number], 11, 800);
+    const at = alert.geometry.coordinates as [number, number];
+    if (alert.properties.incident_id !== null) {
+      this.showIncident(alert.properties.incident_id, at, 11, 800);
+      return;
+    }
+    // A surge or baseline alert: its first member's sheet (members are read in pages).
+    const first = this.api.get<{ features: { id: number }[] }>(`/alerts/${alert.id}/members`, new URLSearchParams({ limit: "1" }));
+    this.background(first.then((page) => this.showIncident(page.features[0]?.id ?? null, at, 11, 800)));
   }
 
   /** An incident's sheet (when there is one), then a flight to `at`, at least to `zoom`. */

@@ -22,7 +22,8 @@ type Record_ = Feature<Geometry, Record<string, unknown>> & { id: number };
 export interface SheetContext {
   api: Api;
   role: () => Role;
-  alertsFor: (incidentId: number) => Alert[];
+  /** The alerts resting on an incident (a surge's or a group's members included). */
+  alertsFor: (incidentId: number) => Promise<Alert[]>;
   onSaved: (layer: "incidents" | "routes" | "camps") => void;
   startDrawing: (kind: DrawKind, initial: Position[], done: (geometry: Geometry) => void) => void;
   stopDrawing: () => void;
@@ -95,7 +96,7 @@ export class Sheet {
     form.element.querySelector<HTMLElement>("input, select, textarea")?.focus();
   }
 
-  incident(feature: Record_): void {
+  incident(feature: Record_, alerts: Alert[]): void {
     const p = feature.properties;
     const [lon, lat] = (feature.geometry as { coordinates: number[] }).coordinates;
     const rows: [string, string][] = [
@@ -108,7 +109,6 @@ export class Sheet {
       [t("Source"), `${p.source ?? t("unknown")} (${grading(p.source_reliability, p.source_credibility)})`],
       [t("Casualties"), t("{killed} killed, {injured} injured", { killed: Number(p.fatalities ?? 0), injured: Number(p.injured ?? 0) })],
     ];
-    const alerts = this.context.alertsFor(feature.id);
     this.show(
       String(p.title), String(p.classification),
       h("dl", { class: "details" }, ...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
@@ -163,7 +163,10 @@ export class Sheet {
   }
 
   async openIncident(id: number): Promise<void> {
-    this.incident(await this.context.api.get<Record_>(`/incidents/${id}`));
+    const [feature, alerts] = await Promise.all([
+      this.context.api.get<Record_>(`/incidents/${id}`), this.context.alertsFor(id),
+    ]);
+    this.incident(feature, alerts);
     this.reopen = () => this.openIncident(id);
   }
 

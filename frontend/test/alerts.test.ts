@@ -8,7 +8,7 @@ function alert(id: number, changes: Partial<AlertProperties> = {}): Alert {
     geometry: { type: "Point", coordinates: [29.2, -1.6] },
     properties: {
       level: "warning", status: "open", headline: `Alert ${id}`, headline_fr: `Alerte ${id}`, uncertain: false, rule_id: 1, rule_kind: "proximity",
-      incident_id: id * 10, incident_ids: [id * 10], member_count: 1,
+      incident_id: id * 10, member_count: 1,
       target: { type: "camp", id: 1, name: "Goma" }, distance_m: 1500, occurred_at: "2026-11-22T09:00:00Z", classification: "unclassified",
       version: 1, created_at: "2026-11-22T10:00:00Z", updated_at: "2026-11-22T10:00:00Z",
       acknowledged_at: null, acknowledged_by: null, acknowledge_note: null,
@@ -56,12 +56,6 @@ describe("the alert book", () => {
     book.apply(envelope(alert(8, { status: "acknowledged", version: 2 })));
     expect(book.apply(envelope(alert(8, { version: 1 })))).toBeNull();
     expect(book.get(8)?.properties.status).toBe("acknowledged");
-  });
-
-  it("finds the alerts of an incident, cluster members included", () => {
-    const book = new AlertBook();
-    book.load([alert(1), alert(2, { incident_id: null, incident_ids: [10, 99], rule_kind: "cluster" }), alert(3)]);
-    expect(book.forIncident(10).map((a) => a.id)).toEqual([2, 1]);
   });
 });
 

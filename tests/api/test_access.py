@@ -46,6 +46,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/alerts/cap.atom"): VIEWER,
     ("GET", "/api/v1/alerts/{alert_id}"): VIEWER,
     ("GET", "/api/v1/alerts/{alert_id}/cap"): VIEWER,
+    ("GET", "/api/v1/alerts/{alert_id}/members"): VIEWER,
     ("POST", "/api/v1/alerts/{alert_id}/ack"): ANALYST,
     ("POST", "/api/v1/alerts/{alert_id}/resolve"): ANALYST,
     ("GET", "/api/v1/rules"): ADMIN,

@@ -37,6 +37,20 @@ def proximity_alerts(client: TestClient, **params: str) -> list[dict[str, Any]]:
     return [f for f in features["features"] if f["properties"]["rule_kind"] == "proximity"]
 
 
+def members(client: TestClient, alert_id: int, limit: int = 1000) -> list[int]:
+    """The alert's member incidents, every page read (bounded: 100 pages)."""
+    found: list[int] = []
+    url: str | None = f"/api/v1/alerts/{alert_id}/members?limit={limit}"
+    for _ in range(100):
+        if url is None:
+            return found
+        page = client.get(url)
+        assert page.status_code == 200, page.text
+        found += [feature["id"] for feature in page.json()["features"]]
+        url = next((link["href"] for link in page.json()["links"] if link["rel"] == "next"), None)
+    raise AssertionError("more than 100 pages of members")
+
+
 def at(distance_m: float, **properties: Any) -> dict[str, Any]:
     """An incident `distance_m` beyond the camp's north-east corner."""
     properties = {"classification": "unclassified", **properties}
@@ -78,7 +92,7 @@ def test_a_cooldown_groups_a_band_s_incidents_into_one_alert(
     grouped = {a["properties"]["level"]: a for a in proximity_alerts(client)}
     assert set(grouped) == {"warning", "critical"}
     warning = grouped["warning"]["properties"]
-    assert sorted(warning["incident_ids"]) == sorted(ids[:3])
+    assert members(client, grouped["warning"]["id"]) == sorted(ids[:3])
     assert (warning["member_count"], warning["incident_id"]) == (3, ids[0])  # the closest
     km = f"{warning['distance_m'] / 1000:.1f}"
     assert warning["headline"] == f"3 incidents near Goma HQ, the closest {km} km from it"
@@ -86,7 +100,7 @@ def test_a_cooldown_groups_a_band_s_incidents_into_one_alert(
         f"3 incidents près du camp Goma HQ, le plus proche à {km.replace('.', ',')} km"
     )
     critical = grouped["critical"]["properties"]
-    assert critical["incident_ids"] == [ids[3]]
+    assert members(client, grouped["critical"]["id"]) == [ids[3]]
     assert critical["headline"].startswith("IED ") and "Goma HQ" in critical["headline"]
 
     # A later incident in the same band joins the alert: an update, not a new alert.
@@ -106,6 +120,9 @@ def test_a_cooldown_groups_a_band_s_incidents_into_one_alert(
     assert edited.status_code == 200, edited.text
     [warning_now] = proximity_alerts(client, level="warning")
     assert warning_now["properties"]["member_count"] == 4
+    assert members(client, warning_now["id"]) == sorted([*ids[:3], later["items"][0]["id"]])
+    # Paged: two at a time, every member once, in order.
+    assert members(client, warning_now["id"], limit=2) == members(client, warning_now["id"])
     assert_valid_cap(client, [grouped["warning"]["id"], grouped["critical"]["id"]])
     cap = client.get(f"/api/v1/alerts/{grouped['warning']['id']}/cap").text
     assert (
@@ -166,3 +183,20 @@ def test_the_cooldown_is_bounded(
     client: TestClient, camp_only: None, minutes: object, status: int
 ) -> None:
     assert set_cooldown(client, minutes) == status  # type: ignore[arg-type]
+
+
+def test_members_are_read_in_pages_within_bounds(client: TestClient, camp_only: None) -> None:
+    assert set_cooldown(client, 60) == 200
+    ids = [item["id"] for item in post(client, at(3000), at(3500), at(4000))["items"]]
+    [alert] = proximity_alerts(client)
+    assert members(client, alert["id"], limit=1) == sorted(ids)  # three pages of one
+    path = f"/api/v1/alerts/{alert['id']}/members"
+    assert client.get(path, params={"limit": "1000"}).status_code == 200
+    for wrong in ({"limit": "1001"}, {"limit": "0"}, {"cursor": "not-a-cursor"}):
+        refused = client.get(path, params=wrong)
+        assert refused.status_code in (400, 422), wrong
+        assert refused.headers["content-type"] == "application/problem+json"
+    missing = client.get(f"/api/v1/alerts/{alert['id'] + 1000}/members")
+    assert (missing.status_code, missing.headers["content-type"]) == (
+        404, "application/problem+json",
+    )  # fmt: skip

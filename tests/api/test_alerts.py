@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 import pytest
@@ -58,9 +58,17 @@ def test_three_incidents_raise_one_surge_and_a_fourth_updates_it(
     [updated] = fourth["alerts"]
     assert updated["id"] == surge["id"]
     assert updated["properties"]["member_count"] == 4
-    assert fourth["id"] in updated["properties"]["incident_ids"]
     assert len(alerts(client)) == 1
     assert events(db)[-1] == ("alert.updated", surge["id"])
+    # Events carry the count and the members that joined, not the whole list.
+    added = db.execute("SELECT data FROM event WHERE alert_id = %s ORDER BY id", (surge["id"],))
+    data = [cast(dict[str, Any], row[0])["properties"] for row in added]
+    assert [(d["member_count"], len(d["members_added"])) for d in data] == [(3, 3), (4, 1)]
+    assert data[1]["members_added"] == [fourth["id"]]
+    members = client.get(f"/api/v1/alerts/{surge['id']}/members").json()
+    assert sorted(f["id"] for f in members["features"]) == sorted(
+        [f["id"] for f in first.json()["items"]] + [fourth["id"]]
+    )
 
 
 def test_a_surge_names_where_it_is(client: TestClient, surge_only: None) -> None:

@@ -9,7 +9,14 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.test_alert_grouping import at, camp_only, camp_rule, post, proximity_alerts
+from tests.api.test_alert_grouping import (
+    at,
+    camp_only,
+    camp_rule,
+    members,
+    post,
+    proximity_alerts,
+)
 from tests.factories import NOW
 
 __all__ = ["camp_only"]  # the fixture, used by name
@@ -79,7 +86,7 @@ def test_dwell_and_cooldown_together_group_the_reports_that_dwelt(
     second = report(client, 1_100, DWELL)
     third = report(client, 1_200, DWELL + 5)
     [alert] = proximity_alerts(client)
-    assert sorted(alert["properties"]["incident_ids"]) == [second, third]
+    assert members(client, alert["id"]) == sorted([second, third])
 
 
 def test_the_dwell_is_bounded(client: TestClient, camp_only: None) -> None:

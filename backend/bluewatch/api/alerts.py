@@ -14,13 +14,15 @@ from bluewatch.api.authentication import authenticate
 from bluewatch.api.body import read_model
 from bluewatch.api.contracts import Alert, AlertPage
 from bluewatch.api.deps import DatabaseDep, SettingsDep
-from bluewatch.api.layers import feature_collection
+from bluewatch.api.layers import collection_schema, feature_collection, geojson_response
 from bluewatch.api.policy import AnalystDep, ViewerDep
 from bluewatch.api.responses import GeoJSONResponse
 from bluewatch.classification import Classification
 from bluewatch.errors import InvalidParameter, Unauthorized
 from bluewatch.events import log, sse
-from bluewatch.layers.query import encode_cursor
+from bluewatch.layers.incidents import INCIDENTS
+from bluewatch.layers.query import decode_cursor, encode_cursor
+from bluewatch.layers.store import features_by_id
 from bluewatch.parsing import whole_number
 from bluewatch.rules import alerts
 from bluewatch.security import audit
@@ -124,6 +126,35 @@ async def cap_feed(
         lambda alert_id: str(request.url_for("alert_cap", alert_id=alert_id)),
     )
     return Response(feed, media_type="application/atom+xml")
+
+
+@router.get(
+    "/{alert_id}/members",
+    summary="The incidents an alert rests on (a surge's or a group's members), by id",
+    description=(
+        "A GeoJSON FeatureCollection of incidents, in pages of `limit` (1 to 1000, default "
+        "100); follow the `next` link for the rest. Events carry `member_count` and "
+        "`members_added` (the members that joined in that change), not the whole list."
+    ),
+    response_class=GeoJSONResponse,
+    responses={200: geojson_response("a page of incidents", collection_schema(INCIDENTS))},
+)
+async def alert_members(
+    request: Request,
+    alert_id: AlertId,
+    database: DatabaseDep,
+    actor: ViewerDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    after = 0 if cursor is None else decode_cursor(cursor)
+    clearance = actor.principal.clearance
+    async with database.read() as connection:
+        page = await alerts.member_page(connection, alert_id, clearance, after, limit)
+        found = await features_by_id(connection, INCIDENTS, page.incident_ids, clearance)
+    next_cursor = None if page.next_after_id is None else encode_cursor(page.next_after_id)
+    features_json = b"[" + b",".join(found) + b"]"
+    return GeoJSONResponse(feature_collection(request, features_json, len(found), next_cursor))
 
 
 @router.get(

@@ -44,8 +44,13 @@ class AlertProperties(_Closed):
     rule_id: int
     rule_kind: Literal["proximity", "cluster", "baseline"]
     incident_id: int | None
-    incident_ids: list[int] | None
-    member_count: int | None
+    member_count: int = Field(
+        ge=0, description="How many incidents it rests on; read them at /alerts/{id}/members."
+    )
+    members_added: list[int] | None = Field(
+        default=None,
+        description="In events only: the incidents that joined the alert in this change.",
+    )
     target: AlertTarget | None
     distance_m: float | None
     occurred_at: datetime | None = Field(

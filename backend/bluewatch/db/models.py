@@ -270,7 +270,7 @@ class Alert(Base):
     incident_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("incident.id", ondelete="SET NULL", name="fk_alert_incident")
     )
-    incident_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), server_default="{}")
+    member_count: Mapped[int] = mapped_column(Integer, server_default="0")
     target_type: Mapped[str | None] = mapped_column(Text)
     target_id: Mapped[int | None] = mapped_column(BigInteger)
     target_name: Mapped[str | None] = mapped_column(Text)
@@ -316,6 +316,17 @@ class Alert(Base):
         Index("ix_alert_incident_id", "incident_id"),
         Index("ix_alert_target", "target_type", "target_id"),
     )
+
+
+class AlertMember(Base):
+    """An incident an alert rests on (migration 0015), and the alert version it joined at."""
+
+    __tablename__ = "alert_member"
+
+    alert_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    added_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Event(Base):

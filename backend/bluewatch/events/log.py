@@ -25,14 +25,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
-from bluewatch.rules.alerts import ALERT_FEATURE
+from bluewatch.rules.alerts import EVENT_FEATURE
 from bluewatch.webhooks import store as webhooks
 
 CHANNEL = "bluewatch_events"
 
 APPEND = text(f"""
     INSERT INTO event (type, alert_id, classification, data)
-    SELECT change.type, a.id, a.classification, {ALERT_FEATURE}
+    SELECT change.type, a.id, a.classification, {EVENT_FEATURE}
     FROM unnest(CAST(:alert_ids AS bigint[]), CAST(:types AS text[]))
          WITH ORDINALITY AS change(alert_id, type, ord)
     JOIN alert a ON a.id = change.alert_id

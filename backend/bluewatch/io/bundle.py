@@ -30,6 +30,7 @@ from bluewatch.io.exports import Summary, snapshot, summarise, write_text
 from bluewatch.io.sources import Source, alert_source, layer_source
 from bluewatch.layers import LAYERS
 from bluewatch.layers.query import SqlFilter
+from bluewatch.rules.members import is_member
 from bluewatch.security.principal import Principal
 
 PARAMETERS = {
@@ -56,7 +57,7 @@ def sources(params: Mapping[str, str], principal: Principal) -> list[Source]:
     raised = alert_source({}, principal.clearance)
     selected = incidents.select("t.id", ordered=False)
     sql_filter = SqlFilter(
-        clauses=[*raised.sql_filter.clauses, f"a.incident_ids && ARRAY({selected})"],
+        clauses=[*raised.sql_filter.clauses, is_member("a.id", f"ANY(ARRAY({selected}))")],
         params={**raised.sql_filter.params, **incidents.sql_filter.params},
     )
     return [*chosen, replace(raised, sql_filter=sql_filter)]

@@ -18,6 +18,7 @@ from bluewatch.layers.query import SqlFilter, list_filter, parse_list_query
 from bluewatch.layers.spec import LayerSpec
 from bluewatch.layers.store import AUDIT_COLUMNS, feature_sql
 from bluewatch.rules import alerts
+from bluewatch.rules.members import MEMBER_IDS
 
 ValueKind = Literal["int", "float", "text", "time"]
 
@@ -127,7 +128,7 @@ ALERT_FIELDS = (
     Field("rule_id", "a.rule_id", "int"),
     Field("rule_kind", "a.rule_kind"),
     Field("incident_id", "a.incident_id", "int"),
-    Field("incident_ids", "array_to_string(a.incident_ids, ',')"),
+    Field("incident_ids", f"array_to_string({MEMBER_IDS}, ',')"),
     Field("target_type", "a.target_type"),
     Field("target_id", "a.target_id", "int"),
     Field("target_name", "a.target_name"),

@@ -13,28 +13,36 @@ from bluewatch.errors import Conflict, InvalidParameter, NotFound
 from bluewatch.layers.query import SqlFilter, decode_cursor, parse_datetime, visible_to
 from bluewatch.layers.store import features_in_order
 from bluewatch.parsing import whole_number
+from bluewatch.rules.members import MEMBERS_ADDED, is_member
 from bluewatch.rules.params import AlertLevel
 
-ALERT_FEATURE = """json_build_object(
+
+def alert_feature(extra: str = "") -> str:
+    """SQL: alert ``a`` as a GeoJSON Feature; `extra` adds properties (``'name', value, ``)."""
+    return f"""json_build_object(
     'type', 'Feature', 'id', a.id,
     'geometry', ST_AsGeoJSON(a.geom, 7)::json,
     'properties', json_build_object(
         'level', a.level, 'status', a.status, 'headline', a.headline,
         'headline_fr', a.headline_fr, 'uncertain', a.uncertain,
         'rule_id', a.rule_id, 'rule_kind', a.rule_kind,
-        'incident_id', a.incident_id, 'incident_ids', a.incident_ids,
-        'member_count', cardinality(a.incident_ids),
+        'incident_id', a.incident_id, 'member_count', a.member_count, {extra}
         'target', CASE WHEN a.target_type IS NULL THEN NULL ELSE
             json_build_object('type', a.target_type, 'id', a.target_id, 'name', a.target_name) END,
         'distance_m', round(a.distance_m::numeric, 1),
-        'occurred_at', (SELECT max(i.occurred_at) FROM incident i
-                        WHERE i.id = ANY(a.incident_ids)),
+        'occurred_at', (SELECT max(i.occurred_at) FROM alert_member m
+                        JOIN incident i ON i.id = m.incident_id WHERE m.alert_id = a.id),
         'classification', a.classification, 'version', a.version,
         'created_at', a.created_at, 'updated_at', a.updated_at,
         'acknowledged_at', a.acknowledged_at, 'acknowledged_by', a.acknowledged_by,
         'acknowledge_note', a.acknowledge_note,
         'resolved_at', a.resolved_at, 'resolved_by', a.resolved_by,
         'resolve_note', a.resolve_note))"""
+
+
+ALERT_FEATURE = alert_feature()
+# An event's copy says which members joined in the change it reports (not all of them).
+EVENT_FEATURE = alert_feature(f"'members_added', {MEMBERS_ADDED},")
 
 STATUSES = ("open", "acknowledged", "resolved")
 FILTERS = frozenset({"status", "level", "rule", "target", "incident", "since", "limit", "cursor"})
@@ -69,7 +77,7 @@ def parse_alert_query(params: Mapping[str, str], clearance: Classification) -> A
         )
     if "incident" in params:
         sql_filter.add(
-            "(a.incident_id = :incident_id OR :incident_id = ANY(a.incident_ids))",
+            f"(a.incident_id = :incident_id OR {is_member('a.id', ':incident_id')})",
             incident_id=_positive(params["incident"], "incident"),
         )
     if "since" in params:
@@ -191,3 +199,33 @@ async def transition(
         {"status": change.to_status, "who": actor_name, "note": note, "id": alert_id},
     )
     return Classification(row.classification)
+
+
+@dataclass
+class MemberPage:
+    incident_ids: list[int]
+    next_after_id: int | None
+
+
+async def member_page(
+    connection: AsyncConnection, alert_id: int, clearance: Classification, after: int, limit: int
+) -> MemberPage:
+    """The alert's members by id, those above `after`; NotFound for an alert the reader may
+    not see. (Its marking is at least every member's, so a reader of the alert may read
+    them; the incidents are filtered by clearance all the same.)"""
+    sql_filter = visible_to("a", clearance)
+    found = await connection.execute(
+        text(f"SELECT 1 FROM alert a WHERE a.id = :id AND {sql_filter.where}"),
+        {**sql_filter.params, "id": alert_id},
+    )
+    if found.first() is None:
+        raise NotFound(f"No such alert (id {alert_id}).")
+    rows = await connection.execute(
+        text("""
+            SELECT incident_id FROM alert_member
+            WHERE alert_id = :id AND incident_id > :after ORDER BY incident_id LIMIT :fetch
+        """),
+        {"id": alert_id, "after": after, "fetch": limit + 1},
+    )
+    ids = list(rows.scalars())
+    return MemberPage(ids[:limit], ids[limit - 1] if len(ids) > limit else None)

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
+from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member
 from bluewatch.rules.params import BaselineParams, incident_filters
 from bluewatch.rules.proximity import TARGET_TABLES
 from bluewatch.rules.wording import LANGUAGES, baseline_headline
@@ -73,23 +74,39 @@ def _statement(target: str) -> str:
                 ORDER BY a.id DESC LIMIT 1
             ) open_alert ON true
             WHERE recent >= :min_count AND recent >= :min_ratio * average
+        ), joining AS (
+            -- The recent incidents not yet among the open alert's members.
+            SELECT s.alert_id, member FROM s, unnest(s.recent_ids) AS member
+            WHERE s.alert_id IS NOT NULL AND NOT {is_member("s.alert_id", "member")}
         ), grown AS (
             UPDATE alert a
-            SET incident_ids = s.recent_ids,
+            SET member_count = a.member_count + j.added,
                 classification = GREATEST(a.classification, s.classification),
                 headline = {headline["en"]}, headline_fr = {headline["fr"]},
                 version = a.version + 1, updated_at = now()
-            FROM s
-            WHERE a.id = s.alert_id AND NOT (s.recent_ids <@ a.incident_ids)
-            RETURNING a.id
+            FROM s JOIN (SELECT alert_id, count(*) AS added FROM joining GROUP BY alert_id) j
+                 ON j.alert_id = s.alert_id
+            WHERE a.id = s.alert_id
+            RETURNING a.id, a.version
+        ), grown_members AS (
+            {ADD_MEMBERS}
+            SELECT joining.alert_id, joining.member, grown.version
+                       FROM joining JOIN grown ON grown.id = joining.alert_id
+        ), numbered AS (
+            SELECT s.*, {NEW_ALERT_ID} AS new_id FROM s WHERE s.alert_id IS NULL
         ), raised AS (
-            INSERT INTO alert (rule_id, rule_kind, level, incident_ids, target_type, target_id,
-                               target_name, classification, headline, headline_fr, geom)
-            SELECT :rule_id, 'baseline', CAST(:level AS alert_level), s.recent_ids,
-                   :target_type, s.target_id, s.target_name, s.classification,
-                   {headline["en"]}, {headline["fr"]}, ST_PointOnSurface(s.target_geom)
-            FROM s WHERE s.alert_id IS NULL
+            INSERT INTO alert (id, rule_id, rule_kind, level, member_count, target_type,
+                               target_id, target_name, classification, headline, headline_fr,
+                               geom)
+            SELECT s.new_id, :rule_id, 'baseline', CAST(:level AS alert_level),
+                   cardinality(s.recent_ids), :target_type, s.target_id, s.target_name,
+                   s.classification, {headline["en"]}, {headline["fr"]},
+                   ST_PointOnSurface(s.target_geom)
+            FROM numbered s
             RETURNING id
+        ), raised_members AS (
+            {ADD_MEMBERS}
+            SELECT n.new_id, member, 1 FROM numbered n, unnest(n.recent_ids) member
         )
         SELECT id, true AS created FROM raised
         UNION ALL

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
+from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member
 from bluewatch.rules.params import ClusterParams, incident_filters
 from bluewatch.rules.wording import surge_headline
 
@@ -45,12 +46,6 @@ NEAREST_TARGET = """
         ) nearest ORDER BY distance_m LIMIT 1
     ) target ON true
 """
-
-# The alert's members with the new ones (an UPDATE's SET may not use a LATERAL join).
-GROWN = (
-    "(SELECT array_agg(DISTINCT member ORDER BY member)"
-    " FROM unnest(a.incident_ids || merged.member_ids) AS member)"
-)
 
 
 STATEMENT = text(f"""
@@ -83,22 +78,28 @@ STATEMENT = text(f"""
             ORDER BY a.geom::geography <-> members.seed_geom::geography
             LIMIT 1
         ) existing ON true
-    ), merged AS (
-        SELECT alert_id, array_agg(DISTINCT member) AS member_ids,
-               max(classification) AS classification
+    ), joining AS (
+        -- The incidents that join an open surge: not yet among its members.
+        SELECT DISTINCT assigned.alert_id, member, assigned.classification
         FROM assigned, unnest(member_ids) AS member
-        WHERE alert_id IS NOT NULL
-        GROUP BY alert_id
+        WHERE assigned.alert_id IS NOT NULL AND NOT {is_member("assigned.alert_id", "member")}
+    ), merged AS (
+        SELECT alert_id, count(DISTINCT member) AS added, max(classification) AS classification
+        FROM joining GROUP BY alert_id
     ), updated AS (
         UPDATE alert a
-        SET incident_ids = {GROWN},
+        SET member_count = a.member_count + merged.added,
             classification = GREATEST(a.classification, merged.classification),
-            headline = {surge_headline(f"cardinality({GROWN})", "a", "a.geom", "en")},
-            headline_fr = {surge_headline(f"cardinality({GROWN})", "a", "a.geom", "fr")},
+            headline = {surge_headline("a.member_count + merged.added", "a", "a.geom", "en")},
+            headline_fr = {surge_headline("a.member_count + merged.added", "a", "a.geom", "fr")},
             version = a.version + 1, updated_at = now()
         FROM merged
-        WHERE a.id = merged.alert_id AND NOT (merged.member_ids <@ a.incident_ids)
-        RETURNING a.id
+        WHERE a.id = merged.alert_id
+        RETURNING a.id, a.version
+    ), joined_members AS (
+        {ADD_MEMBERS}
+            SELECT DISTINCT joining.alert_id, joining.member, updated.version
+                   FROM joining JOIN updated ON updated.id = joining.alert_id
     ), grouped AS (
         SELECT assigned.*,
                ST_ClusterDBSCAN(seed_geom, eps => :radius_m / {METRES_PER_DEGREE}, minpoints => 1)
@@ -110,22 +111,26 @@ STATEMENT = text(f"""
         FROM grouped, unnest(member_ids) AS member
         GROUP BY group_id
     ), placed AS (
-        SELECT groups.*,
+        SELECT groups.*, {NEW_ALERT_ID} AS new_id,
                (SELECT ST_Centroid(ST_Collect(i.geom)) FROM incident i
                  WHERE i.id = ANY(groups.member_ids)) AS centre
         FROM groups
     ), created AS (
-        INSERT INTO alert (rule_id, rule_kind, level, incident_ids, classification, target_type,
-                           target_id, target_name, distance_m, headline, headline_fr, geom)
-        SELECT :rule_id, 'cluster', CAST(:level AS alert_level), placed.member_ids,
-               placed.classification, target.target_type, target.target_id,
-               target.target_name, target.distance_m,
+        INSERT INTO alert (id, rule_id, rule_kind, level, member_count, classification,
+                           target_type, target_id, target_name, distance_m, headline,
+                           headline_fr, geom)
+        SELECT placed.new_id, :rule_id, 'cluster', CAST(:level AS alert_level),
+               cardinality(placed.member_ids), placed.classification,
+               target.target_type, target.target_id, target.target_name, target.distance_m,
                {surge_headline("cardinality(placed.member_ids)", "target", "placed.centre", "en")},
                {surge_headline("cardinality(placed.member_ids)", "target", "placed.centre", "fr")},
                placed.centre
         FROM placed
         {NEAREST_TARGET}
         RETURNING id
+    ), created_members AS (
+        {ADD_MEMBERS}
+            SELECT placed.new_id, member, 1 FROM placed, unnest(placed.member_ids) member
     )
     SELECT id, true AS created FROM created
     UNION ALL

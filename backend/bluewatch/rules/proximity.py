@@ -21,6 +21,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
+from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID
 from bluewatch.rules.params import ProximityParams, incident_filters
 from bluewatch.rules.wording import (
     LANGUAGES,
@@ -148,25 +149,31 @@ def _banded(target: str, bands: int, dwell: bool) -> str:
 def _statement(target: str, bands: int, dwell: bool) -> str:
     """One alert per incident and target; a closer band escalates it."""
     return f"""
-        {_banded(target, bands, dwell)}
-        INSERT INTO alert AS a (rule_id, rule_kind, level, incident_id, incident_ids, target_type,
-                                target_id, target_name, distance_m, classification, headline,
-                                headline_fr, uncertain, geom)
-        SELECT :rule_id, 'proximity', banded.level, banded.incident_id,
-               ARRAY[banded.incident_id], :target_type, banded.target_id, banded.target_name,
-               banded.distance_m, banded.classification, {HEADLINE}, {HEADLINE_FR},
-               banded.uncertain, banded.geom
-        FROM banded
-        ON CONFLICT (rule_id, incident_id, target_type, target_id) WHERE rule_kind = 'proximity'
-        DO UPDATE SET level = GREATEST(a.level, EXCLUDED.level),
-                      classification = GREATEST(a.classification, EXCLUDED.classification),
-                      distance_m = EXCLUDED.distance_m, headline = EXCLUDED.headline,
-                      headline_fr = EXCLUDED.headline_fr, uncertain = EXCLUDED.uncertain,
-                      geom = EXCLUDED.geom, target_name = EXCLUDED.target_name,
-                      version = a.version + 1, updated_at = now()
-        WHERE a.status <> 'resolved'
-          AND (EXCLUDED.level > a.level OR EXCLUDED.classification > a.classification)
-        RETURNING a.id, (a.xmax = 0) AS created
+        {_banded(target, bands, dwell)}, upserted AS (
+            INSERT INTO alert AS a (rule_id, rule_kind, level, incident_id, member_count,
+                                    target_type, target_id, target_name, distance_m,
+                                    classification, headline, headline_fr, uncertain, geom)
+            SELECT :rule_id, 'proximity', banded.level, banded.incident_id, 1, :target_type,
+                   banded.target_id, banded.target_name, banded.distance_m,
+                   banded.classification, {HEADLINE}, {HEADLINE_FR}, banded.uncertain,
+                   banded.geom
+            FROM banded
+            ON CONFLICT (rule_id, incident_id, target_type, target_id)
+                WHERE rule_kind = 'proximity'
+            DO UPDATE SET level = GREATEST(a.level, EXCLUDED.level),
+                          classification = GREATEST(a.classification, EXCLUDED.classification),
+                          distance_m = EXCLUDED.distance_m, headline = EXCLUDED.headline,
+                          headline_fr = EXCLUDED.headline_fr, uncertain = EXCLUDED.uncertain,
+                          geom = EXCLUDED.geom, target_name = EXCLUDED.target_name,
+                          version = a.version + 1, updated_at = now()
+            WHERE a.status <> 'resolved'
+              AND (EXCLUDED.level > a.level OR EXCLUDED.classification > a.classification)
+            RETURNING a.id, a.incident_id, (a.xmax = 0) AS created
+        ), members AS (
+            {ADD_MEMBERS}
+            SELECT id, incident_id, 1 FROM upserted WHERE created
+        )
+        SELECT id, created FROM upserted
     """
 
 
@@ -185,7 +192,7 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
     }
     grown = {
         lang: _group_headline(
-            "cardinality(a.incident_ids) + cardinality(j.member_ids)",
+            "a.member_count + j.added",
             "LEAST(a.distance_m, j.distance_m)", "a.target_name", lang,
         )
         for lang in LANGUAGES
@@ -194,10 +201,10 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
         {_banded(target, bands, dwell)}, fresh AS (
             SELECT banded.* FROM banded
             WHERE NOT EXISTS (
-                SELECT 1 FROM alert m
-                WHERE m.rule_id = :rule_id AND m.rule_kind = 'proximity'
-                  AND m.target_type = :target_type AND m.target_id = banded.target_id
-                  AND banded.incident_id = ANY(m.incident_ids))
+                SELECT 1 FROM alert_member am JOIN alert m ON m.id = am.alert_id
+                WHERE am.incident_id = banded.incident_id
+                  AND m.rule_id = :rule_id AND m.rule_kind = 'proximity'
+                  AND m.target_type = :target_type AND m.target_id = banded.target_id)
         ), assigned AS (
             SELECT fresh.*, open_group.id AS alert_id
             FROM fresh
@@ -211,18 +218,22 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
             ) open_group ON true
         ), joined AS (
             UPDATE alert a
-            SET incident_ids = a.incident_ids || j.member_ids,
+            SET member_count = a.member_count + j.added,
                 classification = GREATEST(a.classification, j.classification),
                 distance_m = LEAST(a.distance_m, j.distance_m),
                 headline = {grown["en"]}, headline_fr = {grown["fr"]},
                 version = a.version + 1, updated_at = now()
             FROM (
-                SELECT alert_id, array_agg(incident_id ORDER BY incident_id) AS member_ids,
+                SELECT alert_id, count(*) AS added,
                        max(classification) AS classification, min(distance_m) AS distance_m
                 FROM assigned WHERE alert_id IS NOT NULL GROUP BY alert_id
             ) j
             WHERE a.id = j.alert_id
-            RETURNING a.id
+            RETURNING a.id, a.version
+        ), joined_members AS (
+            {ADD_MEMBERS}
+            SELECT assigned.alert_id, assigned.incident_id, joined.version
+                       FROM assigned JOIN joined ON joined.id = assigned.alert_id
         ), g AS (
             SELECT DISTINCT ON (target_id, level) assigned.*,
                    array_agg(incident_id) OVER band_group AS member_ids,
@@ -232,19 +243,27 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
             WINDOW band_group AS (PARTITION BY target_id, level ORDER BY incident_id
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
             ORDER BY target_id, level, distance_m, incident_id
+        ), numbered AS (
+            SELECT g.*, {NEW_ALERT_ID} AS new_id FROM g
         ), opened AS (
-            INSERT INTO alert (rule_id, rule_kind, level, incident_id, incident_ids, target_type,
-                               target_id, target_name, distance_m, classification, headline,
-                               headline_fr, uncertain, geom)
-            SELECT :rule_id, 'proximity', g.level, g.incident_id, g.member_ids, :target_type,
-                   g.target_id, g.target_name, g.distance_m, g.group_classification,
+            INSERT INTO alert (id, rule_id, rule_kind, level, incident_id, member_count,
+                               target_type, target_id, target_name, distance_m, classification,
+                               headline, headline_fr, uncertain, geom)
+            SELECT g.new_id, :rule_id, 'proximity', g.level, g.incident_id, g.members,
+                   :target_type, g.target_id, g.target_name, g.distance_m,
+                   g.group_classification,
                    CASE WHEN g.members = 1 THEN {single["en"]} ELSE {grouped["en"]} END,
                    CASE WHEN g.members = 1 THEN {single["fr"]} ELSE {grouped["fr"]} END,
                    g.uncertain, g.geom
-            FROM g
+            FROM numbered g
             ON CONFLICT (rule_id, incident_id, target_type, target_id)
                 WHERE rule_kind = 'proximity' DO NOTHING
             RETURNING id
+        ), opened_members AS (
+            {ADD_MEMBERS}
+            SELECT opened.id, member, 1 FROM opened
+                       JOIN numbered ON numbered.new_id = opened.id,
+                       unnest(numbered.member_ids) AS member
         )
         SELECT id, true AS created FROM opened
         UNION ALL
@@ -269,7 +288,7 @@ def _step_down_statement(target: str, bands: int) -> str:
             JOIN {TARGET_TABLES[target]} t ON t.id = a.target_id
             WHERE a.rule_id = :rule_id AND a.rule_kind = 'proximity'
               AND a.target_type = :target_type AND a.status <> 'resolved'
-              AND cardinality(a.incident_ids) = 1 AND i.geo_precision = 1
+              AND a.member_count = 1 AND i.geo_precision = 1
               AND (CAST(:incident_ids AS bigint[]) IS NULL OR a.incident_id = ANY(:incident_ids))
               AND (CAST(:target_ids AS bigint[]) IS NULL OR a.target_id = ANY(:target_ids))
         ), held AS (
