@@ -19,7 +19,7 @@ BENI = (29.4731, 0.4911)
 
 def baseline_rule(client: TestClient) -> dict[str, Any]:
     rules: list[dict[str, Any]] = client.get("/api/v1/rules").json()["items"]
-    [rule] = [r for r in rules if r["kind"] == "baseline"]
+    [rule] = [r for r in rules if r["kind"] == "baseline" and r["params"]["target"] == "camp"]
     return rule
 
 

@@ -91,6 +91,7 @@ class Incident(_Record, Base):
     source_reliability: Mapped[str | None] = mapped_column(Text)
     source_credibility: Mapped[int | None] = mapped_column(SmallInteger)
     geo_precision: Mapped[int] = mapped_column(SmallInteger, server_default="1")
+    time_precision: Mapped[int] = mapped_column(SmallInteger, server_default="1")
     status: Mapped[str] = mapped_column(Text, server_default=IncidentStatus.REPORTED.value)
 
     __table_args__ = (
@@ -102,6 +103,7 @@ class Incident(_Record, Base):
         CheckConstraint("source_reliability IN ('A','B','C','D','E','F')", name="reliability"),
         CheckConstraint("source_credibility BETWEEN 1 AND 6", name="credibility"),
         CheckConstraint("geo_precision BETWEEN 1 AND 3", name="geo_precision"),
+        CheckConstraint("time_precision BETWEEN 1 AND 3", name="time_precision"),
         Index("ix_incident_geom", "geom", postgresql_using="gist"),
         Index("ix_incident_geog", text("(geom::geography)"), postgresql_using="gist"),
         Index("ix_incident_occurred_at", "occurred_at"),

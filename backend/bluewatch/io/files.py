@@ -42,6 +42,7 @@ SHAPEFILE_NAMES = {
     "source_reliability": "src_reliab",
     "source_credibility": "src_cred",
     "geo_precision": "geo_prec",
+    "time_precision": "time_prec",
     "description": "descript",
     "created_at": "created",
     "updated_at": "updated",

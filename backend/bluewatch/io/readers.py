@@ -61,12 +61,12 @@ ACLED_CATEGORIES = {
 }
 CSV_PROPERTIES = (
     "title", "description", "source", "source_reliability", "source_credibility",
-    "geo_precision", "status", "classification", "fatalities", "injured", "severity",
-    "external_source", "external_id", "occurred_at", "reported_at",
+    "geo_precision", "time_precision", "status", "classification", "fatalities", "injured",
+    "severity", "external_source", "external_id", "occurred_at", "reported_at",
 )  # fmt: skip
 CSV_MAPPED = frozenset({
     "event_id_cnty", "event_date", "event_type", "sub_event_type", "latitude", "longitude",
-    "notes", "location", "year", "time_precision", "timestamp", "category",
+    "notes", "location", "year", "timestamp", "category",
 })  # fmt: skip
 
 # Fields LIBKML adds to every placemark: display settings, not data.

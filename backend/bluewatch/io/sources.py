@@ -65,7 +65,7 @@ INCIDENT_CSV = (
     Field("event_id_cnty", "coalesce(t.external_id, 'BW' || t.id)"),
     Field("event_date", "to_char(t.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
     Field("year", "extract(year FROM t.occurred_at AT TIME ZONE 'UTC')::int", "int"),
-    Field("time_precision", "1", "int"),
+    Field("time_precision", "t.time_precision", "int"),
     Field("event_type", "t.category"),
     Field("latitude", "round(ST_Y(t.geom)::numeric, 7)", "float"),
     Field("longitude", "round(ST_X(t.geom)::numeric, 7)", "float"),

@@ -102,6 +102,8 @@ class IncidentProperties(LayerProperties):
     source_reliability: Literal["A", "B", "C", "D", "E", "F"] | None = None
     source_credibility: int | None = Field(default=None, ge=1, le=6)
     geo_precision: int = Field(default=1, ge=1, le=3)
+    # ACLED's coding of how well the date is known: 1 the day, 2 the week, 3 the month.
+    time_precision: int = Field(default=1, ge=1, le=3)
     status: IncidentStatus = IncidentStatus.REPORTED
 
     @model_validator(mode="after")
@@ -138,6 +140,7 @@ INCIDENTS = LayerSpec(
         Column("source_reliability", "text"),
         Column("source_credibility", "smallint"),
         Column("geo_precision", "smallint"),
+        Column("time_precision", "smallint"),
         Column("status", "text"),
         *COMMON_COLUMNS,
     ),

@@ -18,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member
-from bluewatch.rules.params import BaselineParams, incident_filters
+from bluewatch.rules.params import BaselineParams, date_known_within, incident_filters
 from bluewatch.rules.proximity import TARGET_TABLES
 from bluewatch.rules.wording import LANGUAGES, baseline_headline
 
 if TYPE_CHECKING:
     from bluewatch.rules.store import Rule  # the store reads kinds.py, which reads this
 
-COUNTS = incident_filters("i")
+COUNTS = f"""{incident_filters("i")} AND {date_known_within("i", ":window_days * 86400")}"""
 
 
 def _statement(target: str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member
-from bluewatch.rules.params import ClusterParams, incident_filters
+from bluewatch.rules.params import ClusterParams, date_known_within, incident_filters
 from bluewatch.rules.wording import surge_headline
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ STATEMENT = text(f"""
         WHERE (CAST(:incident_ids AS bigint[]) IS NULL OR i.id = ANY(:incident_ids))
           AND i.occurred_at >= now() - make_interval(secs => :max_age_seconds)
           AND {incident_filters("i")}
+          AND {date_known_within("i", ":window_seconds")}
     ), members AS (
         SELECT s.id AS seed_id, s.geom AS seed_geom,
                array_agg(m.id ORDER BY m.id) AS member_ids,
@@ -64,7 +65,7 @@ STATEMENT = text(f"""
              &&& space_time_box(s.geom, s.occurred_at, :radius_m, :window_seconds)
          AND ST_Distance(m.geom::geography, s.geom::geography) <= :radius_m
          AND abs(extract(epoch FROM m.occurred_at - s.occurred_at)) <= :window_seconds
-        WHERE {incident_filters("m")}
+        WHERE {incident_filters("m")} AND {date_known_within("m", ":window_seconds")}
         GROUP BY s.id, s.geom
         HAVING count(*) >= :min_count
     ), assigned AS (

@@ -109,6 +109,17 @@ def incident_filters(alias: str) -> str:
     """
 
 
+def date_known_within(alias: str, window_seconds: str) -> str:
+    """SQL: the incident `alias`'s date is known finely enough to count in a window of
+    `window_seconds` (an SQL expression): known to the day always; only to the week
+    (ACLED time_precision 2) in windows of 7 days or more; only to the month (3) in
+    windows of 31 days or more."""
+    return f"""
+        ({alias}.time_precision = 1
+         OR CASE {alias}.time_precision WHEN 2 THEN 7 ELSE 31 END * 86400 <= {window_seconds})
+    """
+
+
 class ProximityParams(RuleParams):
     kind: Literal["proximity"] = "proximity"
     target: Literal["camp", "route"]

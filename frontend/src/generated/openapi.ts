@@ -5783,6 +5783,11 @@ export interface operations {
                          * @enum {string}
                          */
                         status?: "reported" | "verified" | "dismissed";
+                        /**
+                         * Time Precision
+                         * @default 1
+                         */
+                        time_precision?: number;
                         /** Title */
                         title: string;
                     };
@@ -5853,6 +5858,11 @@ export interface operations {
                              * @enum {string}
                              */
                             status?: "reported" | "verified" | "dismissed";
+                            /**
+                             * Time Precision
+                             * @default 1
+                             */
+                            time_precision?: number;
                             /** Title */
                             title: string;
                         };
@@ -5926,6 +5936,11 @@ export interface operations {
                          * @enum {string}
                          */
                         status?: "reported" | "verified" | "dismissed";
+                        /**
+                         * Time Precision
+                         * @default 1
+                         */
+                        time_precision?: number;
                         /** Title */
                         title: string;
                     };
@@ -5996,6 +6011,11 @@ export interface operations {
                              * @enum {string}
                              */
                             status?: "reported" | "verified" | "dismissed";
+                            /**
+                             * Time Precision
+                             * @default 1
+                             */
+                            time_precision?: number;
                             /** Title */
                             title: string;
                         };
@@ -6833,6 +6853,11 @@ export interface operations {
                          * @enum {string}
                          */
                         status?: "reported" | "verified" | "dismissed";
+                        /**
+                         * Time Precision
+                         * @default 1
+                         */
+                        time_precision?: number;
                         /** Title */
                         title?: string;
                     };
@@ -6903,6 +6928,11 @@ export interface operations {
                          * @enum {string}
                          */
                         status?: "reported" | "verified" | "dismissed";
+                        /**
+                         * Time Precision
+                         * @default 1
+                         */
+                        time_precision?: number;
                         /** Title */
                         title?: string;
                     };
