@@ -265,13 +265,13 @@ class Alert(Base):
     __tablename__ = "alert"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
-    rule_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("rule.id", name="fk_alert_rule"))
+    # The rule and the incident are checked once per statement by triggers (migration
+    # 0017), not by foreign keys row by row.
+    rule_id: Mapped[int] = mapped_column(BigInteger)
     rule_kind: Mapped[str] = mapped_column(Text)
     level: Mapped[str] = mapped_column(alert_level_type)
     status: Mapped[str] = mapped_column(Text, server_default="open")
-    incident_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("incident.id", ondelete="SET NULL", name="fk_alert_incident")
-    )
+    incident_id: Mapped[int | None] = mapped_column(BigInteger)
     member_count: Mapped[int] = mapped_column(Integer, server_default="0")
     target_type: Mapped[str | None] = mapped_column(Text)
     target_id: Mapped[int | None] = mapped_column(BigInteger)
