@@ -62,8 +62,10 @@ class Report:
 
     def add(self, row: Row) -> None:
         self.rows.append(row)
-        baseline = "" if row.ratio is None else f" ({row.ratio:.2f}× {row.baseline_value:,.1f})"
-        print(f"  {row.workload}: {row.figure} = {row.value:,.1f} {row.unit}{baseline}", flush=True)
+        baseline = "" if row.ratio is None else f" ({row.ratio:.2f}× {figure(row.baseline_value)})"
+        print(
+            f"  {row.workload}: {row.figure} = {figure(row.value)} {row.unit}{baseline}", flush=True
+        )
 
     def table(self) -> str:
         lines = [
@@ -71,13 +73,20 @@ class Report:
             "|---|---|---:|---|---:|---:|---|",
         ]
         for row in self.rows:
-            base = "" if row.baseline_value is None else f"{row.baseline_value:,.1f} {row.unit}"
+            base = "" if row.baseline_value is None else f"{figure(row.baseline_value)} {row.unit}"
             ratio = "" if row.ratio is None else f"{row.ratio:.2f}×"
             lines.append(
-                f"| {row.workload} | {row.figure} | {row.value:,.1f} {row.unit} | "
+                f"| {row.workload} | {row.figure} | {figure(row.value)} {row.unit} | "
                 f"{row.baseline} | {base} | {ratio} | {row.target} |"
             )
         return "\n".join(lines)
+
+
+def figure(value: float | None) -> str:
+    """One decimal, or two significant digits below 1 (0.046 alerts per incident)."""
+    if value is None:
+        return ""
+    return f"{value:.2g}" if 0 < abs(value) < 1 else f"{value:,.1f}"
 
 
 def median(values: Sequence[float]) -> float:

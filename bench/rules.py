@@ -55,10 +55,10 @@ TARGETS = text("""
 
 # What the proximity rules raised for a batch: alerts, and the (target, band) pairs they cover.
 RAISED = text("""
-    SELECT count(*) AS alerts,
-           array_agg(DISTINCT target_type || ':' || target_id || ':' || level) AS covered
-    FROM alert a WHERE rule_kind = 'proximity' AND EXISTS (
-        SELECT 1 FROM alert_member m WHERE m.alert_id = a.id AND m.incident_id = ANY(:ids))
+    SELECT count(DISTINCT a.id) AS alerts,
+           array_agg(DISTINCT a.target_type || ':' || a.target_id || ':' || a.level) AS covered
+    FROM alert_member m JOIN alert a ON a.id = m.alert_id
+    WHERE a.rule_kind = 'proximity' AND m.incident_id = ANY(:ids)
 """)
 
 PAIRS = text("""

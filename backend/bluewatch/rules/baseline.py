@@ -17,7 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
-from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member
+from bluewatch.rules import members
+from bluewatch.rules.members import ADD_MEMBERS, KEEP_MEMBERS, NEW_ALERT_ID, is_member
 from bluewatch.rules.params import BaselineParams, date_known_within, incident_filters
 from bluewatch.rules.proximity import TARGET_TABLES
 from bluewatch.rules.wording import LANGUAGES, baseline_headline
@@ -92,6 +93,7 @@ def _statement(target: str) -> str:
             {ADD_MEMBERS}
             SELECT joining.alert_id, joining.member, grown.version
                        FROM joining JOIN grown ON grown.id = joining.alert_id
+            {KEEP_MEMBERS}
         ), numbered AS (
             SELECT s.*, {NEW_ALERT_ID} AS new_id FROM s WHERE s.alert_id IS NULL
         ), raised AS (
@@ -115,6 +117,9 @@ def _statement(target: str) -> str:
 
 
 STATEMENTS = {target: text(_statement(target)) for target in TARGET_TABLES}
+
+
+RECOUNT = members.recount()
 
 
 async def evaluate(
@@ -142,4 +147,6 @@ async def evaluate(
             "level": params.level.value,
         },
     )
-    return AlertChange.raised(rows)
+    changes = AlertChange.raised(rows)
+    await members.grown(connection, changes, RECOUNT)  # the headline says the recent count
+    return changes

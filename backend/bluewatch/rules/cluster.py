@@ -21,7 +21,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
-from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member
+from bluewatch.rules import members
+from bluewatch.rules.members import ADD_MEMBERS, KEEP_MEMBERS, NEW_ALERT_ID, is_member
 from bluewatch.rules.params import ClusterParams, date_known_within, incident_filters
 from bluewatch.rules.wording import surge_headline
 
@@ -101,6 +102,7 @@ STATEMENT = text(f"""
         {ADD_MEMBERS}
             SELECT DISTINCT joining.alert_id, joining.member, updated.version
                    FROM joining JOIN updated ON updated.id = joining.alert_id
+            {KEEP_MEMBERS}
     ), grouped AS (
         SELECT assigned.*,
                ST_ClusterDBSCAN(seed_geom, eps => :radius_m / {METRES_PER_DEGREE}, minpoints => 1)
@@ -139,23 +141,30 @@ STATEMENT = text(f"""
 """)
 
 
+RECOUNT = members.recount(
+    {
+        "headline": surge_headline("c.members", "a", "a.geom", "en"),
+        "headline_fr": surge_headline("c.members", "a", "a.geom", "fr"),
+    }
+)
+
+
 async def evaluate(
     connection: AsyncConnection, rule: Rule, incident_ids: list[int] | None
 ) -> list[AlertChange]:
     params = rule.params
     assert isinstance(params, ClusterParams)
-    rows = await connection.execute(
-        STATEMENT,
-        {
-            "rule_id": rule.id,
-            "incident_ids": incident_ids,
-            "radius_m": params.radius_m,
-            "window_seconds": params.window_hours * 3600,
-            "max_age_seconds": params.max_age_hours * 3600,
-            "min_count": params.min_count,
-            "severity_min": params.severity_min,
-            "categories": [category.value for category in params.categories],
-            "level": params.level.value,
-        },
-    )
-    return AlertChange.raised(rows)
+    values = {
+        "rule_id": rule.id,
+        "incident_ids": incident_ids,
+        "radius_m": params.radius_m,
+        "window_seconds": params.window_hours * 3600,
+        "max_age_seconds": params.max_age_hours * 3600,
+        "min_count": params.min_count,
+        "severity_min": params.severity_min,
+        "categories": [category.value for category in params.categories],
+        "level": params.level.value,
+    }
+    changes = AlertChange.raised(await connection.execute(STATEMENT, values))
+    await members.grown(connection, changes, RECOUNT, values)
+    return changes

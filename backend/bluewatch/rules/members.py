@@ -9,11 +9,55 @@ it without reading it back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from sqlalchemy import TextClause, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+if TYPE_CHECKING:
+    from bluewatch.events.log import AlertChange  # the log reads alerts.py, which reads this
+
 NEW_ALERT_ID = "nextval('alert_id_seq')"
 
 
 # SQL: write the members a query that follows gives as (alert, incident, version).
 ADD_MEMBERS = "INSERT INTO alert_member (alert_id, incident_id, added_version)"
+# ... and after the query, when the alert may already have them: a writer that read the
+# members before a concurrent one committed the same incident skips it (and counts it;
+# ``recount`` puts the count right).
+KEEP_MEMBERS = "ON CONFLICT (alert_id, incident_id) DO NOTHING"
+
+
+def recount(headlines: Mapping[str, str] | None = None) -> TextClause:
+    """The statement that sets ``member_count`` of the alerts ``:ids`` from their members
+    (and, given SQL over ``a`` and the count ``c.members``, the headline and
+    ``headline_fr``), run after a rule statement that grew alerts.
+
+    Exact because every statement that adds members to an existing alert also updates
+    that alert, so it holds the alert's row lock until it commits: once this transaction
+    holds the locks of the alerts it grew, every other writer of their members has
+    committed (this statement, with a new snapshot, sees them) or waits."""
+    words = "".join(f", {column} = {sql}" for column, sql in (headlines or {}).items())
+    return text(f"""
+        UPDATE alert a SET member_count = c.members{words}
+        FROM (SELECT alert_id, count(*) AS members FROM alert_member
+              WHERE alert_id = ANY(:ids) GROUP BY alert_id) c
+        WHERE a.id = c.alert_id AND a.member_count <> c.members
+    """)
+
+
+async def grown(
+    connection: AsyncConnection,
+    changes: list[AlertChange],
+    statement: TextClause,
+    values: Mapping[str, object] | None = None,
+) -> None:
+    """Run `statement` (a ``recount``, with the rule's `values` its headline binds) for
+    the alerts that `changes` grew."""
+    ids = [change.alert_id for change in changes if change.type == "alert.updated"]
+    if ids:
+        await connection.execute(statement, {**(values or {}), "ids": ids})
 
 
 def is_member(alert: str, incident: str) -> str:

@@ -21,7 +21,8 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
-from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID
+from bluewatch.rules import members
+from bluewatch.rules.members import ADD_MEMBERS, KEEP_MEMBERS, NEW_ALERT_ID
 from bluewatch.rules.params import ProximityParams, incident_filters
 from bluewatch.rules.wording import (
     LANGUAGES,
@@ -234,6 +235,7 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
             {ADD_MEMBERS}
             SELECT assigned.alert_id, assigned.incident_id, joined.version
                        FROM assigned JOIN joined ON joined.id = assigned.alert_id
+            {KEEP_MEMBERS}
         ), g AS (
             SELECT DISTINCT ON (target_id, level) assigned.*,
                    array_agg(incident_id) OVER band_group AS member_ids,
@@ -311,6 +313,15 @@ def _step_down_statement(target: str, bands: int) -> str:
     """
 
 
+# A group's headline counts its members (a.target_type: the recount binds no target).
+RECOUNT = members.recount({
+    "headline": proximity_group_headline(
+        "c.members", "a.distance_m", "a.target_name", "a.target_type", "en"),
+    "headline_fr": proximity_group_headline(
+        "c.members", "a.distance_m", "a.target_name", "a.target_type", "fr"),
+})  # fmt: skip
+
+
 @functools.cache
 def step_down(target: str, bands: int) -> TextClause:
     return text(_step_down_statement(target, bands))
@@ -348,6 +359,8 @@ async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> lis
         statement(params.target, len(params.bands), grouped, dwell), values
     )
     changes = AlertChange.raised(rows)
+    if grouped:
+        await members.grown(connection, changes, RECOUNT)
     if params.margin_m is not None:
         moved = await connection.execute(step_down(params.target, len(params.bands)), values)
         changes += [
