@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
-from bluewatch.rules.members import ADD_MEMBERS, KEEP_MEMBERS, NEW_ALERT_ID, is_member
+from bluewatch.rules.members import ADD_MEMBERS, KEEP_MEMBERS, NEW_ALERT_ID, is_member, short
 from bluewatch.rules.params import BaselineParams, date_known_within, incident_filters
 from bluewatch.rules.proximity import TARGET_TABLES
 from bluewatch.rules.wording import LANGUAGES, baseline_headline
@@ -88,7 +88,7 @@ def _statement(target: str) -> str:
             FROM s JOIN (SELECT alert_id, count(*) AS added FROM joining GROUP BY alert_id) j
                  ON j.alert_id = s.alert_id
             WHERE a.id = s.alert_id
-            RETURNING a.id, a.version
+            RETURNING a.id, a.version, j.added
         ), grown_members AS (
             {ADD_MEMBERS}
             SELECT joining.alert_id, joining.member, grown.version
@@ -110,9 +110,9 @@ def _statement(target: str) -> str:
             {ADD_MEMBERS}
             SELECT n.new_id, member, 1 FROM numbered n, unnest(n.recent_ids) member
         )
-        SELECT id, true AS created FROM raised
+        SELECT id, true AS created, false AS short FROM raised
         UNION ALL
-        SELECT id, false AS created FROM grown
+        SELECT id, false AS created, {short("grown_members", "grown")} AS short FROM grown
     """
 
 
@@ -130,7 +130,7 @@ async def evaluate(
 ) -> list[AlertChange]:
     params = rule.params
     assert isinstance(params, BaselineParams)
-    rows = await connection.execute(
+    result = await connection.execute(
         STATEMENTS[params.target],
         {
             "rule_id": rule.id,
@@ -147,6 +147,6 @@ async def evaluate(
             "level": params.level.value,
         },
     )
-    changes = AlertChange.raised(rows)
-    await members.grown(connection, changes, RECOUNT)  # the headline says the recent count
-    return changes
+    rows = result.all()
+    await members.count_again(connection, rows, RECOUNT)  # the headline says the recent count
+    return AlertChange.raised(rows)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
-from bluewatch.rules.members import ADD_MEMBERS, KEEP_MEMBERS, NEW_ALERT_ID, is_member
+from bluewatch.rules.members import ADD_MEMBERS, KEEP_MEMBERS, NEW_ALERT_ID, is_member, short
 from bluewatch.rules.params import ClusterParams, date_known_within, incident_filters
 from bluewatch.rules.wording import surge_headline
 
@@ -97,7 +97,7 @@ STATEMENT = text(f"""
             version = a.version + 1, updated_at = now()
         FROM merged
         WHERE a.id = merged.alert_id
-        RETURNING a.id, a.version
+        RETURNING a.id, a.version, merged.added
     ), joined_members AS (
         {ADD_MEMBERS}
             SELECT DISTINCT joining.alert_id, joining.member, updated.version
@@ -135,9 +135,9 @@ STATEMENT = text(f"""
         {ADD_MEMBERS}
             SELECT placed.new_id, member, 1 FROM placed, unnest(placed.member_ids) member
     )
-    SELECT id, true AS created FROM created
+    SELECT id, true AS created, false AS short FROM created
     UNION ALL
-    SELECT id, false AS created FROM updated
+    SELECT id, false AS created, {short("joined_members", "updated")} AS short FROM updated
 """)
 
 
@@ -165,6 +165,6 @@ async def evaluate(
         "categories": [category.value for category in params.categories],
         "level": params.level.value,
     }
-    changes = AlertChange.raised(await connection.execute(STATEMENT, values))
-    await members.grown(connection, changes, RECOUNT, values)
-    return changes
+    rows = (await connection.execute(STATEMENT, values)).all()
+    await members.count_again(connection, rows, RECOUNT, values)
+    return AlertChange.raised(rows)

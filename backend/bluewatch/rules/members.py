@@ -9,14 +9,11 @@ it without reading it back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import Row, TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
-
-if TYPE_CHECKING:
-    from bluewatch.events.log import AlertChange  # the log reads alerts.py, which reads this
 
 NEW_ALERT_ID = "nextval('alert_id_seq')"
 
@@ -24,15 +21,21 @@ NEW_ALERT_ID = "nextval('alert_id_seq')"
 # SQL: write the members a query that follows gives as (alert, incident, version).
 ADD_MEMBERS = "INSERT INTO alert_member (alert_id, incident_id, added_version)"
 # ... and after the query, when the alert may already have them: a writer that read the
-# members before a concurrent one committed the same incident skips it (and counts it;
-# ``recount`` puts the count right).
-KEEP_MEMBERS = "ON CONFLICT (alert_id, incident_id) DO NOTHING"
+# members before a concurrent one committed the same incident skips it (having counted
+# it: ``short`` tells, ``recount`` puts the count right).
+KEEP_MEMBERS = "ON CONFLICT (alert_id, incident_id) DO NOTHING RETURNING alert_id"
+
+
+def short(stored: str, grown: str) -> str:
+    """SQL: the alert `grown` (a CTE row with ``id`` and the members it counted as
+    ``added``) stored fewer members (CTE `stored`, from ``KEEP_MEMBERS``) than it counted."""
+    return f"(SELECT count(*) FROM {stored} k WHERE k.alert_id = {grown}.id) < {grown}.added"
 
 
 def recount(headlines: Mapping[str, str] | None = None) -> TextClause:
     """The statement that sets ``member_count`` of the alerts ``:ids`` from their members
     (and, given SQL over ``a`` and the count ``c.members``, the headline and
-    ``headline_fr``), run after a rule statement that grew alerts.
+    ``headline_fr``), run after a rule statement whose alerts came out short.
 
     Exact because every statement that adds members to an existing alert also updates
     that alert, so it holds the alert's row lock until it commits: once this transaction
@@ -47,15 +50,16 @@ def recount(headlines: Mapping[str, str] | None = None) -> TextClause:
     """)
 
 
-async def grown(
+async def count_again(
     connection: AsyncConnection,
-    changes: list[AlertChange],
+    rows: Sequence[Row[Any]],
     statement: TextClause,
     values: Mapping[str, object] | None = None,
 ) -> None:
     """Run `statement` (a ``recount``, with the rule's `values` its headline binds) for
-    the alerts that `changes` grew."""
-    ids = [change.alert_id for change in changes if change.type == "alert.updated"]
+    the alerts a rule statement's `rows` (id, created, short) say came out short: only
+    after a race, so the common path pays nothing."""
+    ids = [row.id for row in rows if row.short]
     if ids:
         await connection.execute(statement, {**(values or {}), "ids": ids})
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
-from bluewatch.rules.members import ADD_MEMBERS, KEEP_MEMBERS, NEW_ALERT_ID
+from bluewatch.rules.members import ADD_MEMBERS, KEEP_MEMBERS, NEW_ALERT_ID, short
 from bluewatch.rules.params import ProximityParams, incident_filters
 from bluewatch.rules.wording import (
     LANGUAGES,
@@ -174,7 +174,7 @@ def _statement(target: str, bands: int, dwell: bool) -> str:
             {ADD_MEMBERS}
             SELECT id, incident_id, 1 FROM upserted WHERE created
         )
-        SELECT id, created FROM upserted
+        SELECT id, created, false AS short FROM upserted
     """
 
 
@@ -230,7 +230,7 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
                 FROM assigned WHERE alert_id IS NOT NULL GROUP BY alert_id
             ) j
             WHERE a.id = j.alert_id
-            RETURNING a.id, a.version
+            RETURNING a.id, a.version, j.added
         ), joined_members AS (
             {ADD_MEMBERS}
             SELECT assigned.alert_id, assigned.incident_id, joined.version
@@ -267,9 +267,9 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
                        JOIN numbered ON numbered.new_id = opened.id,
                        unnest(numbered.member_ids) AS member
         )
-        SELECT id, true AS created FROM opened
+        SELECT id, true AS created, false AS short FROM opened
         UNION ALL
-        SELECT id, false AS created FROM joined
+        SELECT id, false AS created, {short("joined_members", "joined")} AS short FROM joined
     """
 
 
@@ -355,12 +355,12 @@ async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> lis
         "margin_m": params.margin_m,
     }
     grouped, dwell = params.cooldown_minutes > 0, params.dwell_minutes > 0
-    rows = await connection.execute(
+    result = await connection.execute(
         statement(params.target, len(params.bands), grouped, dwell), values
     )
+    rows = result.all()
+    await members.count_again(connection, rows, RECOUNT)
     changes = AlertChange.raised(rows)
-    if grouped:
-        await members.grown(connection, changes, RECOUNT)
     if params.margin_m is not None:
         moved = await connection.execute(step_down(params.target, len(params.bands)), values)
         changes += [
