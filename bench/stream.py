@@ -149,10 +149,14 @@ async def post_steadily(
 
 
 def _events_after(url: str, after: int) -> dict[int, float]:
-    """Alert events after ``after``: id → transaction time (epoch seconds)."""
+    """Alert events after ``after``: id → transaction time (epoch seconds). Layer events
+    (``incident.created``…, since issue 17) go to neither the stream's alert readers nor
+    the alert subscriptions, so they are not expected."""
     with psycopg.connect(url) as connection:
         rows = connection.execute(
-            "SELECT id, extract(epoch FROM occurred_at) FROM event WHERE id > %s", (after,)
+            "SELECT id, extract(epoch FROM occurred_at) FROM event"
+            " WHERE id > %s AND alert_id IS NOT NULL",
+            (after,),
         ).fetchall()
     return {row[0]: float(row[1]) for row in rows}
 
@@ -185,8 +189,10 @@ def measure(
         finally:
             stop_sink.set()
             receiver.join(timeout=60)
-            remove_subscriptions(world.url)  # nothing left to send to a closed sink
         requests = np.load(Path(out) / "sinks.npy")
+    # Nothing left to send to a closed sink; removed once the worker has stopped, as its
+    # delivery and digest loops lock the subscriptions a cascading delete needs.
+    remove_subscriptions(world.url)
     first: dict[tuple[int, int], float] = {}
     for number, event_id, at in requests:  # at least once: the first receipt counts
         first.setdefault((int(number), int(event_id)), at)
