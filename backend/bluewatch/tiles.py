@@ -30,18 +30,6 @@ MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 # Web Mercator stops short of the poles; geometries are clipped to it before projecting.
 MERCATOR_LIMIT = "ST_MakeEnvelope(-180, -85.0511, 180, 85.0511, 4326)"
 
-# Attributes each layer's features carry in a tile (all cheap, no descriptions).
-TILE_FIELDS: dict[str, dict[str, str]] = {
-    "incidents": {
-        "category": "String", "severity": "Number", "status": "String",
-        "occurred_at": "String", "title": "String", "classification": "String",
-    },
-    "routes": {
-        "name": "String", "status": "String", "active_from": "String",
-        "active_until": "String", "classification": "String",
-    },
-    "camps": {"name": "String", "kind": "String", "unit": "String", "classification": "String"},
-}  # fmt: skip
 AGGREGATE_FIELDS = {
     "count": "Number", "severity": "Number", "latest": "String", "classification": "String",
     "aggregated": "Boolean",
@@ -71,7 +59,7 @@ def tile_filter(spec: LayerSpec, params: Mapping[str, str], clearance: Classific
 def _feature_tile_sql(spec: LayerSpec, where: str) -> str:
     fields = ", ".join(
         f"t.{name}::text AS {name}" if kind == "String" else f"t.{name}"
-        for name, kind in TILE_FIELDS[spec.name].items()
+        for name, kind in spec.tile_fields.items()
     )
     geometry = "t.geom"
     if spec.geometry_type != "Point":  # a line or polygon may reach past Mercator's limit
@@ -122,7 +110,7 @@ def _aggregate_tile_sql(spec: LayerSpec, where: str) -> str:
 
 
 def aggregated(spec: LayerSpec, z: int) -> bool:
-    return spec.name == "incidents" and z <= AGGREGATE_MAX_ZOOM
+    return spec.aggregated_tiles and z <= AGGREGATE_MAX_ZOOM
 
 
 def _capped_count_sql(spec: LayerSpec, where: str) -> str:
@@ -148,7 +136,7 @@ async def render(
         "layer": spec.name,
     }
     dense = aggregated(spec, address.z)
-    if spec.name == "incidents" and not dense:
+    if spec.aggregated_tiles and not dense:
         capped = {**params, "cap": DENSE_TILE_FEATURES + 1}
         count = (await connection.execute(text(_capped_count_sql(spec, sql_filter.where)),
                                           capped)).scalar_one()  # fmt: skip
@@ -182,9 +170,9 @@ async def extent(
 
 def tilejson(spec: LayerSpec, tile_url: str, bounds: list[float] | None) -> dict[str, object]:
     """TileJSON 3.0.0 for one layer; ``tile_url`` carries the same filters."""
-    fields = TILE_FIELDS[spec.name]
-    if spec.name == "incidents":
-        fields = fields | AGGREGATE_FIELDS
+    fields = dict(spec.tile_fields)
+    if spec.aggregated_tiles:
+        fields |= AGGREGATE_FIELDS
     return {
         "tilejson": "3.0.0",
         "name": f"Bluewatch {spec.name}",
@@ -201,7 +189,7 @@ def tilejson(spec: LayerSpec, tile_url: str, bounds: list[float] | None) -> dict
                 "maxzoom": MAX_ZOOM,
                 "description": (
                     f"Incidents aggregated on a grid up to zoom {AGGREGATE_MAX_ZOOM}"
-                    if spec.name == "incidents"
+                    if spec.aggregated_tiles
                     else spec.title
                 ),
             }

@@ -33,11 +33,7 @@ from bluewatch.layers.query import SqlFilter
 from bluewatch.rules.members import is_member
 from bluewatch.security.principal import Principal
 
-PARAMETERS = {
-    "incidents": frozenset({"bbox", "datetime", "category", "severity_min", "status"}),
-    "routes": frozenset({"bbox", "datetime"}),
-    "camps": frozenset({"bbox"}),
-}
+PARAMETERS = {name: spec.bundle_filters for name, spec in LAYERS.items()}
 TEXT_FORMATS = ("geojson", "csv")
 
 

@@ -41,4 +41,6 @@ CAMPS = LayerSpec(
     time_filter="none",
     choice_filters={"kind": CampKind},
     write_role=Role.ADMIN,
+    rule_target="camp",
+    tile_fields={"name": "String", "kind": "String", "unit": "String", "classification": "String"},
 )

@@ -147,4 +147,14 @@ INCIDENTS = LayerSpec(
     time_filter="instant",
     choice_filters={"category": IncidentCategory, "status": IncidentStatus},
     has_severity=True,
+    aggregated_tiles=True,
+    tile_fields={
+        "category": "String",
+        "severity": "Number",
+        "status": "String",
+        "occurred_at": "String",
+        "title": "String",
+        "classification": "String",
+    },
+    bundle_filters=frozenset({"bbox", "datetime", "category", "severity_min", "status"}),
 )

@@ -47,4 +47,13 @@ ROUTES = LayerSpec(
     ),
     time_filter="window",
     choice_filters={"status": RouteStatus},
+    rule_target="route",
+    tile_fields={
+        "name": "String",
+        "status": "String",
+        "active_from": "String",
+        "active_until": "String",
+        "classification": "String",
+    },
+    bundle_filters=frozenset({"bbox", "datetime"}),
 )

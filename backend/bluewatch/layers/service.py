@@ -21,15 +21,10 @@ from bluewatch.layers import store
 from bluewatch.layers.records import records_from_features, validate_properties
 from bluewatch.layers.spec import READ_ONLY_PROPERTIES, LayerSpec
 from bluewatch.rules import alerts, engine
-from bluewatch.rules.kinds import Changed
 from bluewatch.security import audit
 from bluewatch.security.principal import Actor, Principal
 
 PATCH_MEMBERS = frozenset({"type", "id", "properties", "geometry", "bbox"})
-
-
-# Which rule target a layer's records are; incidents are what the rules evaluate.
-RULE_TARGETS: dict[str, Changed] = {"camps": "camp", "routes": "route"}
 
 
 @dataclass
@@ -50,9 +45,9 @@ async def evaluate_changes(
 ) -> list[AlertChange]:
     """Run the rules over a layer's changed records: incidents against every rule,
     camps and routes as the targets of the rules that watch them."""
-    if spec.name == "incidents":
+    if spec.rule_target is None:
         return await engine.evaluate_incidents(connection, ids)
-    return await engine.evaluate_targets(connection, RULE_TARGETS[spec.name], ids)
+    return await engine.evaluate_targets(connection, spec.rule_target, ids)
 
 
 async def _evaluate(

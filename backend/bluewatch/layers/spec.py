@@ -17,6 +17,7 @@ from bluewatch.text import check_plain
 READ_ONLY_PROPERTIES = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
 
 TimeFilter = Literal["instant", "window", "none"]
+RuleTarget = Literal["camp", "route"]
 
 
 class LayerProperties(BaseModel):
@@ -66,6 +67,15 @@ class LayerSpec:
     choice_filters: Mapping[str, type[enum.StrEnum]] = field(default_factory=dict)
     has_severity: bool = False
     write_role: Role = Role.ANALYST  # create and patch; deleting always needs admin
+    # Facts other modules read per layer, kept here so a layer is added in one place:
+    # which rule target its records are (None: incidents, which the rules evaluate), the
+    # attributes its vector tiles carry (name → MVT type) and whether dense tiles are
+    # aggregated on a grid (counts, highest severity, latest time: a layer with severity
+    # and an instant), the bundle filters it follows.
+    rule_target: RuleTarget | None = None
+    tile_fields: Mapping[str, str] = field(default_factory=dict)
+    aggregated_tiles: bool = False
+    bundle_filters: frozenset[str] = frozenset({"bbox"})
 
     @property
     def list_filters(self) -> frozenset[str]:
