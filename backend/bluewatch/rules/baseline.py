@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
-from bluewatch.rules.members import ADD_MEMBERS, KEEP_MEMBERS, NEW_ALERT_ID, is_member, short
+from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member, short
 from bluewatch.rules.params import BaselineParams, date_known_within, incident_filters
 from bluewatch.rules.proximity import TARGET_TABLES
 from bluewatch.rules.wording import LANGUAGES, baseline_headline
@@ -89,11 +89,7 @@ def _statement(target: str) -> str:
                  ON j.alert_id = s.alert_id
             WHERE a.id = s.alert_id
             RETURNING a.id, a.version, j.added
-        ), grown_members AS (
-            {ADD_MEMBERS}
-            SELECT joining.alert_id, joining.member, grown.version
-                       FROM joining JOIN grown ON grown.id = joining.alert_id
-            {KEEP_MEMBERS}
+        ), grown_members AS ({members.joining("joining", "member", "grown")}
         ), numbered AS (
             SELECT s.*, {NEW_ALERT_ID} AS new_id FROM s WHERE s.alert_id IS NULL
         ), raised AS (

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
-from bluewatch.rules.members import ADD_MEMBERS, KEEP_MEMBERS, NEW_ALERT_ID, is_member, short
+from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member, short
 from bluewatch.rules.params import ClusterParams, date_known_within, incident_filters
 from bluewatch.rules.wording import surge_headline
 
@@ -98,11 +98,7 @@ STATEMENT = text(f"""
         FROM merged
         WHERE a.id = merged.alert_id
         RETURNING a.id, a.version, merged.added
-    ), joined_members AS (
-        {ADD_MEMBERS}
-            SELECT DISTINCT joining.alert_id, joining.member, updated.version
-                   FROM joining JOIN updated ON updated.id = joining.alert_id
-            {KEEP_MEMBERS}
+    ), joined_members AS ({members.joining("joining", "member", "updated")}
     ), grouped AS (
         SELECT assigned.*,
                ST_ClusterDBSCAN(seed_geom, eps => :radius_m / {METRES_PER_DEGREE}, minpoints => 1)

@@ -26,6 +26,18 @@ ADD_MEMBERS = "INSERT INTO alert_member (alert_id, incident_id, added_version)"
 KEEP_MEMBERS = "ON CONFLICT (alert_id, incident_id) DO NOTHING RETURNING alert_id"
 
 
+def joining(source: str, member: str, grown: str) -> str:
+    """SQL: write the members the CTE `source` (``alert_id`` and the column `member`)
+    brings to the alerts the CTE `grown` updated (``id``, ``version``), at their new
+    version; a member another writer stored first is skipped, and ``short`` over this CTE
+    tells."""
+    return f"""
+        {ADD_MEMBERS}
+        SELECT DISTINCT {source}.alert_id, {source}.{member}, {grown}.version
+        FROM {source} JOIN {grown} ON {grown}.id = {source}.alert_id
+        {KEEP_MEMBERS}"""
+
+
 def short(stored: str, grown: str) -> str:
     """SQL: the alert `grown` (a CTE row with ``id`` and the members it counted as
     ``added``) stored fewer members (CTE `stored`, from ``KEEP_MEMBERS``) than it counted."""

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
-from bluewatch.rules.members import ADD_MEMBERS, KEEP_MEMBERS, NEW_ALERT_ID, short
+from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, short
 from bluewatch.rules.params import ProximityParams, incident_filters
 from bluewatch.rules.wording import (
     LANGUAGES,
@@ -59,20 +59,19 @@ HEADLINE = proximity_headline("banded", ":target_type", "en")
 HEADLINE_FR = proximity_headline("banded", ":target_type", "fr")
 
 
-def band(distance: str, bands: int) -> str:
-    """The level of the closest band that `distance` (an SQL expression) is within, or
-    NULL: a CASE over the rule's bands as bound values (``:band_m0``, ``:band_level0``…,
-    closest first), not a JSON document read again for every pair."""
+# What ``band`` gives of the band it finds: its level, or its distance.
+BAND_LEVEL = "CAST(:band_level{k} AS alert_level)"
+BAND_DISTANCE = ":band_m{k}"
+
+
+def band(distance: str, bands: int, value: str = BAND_LEVEL) -> str:
+    """The `value` (``BAND_LEVEL`` or ``BAND_DISTANCE``) of the closest band that
+    `distance` (an SQL expression) is within, or NULL: a CASE over the rule's bands as
+    bound values (``:band_m0``, ``:band_level0``…, closest first), not a JSON document
+    read again for every pair."""
     cases = " ".join(
-        f"WHEN {distance} <= :band_m{k} THEN CAST(:band_level{k} AS alert_level)"
-        for k in range(bands)
+        f"WHEN {distance} <= :band_m{k} THEN {value.format(k=k)}" for k in range(bands)
     )
-    return f"CASE {cases} END"
-
-
-def band_reach(distance: str, bands: int) -> str:
-    """The distance of the closest band that `distance` is within, or NULL."""
-    cases = " ".join(f"WHEN {distance} <= :band_m{k} THEN :band_m{k}" for k in range(bands))
     return f"CASE {cases} END"
 
 
@@ -131,7 +130,7 @@ def _banded(target: str, bands: int, dwell: bool) -> str:
         ), ranged AS (
             SELECT candidates.*, {band("candidates.distance_m", bands)} AS exact_level,
                    {band(NEAREST_POSSIBLE, bands)} AS reduced_level,
-                   {band_reach(NEAREST_POSSIBLE, bands)} AS band_m
+                   {band(NEAREST_POSSIBLE, bands, BAND_DISTANCE)} AS band_m
             FROM candidates
             WHERE candidates.distance_m - candidates.uncertainty_m <= :reach_m
         ), banded AS (
@@ -231,11 +230,7 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
             ) j
             WHERE a.id = j.alert_id
             RETURNING a.id, a.version, j.added
-        ), joined_members AS (
-            {ADD_MEMBERS}
-            SELECT assigned.alert_id, assigned.incident_id, joined.version
-                       FROM assigned JOIN joined ON joined.id = assigned.alert_id
-            {KEEP_MEMBERS}
+        ), joined_members AS ({members.joining("assigned", "incident_id", "joined")}
         ), g AS (
             SELECT DISTINCT ON (target_id, level) assigned.*,
                    array_agg(incident_id) OVER band_group AS member_ids,
