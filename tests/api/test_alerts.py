@@ -191,6 +191,39 @@ def test_two_separate_surges_in_one_batch_raise_two_alerts(
     assert sorted(a["properties"]["member_count"] for a in response.json()["alerts"]) == [3, 3]
 
 
+def test_an_open_surge_takes_the_incident_that_comes_not_its_neighbours(
+    client: TestClient, surge_only: None
+) -> None:
+    """Issue 19: a qualifying incident within an open surge's radius joins it alone; an
+    older incident beyond the surge (15 km from the first three) but within reach of the
+    newcomer stays out: the surge does not chain across the province."""
+    made = _post_batch(client, [near_beni(i) for i in range(3)])
+    [surge] = made["alerts"]
+    outer = client.post("/api/v1/incidents", json=near_beni(14), headers=GEOJSON).json()
+    assert outer["alerts"] == []  # alone out there: no surge of its own
+    newcomer = client.post("/api/v1/incidents", json=near_beni(8), headers=GEOJSON).json()
+    assert [a["id"] for a in newcomer["alerts"]] == [surge["id"]]
+    joined = client.get(f"/api/v1/alerts/{surge['id']}/members").json()["features"]
+    assert sorted(f["id"] for f in joined) == sorted(
+        [*(item["id"] for item in made["items"]), newcomer["id"]]
+    )
+    assert outer["id"] not in {f["id"] for f in joined}
+
+
+def test_an_incident_in_a_surges_radius_but_not_its_window_does_not_join(
+    client: TestClient, surge_only: None
+) -> None:
+    """Joining asks what forming asks: min_count neighbours within the window. An
+    incident two days older than the surge has none, and stays out; one within the
+    window (the positive control) joins."""
+    [surge] = _post_batch(client, [near_beni(i) for i in range(3)])["alerts"]
+    stale = client.post("/api/v1/incidents", json=near_beni(1, hours_ago=49), headers=GEOJSON)
+    assert stale.status_code == 201 and stale.json()["alerts"] == []
+    fresh = client.post("/api/v1/incidents", json=near_beni(1, hours_ago=2), headers=GEOJSON)
+    assert [a["properties"]["member_count"] for a in fresh.json()["alerts"]] == [4]
+    assert [a["id"] for a in fresh.json()["alerts"]] == [surge["id"]]
+
+
 def test_a_batch_whose_evaluation_fails_stores_nothing(
     client: TestClient, db: psycopg.Connection[tuple[object, ...]]
 ) -> None:

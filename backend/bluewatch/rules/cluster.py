@@ -1,11 +1,15 @@
 """Surges: at least ``min_count`` incidents (the new one included) within ``radius_m``
 of a new incident and within ``window_hours`` of its time.
 
-One statement per rule evaluates a whole batch. Each qualifying incident joins the
-nearest unresolved cluster alert of the rule whose centre lies within the radius
-and that changed within the window; the rest are grouped (DBSCAN over their
-positions, one alert per group). Membership is exact (geodesic); only the grouping
-of new alerts approximates the radius in degrees.
+One statement per rule evaluates a whole batch. An incident qualifies when it has
+``min_count`` neighbours (the count stops there). A qualifying incident within the
+radius of the centre of an unresolved surge of the rule that changed within the
+window joins it, alone (issue 19: an open surge takes the incidents that come to it,
+without finding every neighbour again, and does not chain across a province). The
+rest form new surges: grouped (k-means, each group no wider than the radius about its
+centre, in degrees), one alert per group, whose members are the group's incidents and
+all the neighbours of the one nearest the group's centre. Neighbours are exact
+(geodesic); only the grouping approximates the radius in degrees.
 
 Neighbours come from the N-D GiST over (lon, lat, days) (``space_time``, migration
 0006): the box holds every candidate, and the exact tests are written so that the
@@ -49,44 +53,48 @@ NEAREST_TARGET = """
 """
 
 
+# A seed's neighbours: incidents within the radius and the window of it (the seed
+# itself included), tested exactly after the (lon, lat, days) box.
+NEIGHBOURS = f"""
+    FROM incident m
+    WHERE space_time(m.geom, m.occurred_at)
+          &&& space_time_box(s.geom, s.occurred_at, :radius_m, :window_seconds)
+      AND ST_Distance(m.geom::geography, s.geom::geography) <= :radius_m
+      AND abs(extract(epoch FROM m.occurred_at - s.occurred_at)) <= :window_seconds
+      AND {incident_filters("m")} AND {date_known_within("m", ":window_seconds")}
+"""
+
+
 STATEMENT = text(f"""
     WITH seeds AS (
-        SELECT i.id, i.geom, i.occurred_at FROM incident i
+        SELECT i.id, i.geom, i.occurred_at, i.classification FROM incident i
         WHERE (CAST(:incident_ids AS bigint[]) IS NULL OR i.id = ANY(:incident_ids))
           AND i.occurred_at >= now() - make_interval(secs => :max_age_seconds)
           AND {incident_filters("i")}
           AND {date_known_within("i", ":window_seconds")}
-    ), members AS (
-        SELECT s.id AS seed_id, s.geom AS seed_geom,
-               array_agg(m.id ORDER BY m.id) AS member_ids,
-               max(m.classification) AS classification
-        FROM seeds s
-        JOIN incident m
-          ON space_time(m.geom, m.occurred_at)
-             &&& space_time_box(s.geom, s.occurred_at, :radius_m, :window_seconds)
-         AND ST_Distance(m.geom::geography, s.geom::geography) <= :radius_m
-         AND abs(extract(epoch FROM m.occurred_at - s.occurred_at)) <= :window_seconds
-        WHERE {incident_filters("m")} AND {date_known_within("m", ":window_seconds")}
-        GROUP BY s.id, s.geom
-        HAVING count(*) >= :min_count
+    ), qualified AS (
+        -- Seeds with at least min_count neighbours: the scan stops at min_count.
+        SELECT s.* FROM seeds s
+        WHERE (SELECT count(*) FROM (SELECT 1 {NEIGHBOURS} LIMIT :min_count) n) >= :min_count
     ), assigned AS (
-        SELECT members.*, existing.id AS alert_id
-        FROM members
+        SELECT qualified.*, existing.id AS alert_id
+        FROM qualified
         LEFT JOIN LATERAL (
             SELECT a.id FROM alert a
             WHERE a.rule_kind = 'cluster' AND a.rule_id = :rule_id AND a.status <> 'resolved'
               AND a.updated_at >= now() - make_interval(secs => :window_seconds)
-              AND ST_DWithin(a.geom::geography, members.seed_geom::geography, :radius_m)
-            ORDER BY a.geom::geography <-> members.seed_geom::geography
+              AND ST_DWithin(a.geom::geography, qualified.geom::geography, :radius_m)
+            ORDER BY a.geom::geography <-> qualified.geom::geography
             LIMIT 1
         ) existing ON true
     ), joining AS (
-        -- The incidents that join an open surge: not yet among its members.
-        SELECT DISTINCT assigned.alert_id, member, assigned.classification
-        FROM assigned, unnest(member_ids) AS member
-        WHERE assigned.alert_id IS NOT NULL AND NOT {is_member("assigned.alert_id", "member")}
+        -- A seed within an open surge's radius joins it, alone: its neighbours were
+        -- counted when they came (or when the surge formed).
+        SELECT assigned.alert_id, assigned.id AS member, assigned.classification
+        FROM assigned
+        WHERE assigned.alert_id IS NOT NULL AND NOT {is_member("assigned.alert_id", "assigned.id")}
     ), merged AS (
-        SELECT alert_id, count(DISTINCT member) AS added, max(classification) AS classification
+        SELECT alert_id, count(*) AS added, max(classification) AS classification
         FROM joining GROUP BY alert_id
     ), updated AS (
         UPDATE alert a
@@ -100,14 +108,27 @@ STATEMENT = text(f"""
         RETURNING a.id, a.version, merged.added
     ), joined_members AS ({members.joining("joining", "member", "updated")}
     ), grouped AS (
-        SELECT assigned.*,
-               ST_ClusterDBSCAN(seed_geom, eps => :radius_m / {METRES_PER_DEGREE}, minpoints => 1)
-                   OVER () AS group_id
-        FROM assigned WHERE alert_id IS NULL
+        -- Seeds in no open surge, in groups no wider than the radius about their centre.
+        SELECT s.*, ST_ClusterKMeans(s.geom, 1, max_radius => :radius_m / {METRES_PER_DEGREE})
+                        OVER () AS group_id
+        FROM assigned s WHERE s.alert_id IS NULL
+    ), founders AS (
+        -- Each group's surge rests on its seed nearest the group's centre: that seed's
+        -- neighbours and the group's seeds are its members.
+        SELECT DISTINCT ON (g.group_id) g.group_id, g.geom, g.occurred_at
+        FROM grouped g
+        JOIN (SELECT group_id, ST_Centroid(ST_Collect(geom)) AS middle
+              FROM grouped GROUP BY group_id) c USING (group_id)
+        ORDER BY g.group_id, g.geom <-> c.middle, g.id
     ), groups AS (
         SELECT group_id, array_agg(DISTINCT member ORDER BY member) AS member_ids,
                max(classification) AS classification
-        FROM grouped, unnest(member_ids) AS member
+        FROM (
+            SELECT s.group_id, n.id AS member, n.classification
+            FROM founders s CROSS JOIN LATERAL (SELECT m.id, m.classification {NEIGHBOURS}) n
+            UNION ALL
+            SELECT group_id, id, classification FROM grouped
+        ) candidates
         GROUP BY group_id
     ), placed AS (
         SELECT groups.*, {NEW_ALERT_ID} AS new_id,
