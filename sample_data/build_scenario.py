@@ -119,6 +119,38 @@ ROUTES = [
     },
 ]  # fmt: skip
 
+# The roads CASEVAC routes over (issue 20): each convoy route's road, with its class,
+# and the links between them and to the camps. Public roads: unclassified.
+ROUTE_ROAD_CLASS = {
+    "Sake – Masisi": "tertiary",
+    "Beni – Kasindi (Uganda border)": "secondary",
+}  # the others are primary (RN2, RN4, RN27)
+LINK_ROADS = [
+    ("RN2 Kiwanja – Kanyabayonga", "primary",
+     [(29.4600, -1.1500), (29.4000, -1.0000), (29.2500, -0.8500), (29.1780, -0.7050)]),
+    ("Masisi – Kitchanga", "track",
+     [(28.8167, -1.4000), (28.8800, -1.3000), (28.9850, -1.1880)]),
+    ("Goma – Force HQ", "residential",
+     [(29.2228, -1.6792), (29.2300, -1.6740), (29.2365, -1.6685)]),
+    ("Force HQ – airport", "residential", [(29.2365, -1.6685), (29.2385, -1.6708)]),
+    ("Beni – Mavivi", "secondary", [(29.4731, 0.4911), (29.4690, 0.5300), (29.4695, 0.5765)]),
+    ("Beni – airport", "tertiary", [(29.4731, 0.4911), (29.4550, 0.5300), (29.4447, 0.5750)]),
+]  # fmt: skip
+
+# Medical facilities at the camps (UN levels of care), and two helipads.
+FACILITIES = [
+    ("Level 2 hospital Goma", 2, "hospital", (29.2365, -1.6685), 60, "unclassified"),
+    ("Goma airport helipad", None, "helipad", (29.2385, -1.6708), None, "unclassified"),
+    ("Level 1 hospital Sake", 1, "hospital", (29.0460, -1.5745), 20, "confidential"),
+    ("Level 1 hospital Kiwanja", 1, "hospital", (29.4605, -1.1490), 20, "confidential"),
+    ("Aid post Kitchanga", 1, "aid_post", (28.9855, -1.1885), 4, "confidential"),
+    ("Level 1 hospital Butembo", 1, "hospital", (29.2915, 0.1410), 20, "unclassified"),
+    ("Level 2 hospital Beni (Mavivi)", 2, "hospital", (29.4695, 0.5765), 50, "confidential"),
+    ("Beni airport helipad", None, "helipad", (29.4447, 0.5750), None, "unclassified"),
+    ("Level 1 hospital Oicha", 1, "hospital", (29.5175, 0.7005), 20, "confidential"),
+    ("Level 2 hospital Bunia", 2, "hospital", (30.2505, 1.5672), 50, "unclassified"),
+]
+
 CAMPS = [
     ("MONUSCO Force HQ Goma", "hq", "Force Headquarters", (29.2350, -1.6700), 650, "unclassified"),
     ("Sake Company Operating Base", "company_base", "SAMIDRC / FIB coy", (29.0500, -1.5760), 320,
@@ -300,9 +332,44 @@ def main() -> None:
             properties["active_from_hours"] = start
             properties["active_until_hours"] = end
         routes.append(feature({"type": "LineString", "coordinates": route["via"]}, properties))
+    roads = [
+        feature(
+            {"type": "LineString", "coordinates": via},
+            {
+                "name": name,
+                "class": road_class,
+                "classification": "unclassified",
+                "external_source": "bluewatch-scenario",
+                "external_id": f"ROAD-{index:02d}",
+            },
+        )
+        for index, (name, road_class, via) in enumerate(
+            [(r["name"], ROUTE_ROAD_CLASS.get(str(r["name"]), "primary"), r["via"]) for r in ROUTES]
+            + LINK_ROADS,
+            1,
+        )
+    ]
+    facilities = [
+        feature(
+            {"type": "Point", "coordinates": [lon, lat]},
+            {
+                "name": name,
+                "level": level,
+                "kind": kind,
+                "capacity": capacity,
+                "classification": classification,
+                "external_source": "bluewatch-scenario",
+                "external_id": f"FACILITY-{index:02d}",
+            },
+        )
+        for index, (name, level, kind, (lon, lat), capacity, classification) in enumerate(
+            FACILITIES, 1
+        )
+    ]
     incidents = build_incidents(360)
     for name, layer in [
-        ("towns", towns), ("camps", camps), ("routes", routes), ("incidents", incidents)
+        ("towns", towns), ("camps", camps), ("routes", routes), ("roads", roads),
+        ("facilities", facilities), ("incidents", incidents),
     ]:  # fmt: skip
         path = HERE / f"{name}.geojson"
         path.write_text(json.dumps(collection(layer), indent=1) + "\n")

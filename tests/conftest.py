@@ -30,17 +30,20 @@ from bluewatch.app import create_app
 from bluewatch.db import migrate
 from bluewatch.db.engine import Database
 from bluewatch.db.local import LocalCluster
+from bluewatch.layers import LAYERS
 from bluewatch.security import secrets
 from bluewatch.settings import Settings
 from bluewatch.webhooks import store as webhook_store
 from tests.processes import free_port
 
-LAYER_TABLES = ("incident", "route", "camp")
+LAYER_TABLES = tuple(spec.table for spec in LAYERS.values())
 # Emptied before each test; api_key is not (the role keys live for the session) and
 # audit_log cannot be (it is append-only).
 RESET_ATTEMPTS = 5
 PER_TEST_TABLES = (
     *LAYER_TABLES,
+    "road_vertex",
+    "road_edge",
     "webhook",
     "alert",
     "alert_member",

@@ -55,6 +55,30 @@ def camp(ring: list[list[float]] | None = None, **properties: Any) -> dict[str, 
     }
 
 
+def road(coordinates: list[list[float]] | None = None, **properties: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {
+            "type": "LineString",
+            "coordinates": coordinates or [[29.2228, -1.6792], [29.2, -1.66], [29.155, -1.64]],
+        },
+        "properties": {"name": "RN2", "class": "primary", **properties},
+    }
+
+
+def facility(lon: float = 29.23, lat: float = -1.675, **properties: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "name": "Level 2 hospital Goma",
+            "level": 2,
+            "kind": "hospital",
+            **properties,
+        },
+    }
+
+
 def collection(*features: dict[str, Any]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": list(features)}
 
@@ -68,5 +92,7 @@ FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
     "incidents": incident,
     "routes": route,
     "camps": camp,
+    "roads": road,
+    "facilities": facility,
 }
 GEOJSON = {"Content-Type": "application/geo+json"}

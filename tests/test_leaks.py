@@ -7,6 +7,7 @@ the records at or below that clearance gives:
 
 - layer outputs hold exactly the visible records (lists, bbox, gets, OGC items and
   extents, tiles, TileJSON, every export format, the bundle, map zones);
+- CASEVAC lists only visible facilities and routes only over visible roads;
 - alert outputs hold exactly the alerts whose marking is within clearance, and each
   alert's marking is the highest of what it rests on now (JSON, CAP, Atom, exports);
 - the SSE replay holds exactly the events marked within clearance; the live stream
@@ -31,22 +32,24 @@ from typing import Any
 import mapbox_vector_tile
 import psycopg
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bluewatch.classification import Classification
 from bluewatch.events.client import SSEListener
+from bluewatch.layers import LAYERS as SPECS
 from tests.api.test_alert_grouping import members
 from tests.conftest import RoleKeys, bearer, fold_digests, make_key, reset_tables
-from tests.factories import GEOJSON, camp, incident, route, square
+from tests.factories import GEOJSON, camp, facility, incident, road, route, square
 
 pytestmark = pytest.mark.slow
 
 GOMA = (29.2228, -1.6792)
 BENI = (29.4731, 0.4911)
 LEVELS = [level.value for level in Classification]
-LAYERS = ("incidents", "routes", "camps")
+LAYERS = ("incidents", "routes", "camps", "roads", "facilities")
 READERS = ("unclassified", "confidential")
 STREAM = "/api/v1/alerts/stream"
 # z8 tiles holding Goma and Beni.
@@ -58,6 +61,8 @@ FILE_FORMATS = ("geojson", "geojsonseq", "csv", "kml", "gpkg", "shp.zip")
 class Plan:
     camps: list[str]
     routes: list[str]
+    roads: list[str]  # 0: east-west through Goma, 1: north-south (they cross at Goma)
+    facilities: list[str]
     incidents: list[tuple[str, str, int]]  # classification, place, step
     changes: list[tuple[str, int, str]]  # layer, index, new classification
     move_first_camp: bool
@@ -69,6 +74,8 @@ def plans(draw: st.DrawFn) -> Plan:
     return Plan(
         camps=draw(st.lists(level, min_size=1, max_size=2)),
         routes=draw(st.lists(level, max_size=1)),
+        roads=draw(st.lists(level, min_size=1, max_size=2)),
+        facilities=draw(st.lists(level, min_size=1, max_size=2)),
         incidents=draw(
             st.lists(
                 st.tuples(level, st.sampled_from(["goma", "beni"]), st.integers(0, 3)),
@@ -144,6 +151,17 @@ def _build(client: TestClient, plan: Plan) -> World:
         post("camps", camp(ring, classification=level), "name")
     for level in plan.routes:
         post("routes", route(classification=level), "name")
+    for index, level in enumerate(plan.roads):
+        steps = [round(k * 0.01, 6) for k in range(-5, 6)]
+        line = (
+            [[round(GOMA[0] + d, 6), GOMA[1]] for d in steps]
+            if index == 0
+            else [[GOMA[0], round(GOMA[1] + d, 6)] for d in steps]
+        )
+        post("roads", road(line, classification=level), "name")
+    for index, level in enumerate(plan.facilities):
+        spot = (GOMA[0] + 0.03, GOMA[1] + 0.0005) if index == 0 else (GOMA[0], GOMA[1] + 0.03)
+        post("facilities", facility(*spot, classification=level), "name")
     for level, place, step in plan.incidents:
         lon, lat = (GOMA[0] + step * 0.001, GOMA[1]) if place == "goma" else (
             BENI[0] + step * 0.01, BENI[1])  # fmt: skip
@@ -274,6 +292,31 @@ def _layer_outputs(client: TestClient, world: World, reader: Reader) -> None:
         response = client.get(path, headers=reader.analyst)
         assert response.status_code == 200, path
         _assert_nothing_hidden(response.content, hidden, path)
+
+
+def _casevac_outputs(client: TestClient, world: World, reader: Reader) -> None:
+    """Each incident's CASEVAC: a 404 when the incident is hidden; otherwise exactly the
+    visible facilities, each route over visible roads only (every position but the
+    incident and the facility lies on one), and no hidden marker."""
+    hidden = world.hidden_markers(reader.clearance)
+    facilities = {r.id for r in world.visible(reader.clearance, "facilities")}
+    roads = shapely.MultiLineString(
+        [r.coordinates for r in world.visible(reader.clearance, "roads")]
+    )
+    for record in (r for r in world.records if r.layer == "incidents"):
+        response = client.get(f"/api/v1/incidents/{record.id}/casevac", headers=reader.analyst)
+        if record.marker in hidden:
+            assert response.status_code == 404
+            continue
+        assert response.status_code == 200, response.text
+        _assert_nothing_hidden(response.content, hidden, "casevac")
+        features = response.json()["features"]
+        assert {f["id"] for f in features} == facilities
+        for feature in features:
+            if feature["geometry"] is None:
+                continue
+            for position in feature["geometry"]["coordinates"][1:-1]:
+                assert roads.distance(shapely.Point(position)) < 1e-7, position
 
 
 def _alert_outputs(
@@ -424,13 +467,13 @@ def _audit_output(client: TestClient, world: World, reader: Reader) -> None:
     entries = client.get("/api/v1/audit", params={"limit": 1000}, headers=reader.admin)
     assert entries.status_code == 200
     hidden = {
-        (r.layer[:-1], str(r.id))
+        (SPECS[r.layer].table, str(r.id))
         for r in world.records
         if r.marker in world.hidden_markers(reader.clearance)
     }
     about = {(e["object_type"], e["object_id"]) for e in entries.json()["items"]}
     assert not hidden & about
-    shown = {(r.layer[:-1], str(r.id)) for r in world.visible(reader.clearance)}
+    shown = {(SPECS[r.layer].table, str(r.id)) for r in world.visible(reader.clearance)}
     assert shown <= about
 
 
@@ -522,6 +565,7 @@ def test_every_output_equals_the_world_within_clearance(
         for level in READERS:
             reader = readers[level]
             _layer_outputs(client, world, reader)
+            _casevac_outputs(client, world, reader)
             visible_alerts = _alert_outputs(client, world, reader, everything)
             _stream_outputs(live_server, db, reader, streams[level], world, visible_alerts)
             _digest_outputs(db, world, reader, visible_alerts)

@@ -17,6 +17,7 @@ from bluewatch import __version__
 from bluewatch.api import (
     admin,
     alerts,
+    casevac,
     exports,
     frontend,
     health,
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     for spec in LAYERS.values():
         api.include_router(layer_router(spec))
+    api.include_router(casevac.router)
     api.include_router(alerts.router)
     api.include_router(rules.router)
     api.include_router(webhooks.router)

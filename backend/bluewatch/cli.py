@@ -19,6 +19,7 @@ from bluewatch.db.engine import Database
 from bluewatch.db.local import LocalCluster, LocalClusterError
 from bluewatch.errors import BluewatchError
 from bluewatch.io import IMPORT_FORMATS
+from bluewatch.layers import LAYERS
 from bluewatch.security.principal import Role
 from bluewatch.settings import Settings
 
@@ -105,7 +106,6 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from bluewatch.io import imports, readers
-    from bluewatch.layers import LAYERS
     from bluewatch.security.principal import Actor, Principal
 
     path = Path(args.file)
@@ -332,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="import a file (GeoJSON, GeoJSONSeq, ACLED CSV, GPKG, KML, SHP zip)"
     )
     load.add_argument("file", help="the file to import")
-    load.add_argument("--layer", required=True, choices=["incidents", "routes", "camps"])
+    load.add_argument("--layer", required=True, choices=list(LAYERS))
     load.add_argument(
         "--format",
         choices=IMPORT_FORMATS,

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bluewatch.geo import GeometryLimits
 from bluewatch.io.bounds import ReadLimits
 from bluewatch.io.spool import default_root as default_spool_root
+from bluewatch.network.speeds import Season
 
 PROJECT_HOME = Path(__file__).resolve().parents[2]
 
@@ -93,7 +94,19 @@ class Settings(BaseSettings):
     webhook_workers_in_api: int = Field(default=1, ge=0, le=16)
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
 
-    @field_validator("webhook_retry_schedule", "webhook_allow_cidrs", mode="before")
+    # Travel by road (issue 20, network/speeds.py).
+    rainy_seasons: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="MM-DD/MM-DD spans of the year in which unpaved roads slow down, "
+        "comma-separated (eastern DRC: 09-15/12-15,02-15/05-31)",
+    )
+    offroad_kmh: float = Field(
+        default=5.0, gt=0, le=100, description="the carry from an incident or facility to the road"
+    )
+
+    @field_validator(
+        "webhook_retry_schedule", "webhook_allow_cidrs", "rainy_seasons", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -106,6 +119,16 @@ class Settings(BaseSettings):
         if not schedule or any(delay < 0 for delay in schedule):
             raise ValueError("the retry schedule needs at least one delay, none negative")
         return schedule
+
+    @field_validator("rainy_seasons")
+    @classmethod
+    def _seasons(cls, seasons: list[str]) -> list[str]:
+        for season in seasons:
+            Season.parse(season)
+        return seasons
+
+    def seasons(self) -> list[Season]:
+        return [Season.parse(season) for season in self.rainy_seasons]
 
     @field_validator("webhook_allow_cidrs")
     @classmethod

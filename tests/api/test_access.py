@@ -47,6 +47,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/alerts/{alert_id}"): VIEWER,
     ("GET", "/api/v1/alerts/{alert_id}/cap"): VIEWER,
     ("GET", "/api/v1/alerts/{alert_id}/members"): VIEWER,
+    ("GET", "/api/v1/incidents/{incident_id}/casevac"): VIEWER,
     ("POST", "/api/v1/alerts/{alert_id}/ack"): ANALYST,
     ("POST", "/api/v1/alerts/{alert_id}/resolve"): ANALYST,
     ("GET", "/api/v1/rules"): ADMIN,
@@ -78,7 +79,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): VIEWER,
 }
 STREAMS = {("GET", "/api/v1/alerts/stream")}  # endless bodies: checked over real HTTP
-for layer, writer in (("incidents", ANALYST), ("routes", ANALYST), ("camps", ADMIN)):
+for layer, writer in (
+    ("incidents", ANALYST), ("routes", ANALYST), ("camps", ADMIN), ("roads", ANALYST),
+    ("facilities", ADMIN),
+):  # fmt: skip
     EXPECTED |= {
         ("GET", f"/api/v1/{layer}"): VIEWER,
         ("POST", f"/api/v1/{layer}"): writer,

@@ -15,11 +15,15 @@ FEATURE_MODELS: dict[str, Any] = {
     "incidents": Feature[Point, dict[str, Any]],
     "routes": Feature[LineString, dict[str, Any]],
     "camps": Feature[Polygon, dict[str, Any]],
+    "roads": Feature[LineString, dict[str, Any]],
+    "facilities": Feature[Point, dict[str, Any]],
 }
 COLLECTION_MODELS: dict[str, Any] = {
     "incidents": FeatureCollection[Feature[Point, dict[str, Any]]],
     "routes": FeatureCollection[Feature[LineString, dict[str, Any]]],
     "camps": FeatureCollection[Feature[Polygon, dict[str, Any]]],
+    "roads": FeatureCollection[Feature[LineString, dict[str, Any]]],
+    "facilities": FeatureCollection[Feature[Point, dict[str, Any]]],
 }
 LAYERS = list(FACTORIES)
 

@@ -25,7 +25,8 @@ def test_a_spec_s_columns_are_its_table_s(
     table = {str(row[0]) for row in rows}
     assert table, spec.table  # the setup found the table
     assert set(spec.column_names) == table - SHARED
-    assert set(spec.properties_model.model_fields) <= set(spec.column_names)
+    properties = {f.alias or name for name, f in spec.properties_model.model_fields.items()}
+    assert properties <= set(spec.column_names)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.name)
@@ -41,6 +42,7 @@ def test_a_spec_s_tiles_bundle_and_rules_name_what_it_has(spec: LayerSpec) -> No
         assert spec.has_severity and spec.time_filter == "instant"
 
 
-def test_the_rules_evaluate_one_layer_and_watch_the_others() -> None:
-    assert [spec.name for spec in SPECS if spec.rule_target is None] == ["incidents"]
+def test_the_rules_evaluate_one_layer_and_watch_camps_and_routes() -> None:
+    assert [spec.name for spec in SPECS if spec.rule_subject] == ["incidents"]
     assert {spec.rule_target for spec in SPECS} - {None} == set(TARGET_TABLES)
+    assert not any(spec.rule_subject and spec.rule_target for spec in SPECS)

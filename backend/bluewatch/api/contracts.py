@@ -111,3 +111,47 @@ class NewSession(SessionInfo):
 
 class CurrentSession(_Closed):
     session: SessionInfo | None
+
+
+class LineGeometry(_Closed):
+    type: Literal["LineString"]
+    coordinates: list[list[float]] = Field(min_length=2)
+
+
+class CasevacProperties(_Closed):
+    facility_id: int
+    facility_name: str
+    level: int | None = Field(description="UN level of care, 1 to 3; null for a helipad.")
+    kind: Literal["hospital", "aid_post", "helipad"]
+    classification: Classification
+    reachable: bool = Field(description="A path by road exists (within your clearance).")
+    travel_time_s: float | None = Field(description="Road and carry; null when unreachable.")
+    distance_m: float | None
+    offroad_m: float | None = Field(description="The carry to and from the road, in metres.")
+
+
+class CasevacRoute(_Closed):
+    type: Literal["Feature"]
+    id: int
+    geometry: LineGeometry | None = Field(
+        description="Incident → road → facility; null when unreachable."
+    )
+    properties: CasevacProperties
+
+
+class TimelineStep(_Closed):
+    step: Literal["first_aid", "damage_control", "surgery"]
+    minutes: int
+    min_level: int
+    met: bool = Field(description="A facility of at least min_level within the minutes.")
+    facility_id: int | None
+    travel_time_s: float | None
+
+
+class Casevac(_Closed):
+    type: Literal["FeatureCollection"]
+    incident_id: int
+    offroad_kmh: float
+    rainy_season: bool
+    timeline: list[TimelineStep] = Field(description="The incident's 10-1-2 verdict.")
+    features: list[CasevacRoute]

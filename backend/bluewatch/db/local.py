@@ -62,30 +62,44 @@ def _sharedir(bindir: Path) -> Path:
     return Path("/usr/share/postgresql") / _major_version(bindir)
 
 
-def postgis_installed(bindir: Path) -> bool:
-    return (_sharedir(bindir) / "extension" / "postgis.control").exists()
+# The extensions the migrations create, and the Debian package of each (for the major
+# version): PostGIS, and pgRouting for travel by road (issue 20).
+EXTENSION_PACKAGES = {
+    "postgis": "postgresql-{major}-postgis-3",
+    "pgrouting": "postgresql-{major}-pgrouting",
+}
 
 
-def ensure_postgis(bindir: Path, *, may_install: bool) -> None:
-    """Install Debian's PostGIS package for this server when missing and allowed."""
-    if postgis_installed(bindir):
+def extension_installed(bindir: Path, extension: str) -> bool:
+    return (_sharedir(bindir) / "extension" / f"{extension}.control").exists()
+
+
+def ensure_extensions(bindir: Path, *, may_install: bool) -> None:
+    """Install Debian's PostGIS and pgRouting packages for this server when missing and
+    allowed."""
+    missing = [e for e in EXTENSION_PACKAGES if not extension_installed(bindir, e)]
+    if not missing:
         return
-    package = f"postgresql-{_major_version(bindir)}-postgis-3"
+    major = _major_version(bindir)
+    packages = [EXTENSION_PACKAGES[e].format(major=major) for e in missing]
     if not (may_install and os.geteuid() == 0 and shutil.which("apt-get")):
         raise LocalClusterError(
-            f"PostGIS is not installed for this PostgreSQL. Install it with "
-            f"'apt-get install {package}' (as root), or point BLUEWATCH_DATABASE_URL "
-            f"at a PostgreSQL with PostGIS."
+            f"{', '.join(missing)} not installed for this PostgreSQL. Install with "
+            f"'apt-get install {' '.join(packages)}' (as root), or point "
+            f"BLUEWATCH_DATABASE_URL at a PostgreSQL with PostGIS and pgRouting."
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", package]
+    install = ["apt-get", "install", "-y", "-q", *packages]
     if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
         subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
         result = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise LocalClusterError(f"Installing {package} failed: {result.stderr[-500:]}")
-    if not postgis_installed(bindir):
-        raise LocalClusterError(f"{package} installed but postgis.control is still missing.")
+            raise LocalClusterError(
+                f"Installing {' '.join(packages)} failed: {result.stderr[-500:]}"
+            )
+    still = [e for e in missing if not extension_installed(bindir, e)]
+    if still:
+        raise LocalClusterError(f"{' '.join(packages)} installed but {', '.join(still)} missing.")
 
 
 @dataclass
@@ -115,7 +129,7 @@ class LocalCluster:
     def up(self) -> str:
         """Create (once), start (when stopped) and return the URL of the application DB."""
         bindir = find_bindir()
-        ensure_postgis(bindir, may_install=self.install_postgis)
+        ensure_extensions(bindir, may_install=self.install_postgis)
         if not (self.pgdata / "PG_VERSION").exists():
             self._init(bindir)
         if not self.running():

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
+    REAL,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -29,7 +30,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bluewatch.classification import Classification
 from bluewatch.layers.camps import CampKind
+from bluewatch.layers.facilities import FacilityKind
 from bluewatch.layers.incidents import IncidentCategory, IncidentStatus
+from bluewatch.layers.roads import RoadClass
 from bluewatch.layers.routes import RouteStatus
 
 NAMING = {
@@ -154,6 +157,85 @@ class Camp(_Record, Base):
         CheckConstraint("ST_IsValid(geom)", name="valid_perimeter"),
         Index("ix_camp_geom", "geom", postgresql_using="gist"),
         Index("ix_camp_geog", text("(geom::geography)"), postgresql_using="gist"),
+    )
+
+
+class Road(_Record, Base):
+    __tablename__ = "road"
+
+    geom: Mapped[str] = mapped_column(
+        Geometry("LINESTRING", srid=4326, spatial_index=False), nullable=False
+    )
+    name: Mapped[str] = mapped_column(Text, server_default="")
+    road_class: Mapped[str] = mapped_column(
+        "class", Text, server_default=RoadClass.UNCLASSIFIED.value
+    )
+    speed_kmh: Mapped[float | None] = mapped_column(REAL)
+    oneway: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+    __table_args__ = (
+        UniqueConstraint("external_source", "external_id"),
+        _choices("class", '"class"', [c.value for c in RoadClass]),
+        CheckConstraint("speed_kmh > 0 AND speed_kmh <= 200", name="speed"),
+        Index("ix_road_geom", "geom", postgresql_using="gist"),
+        Index("ix_road_geog", text("(geom::geography)"), postgresql_using="gist"),
+    )
+
+
+class RoadVertex(Base):
+    """A node of the road network: a road vertex, its position rounded to 1e-7°."""
+
+    __tablename__ = "road_vertex"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    x: Mapped[float] = mapped_column(Double)
+    y: Mapped[float] = mapped_column(Double)
+    geom: Mapped[str] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=False), nullable=False
+    )
+
+    __table_args__ = (UniqueConstraint("x", "y"),)
+
+
+class RoadEdge(Base):
+    """A segment of a road between two nodes, kept by triggers on ``road`` (0018)."""
+
+    __tablename__ = "road_edge"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    road_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    source: Mapped[int] = mapped_column(BigInteger)
+    target: Mapped[int] = mapped_column(BigInteger)
+    geom: Mapped[str] = mapped_column(
+        Geometry("LINESTRING", srid=4326, spatial_index=False), nullable=False
+    )
+    length_m: Mapped[float] = mapped_column(Double)
+    edge_class: Mapped[str] = mapped_column("class", Text)
+    speed_kmh: Mapped[float | None] = mapped_column(REAL)
+    oneway: Mapped[bool] = mapped_column(Boolean)
+    classification: Mapped[Classification] = mapped_column(classification_type)
+
+    __table_args__ = (Index("ix_road_edge_geom", "geom", postgresql_using="gist"),)
+
+
+class Facility(_Record, Base):
+    __tablename__ = "facility"
+
+    geom: Mapped[str] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=False), nullable=False
+    )
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    kind: Mapped[str] = mapped_column(Text, server_default=FacilityKind.HOSPITAL.value)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("external_source", "external_id"),
+        _choices("kind", "kind", [k.value for k in FacilityKind]),
+        CheckConstraint("level BETWEEN 1 AND 3", name="level"),
+        CheckConstraint("capacity >= 0", name="capacity"),
+        Index("ix_facility_geom", "geom", postgresql_using="gist"),
+        Index("ix_facility_geog", text("(geom::geography)"), postgresql_using="gist"),
     )
 
 
@@ -349,7 +431,7 @@ class Event(Base):
     __table_args__ = (
         CheckConstraint(
             "(alert_id IS NOT NULL AND layer IS NULL AND record_id IS NULL) OR "
-            "(alert_id IS NULL AND layer IN ('incident', 'camp', 'route'))",
+            "(alert_id IS NULL AND layer IN ('incident', 'camp', 'route', 'road', 'facility'))",
             name="subject",
         ),
     )

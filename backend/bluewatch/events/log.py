@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
+from bluewatch.layers import LAYERS
 from bluewatch.rules.alerts import EVENT_FEATURE
 from bluewatch.webhooks import store as webhooks
 
@@ -115,7 +116,7 @@ APPEND_REMOVAL = text("""
     RETURNING id
 """)
 
-LAYER_TABLES = ("incident", "camp", "route")
+LAYER_TABLES = tuple(spec.table for spec in LAYERS.values())
 
 
 async def append_record_changes(

@@ -26,9 +26,12 @@ SQL_KINDS: dict[str, ValueKind] = {
     "smallint": "int",
     "integer": "int",
     "bigint": "int",
+    "real": "float",
     "double precision": "float",
     "timestamptz": "time",
 }
+# Read as text in files (true/false), as every format can hold it.
+AS_TEXT = {"boolean": "::text"}
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,11 @@ INCIDENT_CSV = (
 
 def _layer_fields(spec: LayerSpec) -> tuple[Field, ...]:
     own = (
-        Field(column.name, f"t.{column.name}", SQL_KINDS.get(column.sql_type, "text"))
+        Field(
+            column.name,
+            f"t.{column.name}{AS_TEXT.get(column.sql_type, '')}",
+            SQL_KINDS.get(column.sql_type, "text"),
+        )
         for column in spec.columns
     )
     audit = (

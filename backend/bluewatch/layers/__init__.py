@@ -1,10 +1,15 @@
-"""The three map layers (incidents, convoy routes, camp perimeters) and their store."""
+"""The map layers (incidents, convoy routes, camp perimeters, roads, medical
+facilities) and their store."""
 
 from bluewatch.layers.camps import CAMPS
+from bluewatch.layers.facilities import FACILITIES
 from bluewatch.layers.incidents import INCIDENTS
+from bluewatch.layers.roads import ROADS
 from bluewatch.layers.routes import ROUTES
 from bluewatch.layers.spec import LayerSpec
 
-LAYERS: dict[str, LayerSpec] = {spec.name: spec for spec in (INCIDENTS, ROUTES, CAMPS)}
+LAYERS: dict[str, LayerSpec] = {
+    spec.name: spec for spec in (INCIDENTS, ROUTES, CAMPS, ROADS, FACILITIES)
+}
 
-__all__ = ["CAMPS", "INCIDENTS", "LAYERS", "ROUTES", "LayerSpec"]
+__all__ = ["CAMPS", "FACILITIES", "INCIDENTS", "LAYERS", "ROADS", "ROUTES", "LayerSpec"]

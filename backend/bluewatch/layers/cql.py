@@ -45,11 +45,14 @@ CRS84_NAMES = frozenset(
 LANGUAGES = ("cql2-text", "cql2-json")
 GEOMETRY = "geometry"
 
-Kind = Literal["number", "text", "classification", "time", "geometry"]
+Kind = Literal["number", "text", "classification", "time", "geometry", "boolean"]
 _KINDS: dict[str, Kind] = {
     "smallint": "number",
     "integer": "number",
     "bigint": "number",
+    "real": "number",
+    "double precision": "number",
+    "boolean": "boolean",
     "text": "text",
     "classification": "classification",
     "timestamptz": "time",
@@ -59,6 +62,7 @@ _CASTS: dict[Kind, str] = {
     "text": "text",
     "classification": "classification",
     "time": "timestamptz",
+    "boolean": "boolean",
 }
 _COMPARISONS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MIRRORED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -251,7 +255,7 @@ class _SqlWriter:
         if op == "in" and len(args) == 2:
             return self.in_list(args)
         if op == "isNull" and len(args) == 1:
-            field = self.field(args[0], ("number", "text", "classification", "time"))
+            field = self.field(args[0], ("number", "text", "classification", "time", "boolean"))
             return f"({self.column(field)} IS NULL)"
         if op in _SPATIAL and len(args) == 2:
             return self.spatial(op, args)
@@ -293,7 +297,9 @@ class _SqlWriter:
             if not _is_property(right):
                 raise InvalidParameter(f"'filter': {SUPPORTED}.")
             op, left, right = _MIRRORED[op], right, left
-        field = self.field(left, ("number", "text", "classification", "time"))
+        field = self.field(left, ("number", "text", "classification", "time", "boolean"))
+        if field.kind == "boolean" and op not in ("=", "<>"):
+            raise InvalidParameter(f"'filter': '{field.name}' is compared with = or <>.")
         if field.kind == "time" and isinstance(right, dict) and set(right) == {"date"}:
             day = self.bind(_date(right["date"]))
             return f"(({self.column(field)} AT TIME ZONE 'UTC')::date {op} {day})"
@@ -335,6 +341,10 @@ def _value(field: Queryable, node: Any) -> Any:
     """The Python value to bind for ``node`` compared with ``field``, checked."""
     if _is_property(node) or (isinstance(node, dict) and "op" in node):
         raise InvalidParameter(f"'filter': {SUPPORTED}.")  # property-property, functions
+    if field.kind == "boolean":
+        if not isinstance(node, bool):
+            raise InvalidParameter(f"'filter': '{field.name}' is compared with TRUE or FALSE.")
+        return node
     if field.kind == "number":
         if isinstance(node, bool) or not isinstance(node, int | float):
             raise InvalidParameter(f"'filter': '{field.name}' is compared with numbers.")

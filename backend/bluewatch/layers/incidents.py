@@ -148,6 +148,7 @@ INCIDENTS = LayerSpec(
     choice_filters={"category": IncidentCategory, "status": IncidentStatus},
     has_severity=True,
     aggregated_tiles=True,
+    rule_subject=True,
     tile_fields={
         "category": "String",
         "severity": "Number",

@@ -44,10 +44,12 @@ async def evaluate_changes(
     connection: AsyncConnection, spec: LayerSpec, ids: list[int]
 ) -> list[AlertChange]:
     """Run the rules over a layer's changed records: incidents against every rule,
-    camps and routes as the targets of the rules that watch them."""
-    if spec.rule_target is None:
+    camps and routes as the targets of the rules that watch them, others not at all."""
+    if spec.rule_subject:
         return await engine.evaluate_incidents(connection, ids)
-    return await engine.evaluate_targets(connection, spec.rule_target, ids)
+    if spec.rule_target is not None:
+        return await engine.evaluate_targets(connection, spec.rule_target, ids)
+    return []
 
 
 async def _evaluate(

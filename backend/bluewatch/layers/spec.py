@@ -68,11 +68,12 @@ class LayerSpec:
     has_severity: bool = False
     write_role: Role = Role.ANALYST  # create and patch; deleting always needs admin
     # Facts other modules read per layer, kept here so a layer is added in one place:
-    # which rule target its records are (None: incidents, which the rules evaluate), the
+    # which rule target its records are, or whether the rules evaluate them, the
     # attributes its vector tiles carry (name → MVT type) and whether dense tiles are
     # aggregated on a grid (counts, highest severity, latest time: a layer with severity
     # and an instant), the bundle filters it follows.
     rule_target: RuleTarget | None = None
+    rule_subject: bool = False  # its records are what the rules evaluate (incidents)
     tile_fields: Mapping[str, str] = field(default_factory=dict)
     aggregated_tiles: bool = False
     bundle_filters: frozenset[str] = frozenset({"bbox"})

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
+from bluewatch.layers import LAYERS
 from bluewatch.security.principal import Actor
 from bluewatch.security.scope import ENTRY_WITHIN, bound
 
@@ -71,7 +72,7 @@ RECORD_STILL_WITHIN = " AND ".join(
            WHERE object_type = '{table}'
              AND r.id = CASE WHEN object_id ~ '^[0-9]{{1,18}}$' THEN object_id::bigint END
              AND r.classification > CAST(:scope AS classification))"""
-    for table in ("incident", "route", "camp")
+    for table in (spec.table for spec in LAYERS.values())
 )
 
 

@@ -226,7 +226,7 @@ export interface paths {
         };
         /**
          * Export a layer as GeoJSON, GeoJSONSeq, CSV, GeoPackage, KML or zipped Shapefile
-         * @description `{name}` is `{layer}.{format}`: layers incidents, routes, camps, alerts; formats geojson, geojsonseq, csv, gpkg, kml, shp.zip. Takes the list endpoint's filters, without cursor or limit.
+         * @description `{name}` is `{layer}.{format}`: layers incidents, routes, camps, roads, facilities, alerts; formats geojson, geojsonseq, csv, gpkg, kml, shp.zip. Takes the list endpoint's filters, without cursor or limit.
          */
         get: operations["export_layer_api_v1_export__name__get"];
         put?: never;
@@ -235,6 +235,43 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/facilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List medical facilities as a GeoJSON FeatureCollection */
+        get: operations["list_facilities_api_v1_facilities_get"];
+        put?: never;
+        /** Create medical facilities: a Feature, or a FeatureCollection (atomic) */
+        post: operations["create_facilities_api_v1_facilities_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/facilities/{record_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the medical facilities as a GeoJSON Feature */
+        get: operations["get_facilities_api_v1_facilities__record_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete */
+        delete: operations["delete_facilities_api_v1_facilities__record_id__delete"];
+        options?: never;
+        head?: never;
+        /** Change properties and/or geometry (a partial Feature) */
+        patch: operations["patch_facilities_api_v1_facilities__record_id__patch"];
         trace?: never;
     };
     "/api/v1/import/{layer}": {
@@ -269,6 +306,26 @@ export interface paths {
         put?: never;
         /** Create incidents: a Feature, or a FeatureCollection (atomic) */
         post: operations["create_incidents_api_v1_incidents_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/casevac": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The medical facilities reachable by road from an incident, fastest first
+         * @description A GeoJSON FeatureCollection of route lines (incident → road → facility) with `travel_time_s` and `distance_m` (road at each road's speed, the carry to and from the road at the `offroad_kmh` setting), unreachable facilities last (null geometry), and the incident's 10-1-2 verdict in `timeline`: first aid within 10 minutes (level ≥ 1), damage control within 60 (level ≥ 2), surgery within 120 (level ≥ 2). Only the roads and facilities within your clearance are used.
+         */
+        get: operations["incident_casevac_api_v1_incidents__incident_id__casevac_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -378,6 +435,43 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List roads as a GeoJSON FeatureCollection */
+        get: operations["list_roads_api_v1_roads_get"];
+        put?: never;
+        /** Create roads: a Feature, or a FeatureCollection (atomic) */
+        post: operations["create_roads_api_v1_roads_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roads/{record_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the roads as a GeoJSON Feature */
+        get: operations["get_roads_api_v1_roads__record_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete */
+        delete: operations["delete_roads_api_v1_roads__record_id__delete"];
+        options?: never;
+        head?: never;
+        /** Change properties and/or geometry (a partial Feature) */
+        patch: operations["patch_roads_api_v1_roads__record_id__patch"];
         trace?: never;
     };
     "/api/v1/routes": {
@@ -977,6 +1071,75 @@ export interface components {
              */
             type: "camp" | "route";
         };
+        /** Casevac */
+        Casevac: {
+            /** Features */
+            features: components["schemas"]["CasevacRoute"][];
+            /** Incident Id */
+            incident_id: number;
+            /** Offroad Kmh */
+            offroad_kmh: number;
+            /** Rainy Season */
+            rainy_season: boolean;
+            /**
+             * Timeline
+             * @description The incident's 10-1-2 verdict.
+             */
+            timeline: components["schemas"]["TimelineStep"][];
+            /**
+             * Type
+             * @constant
+             */
+            type: "FeatureCollection";
+        };
+        /** CasevacProperties */
+        CasevacProperties: {
+            classification: components["schemas"]["Classification"];
+            /** Distance M */
+            distance_m: number | null;
+            /** Facility Id */
+            facility_id: number;
+            /** Facility Name */
+            facility_name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "hospital" | "aid_post" | "helipad";
+            /**
+             * Level
+             * @description UN level of care, 1 to 3; null for a helipad.
+             */
+            level: number | null;
+            /**
+             * Offroad M
+             * @description The carry to and from the road, in metres.
+             */
+            offroad_m: number | null;
+            /**
+             * Reachable
+             * @description A path by road exists (within your clearance).
+             */
+            reachable: boolean;
+            /**
+             * Travel Time S
+             * @description Road and carry; null when unreachable.
+             */
+            travel_time_s: number | null;
+        };
+        /** CasevacRoute */
+        CasevacRoute: {
+            /** @description Incident → road → facility; null when unreachable. */
+            geometry: components["schemas"]["LineGeometry"] | null;
+            /** Id */
+            id: number;
+            properties: components["schemas"]["CasevacProperties"];
+            /**
+             * Type
+             * @constant
+             */
+            type: "Feature";
+        };
         /**
          * Classification
          * @enum {string}
@@ -985,6 +1148,16 @@ export interface components {
         /** CurrentSession */
         CurrentSession: {
             session: components["schemas"]["SessionInfo"] | null;
+        };
+        /** LineGeometry */
+        LineGeometry: {
+            /** Coordinates */
+            coordinates: number[][];
+            /**
+             * Type
+             * @constant
+             */
+            type: "LineString";
         };
         /** Link */
         Link: {
@@ -1036,6 +1209,27 @@ export interface components {
             role: components["schemas"]["Role"];
             /** Username */
             username: string;
+        };
+        /** TimelineStep */
+        TimelineStep: {
+            /** Facility Id */
+            facility_id: number | null;
+            /**
+             * Met
+             * @description A facility of at least min_level within the minutes.
+             */
+            met: boolean;
+            /** Min Level */
+            min_level: number;
+            /** Minutes */
+            minutes: number;
+            /**
+             * Step
+             * @enum {string}
+             */
+            step: "first_aid" | "damage_control" | "surgery";
+            /** Travel Time S */
+            travel_time_s: number | null;
         };
     };
     responses: never;
@@ -5199,6 +5393,1496 @@ export interface operations {
             };
         };
     };
+    list_facilities_api_v1_facilities_get: {
+        parameters: {
+            query?: {
+                /** @description minLon,minLat,maxLon,maxLat (WGS 84), or six numbers with heights */
+                bbox?: number[];
+                /** @description features per page (default 100) */
+                limit?: number;
+                /** @description opaque; follow the 'next' link */
+                cursor?: string;
+                /** @description any of these */
+                kind?: ("hospital" | "aid_post" | "helipad")[];
+                /** @description a CQL2 filter over the collection's queryables, e.g. severity >= 4 AND category IN ('ied','ambush') */
+                filter?: string;
+                /** @description the filter's encoding (with a filter) */
+                "filter-lang"?: "cql2-text" | "cql2-json";
+                /** @description the CRS of the filter's geometries (with a filter): CRS84 only */
+                "filter-crs"?: "http://www.opengis.net/def/crs/EPSG/0/4326" | "http://www.opengis.net/def/crs/OGC/1.3/CRS84" | "https://www.opengis.net/def/crs/OGC/1.3/CRS84";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of features */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": {
+                        features: {
+                            geometry: {
+                                coordinates: number[];
+                                /** @enum {unknown} */
+                                type: "Point";
+                            };
+                            id: number;
+                            properties: Record<string, never>;
+                            /** @enum {unknown} */
+                            type: "Feature";
+                        }[];
+                        links: Record<string, never>[];
+                        numberReturned: number;
+                        /** @enum {unknown} */
+                        type: "FeatureCollection";
+                    };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found (or above your clearance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Method not allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict with stored state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body fails validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Server failure (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not ready, or retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_facilities_api_v1_facilities_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/geo+json": {
+                    geometry: {
+                        coordinates: number[];
+                        /** @enum {unknown} */
+                        type: "Point";
+                    };
+                    /** FacilityProperties */
+                    properties: {
+                        /** Capacity */
+                        capacity?: number | null;
+                        /**
+                         * Classification
+                         * @default confidential
+                         * @enum {string}
+                         */
+                        classification?: "unclassified" | "confidential" | "strictly_confidential";
+                        /** External Id */
+                        external_id?: string | null;
+                        /** External Source */
+                        external_source?: string | null;
+                        /**
+                         * FacilityKind
+                         * @default hospital
+                         * @enum {string}
+                         */
+                        kind?: "hospital" | "aid_post" | "helipad";
+                        /** Level */
+                        level?: number | null;
+                        /** Name */
+                        name: string;
+                    };
+                    /** @enum {unknown} */
+                    type: "Feature";
+                } | {
+                    features: {
+                        geometry: {
+                            coordinates: number[];
+                            /** @enum {unknown} */
+                            type: "Point";
+                        };
+                        /** FacilityProperties */
+                        properties: {
+                            /** Capacity */
+                            capacity?: number | null;
+                            /**
+                             * Classification
+                             * @default confidential
+                             * @enum {string}
+                             */
+                            classification?: "unclassified" | "confidential" | "strictly_confidential";
+                            /** External Id */
+                            external_id?: string | null;
+                            /** External Source */
+                            external_source?: string | null;
+                            /**
+                             * FacilityKind
+                             * @default hospital
+                             * @enum {string}
+                             */
+                            kind?: "hospital" | "aid_post" | "helipad";
+                            /** Level */
+                            level?: number | null;
+                            /** Name */
+                            name: string;
+                        };
+                        /** @enum {unknown} */
+                        type: "Feature";
+                    }[];
+                    /** @enum {unknown} */
+                    type: "FeatureCollection";
+                };
+                "application/json": {
+                    geometry: {
+                        coordinates: number[];
+                        /** @enum {unknown} */
+                        type: "Point";
+                    };
+                    /** FacilityProperties */
+                    properties: {
+                        /** Capacity */
+                        capacity?: number | null;
+                        /**
+                         * Classification
+                         * @default confidential
+                         * @enum {string}
+                         */
+                        classification?: "unclassified" | "confidential" | "strictly_confidential";
+                        /** External Id */
+                        external_id?: string | null;
+                        /** External Source */
+                        external_source?: string | null;
+                        /**
+                         * FacilityKind
+                         * @default hospital
+                         * @enum {string}
+                         */
+                        kind?: "hospital" | "aid_post" | "helipad";
+                        /** Level */
+                        level?: number | null;
+                        /** Name */
+                        name: string;
+                    };
+                    /** @enum {unknown} */
+                    type: "Feature";
+                } | {
+                    features: {
+                        geometry: {
+                            coordinates: number[];
+                            /** @enum {unknown} */
+                            type: "Point";
+                        };
+                        /** FacilityProperties */
+                        properties: {
+                            /** Capacity */
+                            capacity?: number | null;
+                            /**
+                             * Classification
+                             * @default confidential
+                             * @enum {string}
+                             */
+                            classification?: "unclassified" | "confidential" | "strictly_confidential";
+                            /** External Id */
+                            external_id?: string | null;
+                            /** External Source */
+                            external_source?: string | null;
+                            /**
+                             * FacilityKind
+                             * @default hospital
+                             * @enum {string}
+                             */
+                            kind?: "hospital" | "aid_post" | "helipad";
+                            /** Level */
+                            level?: number | null;
+                            /** Name */
+                            name: string;
+                        };
+                        /** @enum {unknown} */
+                        type: "Feature";
+                    }[];
+                    /** @enum {unknown} */
+                    type: "FeatureCollection";
+                };
+            };
+        };
+        responses: {
+            /** @description a batch's summary, or a re-ingested Feature */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": {
+                        geometry: {
+                            coordinates: number[];
+                            /** @enum {unknown} */
+                            type: "Point";
+                        };
+                        id: number;
+                        properties: Record<string, never>;
+                        /** @enum {unknown} */
+                        type: "Feature";
+                    };
+                    "application/json": {
+                        alerts?: Record<string, never>[];
+                        created: number;
+                        items: Record<string, never>[];
+                        unchanged: number;
+                        updated: number;
+                    };
+                };
+            };
+            /** @description the stored Feature */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": {
+                        geometry: {
+                            coordinates: number[];
+                            /** @enum {unknown} */
+                            type: "Point";
+                        };
+                        id: number;
+                        properties: Record<string, never>;
+                        /** @enum {unknown} */
+                        type: "Feature";
+                    };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found (or above your clearance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Method not allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict with stored state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body fails validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Server failure (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not ready, or retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    get_facilities_api_v1_facilities__record_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the record's id */
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the Feature */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": {
+                        geometry: {
+                            coordinates: number[];
+                            /** @enum {unknown} */
+                            type: "Point";
+                        };
+                        id: number;
+                        properties: Record<string, never>;
+                        /** @enum {unknown} */
+                        type: "Feature";
+                    };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found (or above your clearance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Method not allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict with stored state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body fails validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Server failure (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not ready, or retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_facilities_api_v1_facilities__record_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the record's id */
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found (or above your clearance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Method not allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict with stored state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body fails validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Server failure (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not ready, or retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    patch_facilities_api_v1_facilities__record_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the record's id */
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/geo+json": {
+                    geometry?: {
+                        coordinates: number[];
+                        /** @enum {unknown} */
+                        type: "Point";
+                    };
+                    /** FacilityProperties */
+                    properties?: {
+                        /** Capacity */
+                        capacity?: number | null;
+                        /**
+                         * Classification
+                         * @default confidential
+                         * @enum {string}
+                         */
+                        classification?: "unclassified" | "confidential" | "strictly_confidential";
+                        /** External Id */
+                        external_id?: string | null;
+                        /** External Source */
+                        external_source?: string | null;
+                        /**
+                         * FacilityKind
+                         * @default hospital
+                         * @enum {string}
+                         */
+                        kind?: "hospital" | "aid_post" | "helipad";
+                        /** Level */
+                        level?: number | null;
+                        /** Name */
+                        name?: string;
+                    };
+                    /** @enum {unknown} */
+                    type: "Feature";
+                };
+                "application/json": {
+                    geometry?: {
+                        coordinates: number[];
+                        /** @enum {unknown} */
+                        type: "Point";
+                    };
+                    /** FacilityProperties */
+                    properties?: {
+                        /** Capacity */
+                        capacity?: number | null;
+                        /**
+                         * Classification
+                         * @default confidential
+                         * @enum {string}
+                         */
+                        classification?: "unclassified" | "confidential" | "strictly_confidential";
+                        /** External Id */
+                        external_id?: string | null;
+                        /** External Source */
+                        external_source?: string | null;
+                        /**
+                         * FacilityKind
+                         * @default hospital
+                         * @enum {string}
+                         */
+                        kind?: "hospital" | "aid_post" | "helipad";
+                        /** Level */
+                        level?: number | null;
+                        /** Name */
+                        name?: string;
+                    };
+                    /** @enum {unknown} */
+                    type: "Feature";
+                };
+            };
+        };
+        responses: {
+            /** @description the changed Feature */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": {
+                        geometry: {
+                            coordinates: number[];
+                            /** @enum {unknown} */
+                            type: "Point";
+                        };
+                        id: number;
+                        properties: Record<string, never>;
+                        /** @enum {unknown} */
+                        type: "Feature";
+                    };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found (or above your clearance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Method not allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict with stored state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body fails validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Server failure (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not ready, or retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     import_file_api_v1_import__layer__post: {
         parameters: {
             query?: never;
@@ -6071,6 +7755,245 @@ export interface operations {
                         /** @enum {unknown} */
                         type: "Feature";
                     };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found (or above your clearance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Method not allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict with stored state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body fails validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Server failure (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not ready, or retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    incident_casevac_api_v1_incidents__incident_id__casevac_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the incident's id */
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": components["schemas"]["Casevac"];
                 };
             };
             /** @description Malformed request or query parameter */
@@ -8411,6 +10334,1538 @@ export interface operations {
                 };
                 content: {
                     "application/geo+json": unknown;
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found (or above your clearance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Method not allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict with stored state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body fails validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Server failure (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not ready, or retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_roads_api_v1_roads_get: {
+        parameters: {
+            query?: {
+                /** @description minLon,minLat,maxLon,maxLat (WGS 84), or six numbers with heights */
+                bbox?: number[];
+                /** @description features per page (default 100) */
+                limit?: number;
+                /** @description opaque; follow the 'next' link */
+                cursor?: string;
+                /** @description any of these */
+                class?: ("motorway" | "trunk" | "primary" | "secondary" | "tertiary" | "unclassified" | "residential" | "track" | "path")[];
+                /** @description a CQL2 filter over the collection's queryables, e.g. severity >= 4 AND category IN ('ied','ambush') */
+                filter?: string;
+                /** @description the filter's encoding (with a filter) */
+                "filter-lang"?: "cql2-text" | "cql2-json";
+                /** @description the CRS of the filter's geometries (with a filter): CRS84 only */
+                "filter-crs"?: "http://www.opengis.net/def/crs/EPSG/0/4326" | "http://www.opengis.net/def/crs/OGC/1.3/CRS84" | "https://www.opengis.net/def/crs/OGC/1.3/CRS84";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of features */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": {
+                        features: {
+                            geometry: {
+                                coordinates: number[][];
+                                /** @enum {unknown} */
+                                type: "LineString";
+                            };
+                            id: number;
+                            properties: Record<string, never>;
+                            /** @enum {unknown} */
+                            type: "Feature";
+                        }[];
+                        links: Record<string, never>[];
+                        numberReturned: number;
+                        /** @enum {unknown} */
+                        type: "FeatureCollection";
+                    };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found (or above your clearance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Method not allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict with stored state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body fails validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Server failure (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not ready, or retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_roads_api_v1_roads_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/geo+json": {
+                    geometry: {
+                        coordinates: number[][];
+                        /** @enum {unknown} */
+                        type: "LineString";
+                    };
+                    /** RoadProperties */
+                    properties: {
+                        /**
+                         * RoadClass
+                         * @description OpenStreetMap's highway classes, as an extract converted with ogr2ogr names them.
+                         * @default unclassified
+                         * @enum {string}
+                         */
+                        class?: "motorway" | "trunk" | "primary" | "secondary" | "tertiary" | "unclassified" | "residential" | "track" | "path";
+                        /**
+                         * Classification
+                         * @default confidential
+                         * @enum {string}
+                         */
+                        classification?: "unclassified" | "confidential" | "strictly_confidential";
+                        /** External Id */
+                        external_id?: string | null;
+                        /** External Source */
+                        external_source?: string | null;
+                        /**
+                         * Name
+                         * @default
+                         */
+                        name?: string;
+                        /**
+                         * Oneway
+                         * @default false
+                         */
+                        oneway?: boolean;
+                        /** Speed Kmh */
+                        speed_kmh?: number | null;
+                    };
+                    /** @enum {unknown} */
+                    type: "Feature";
+                } | {
+                    features: {
+                        geometry: {
+                            coordinates: number[][];
+                            /** @enum {unknown} */
+                            type: "LineString";
+                        };
+                        /** RoadProperties */
+                        properties: {
+                            /**
+                             * RoadClass
+                             * @description OpenStreetMap's highway classes, as an extract converted with ogr2ogr names them.
+                             * @default unclassified
+                             * @enum {string}
+                             */
+                            class?: "motorway" | "trunk" | "primary" | "secondary" | "tertiary" | "unclassified" | "residential" | "track" | "path";
+                            /**
+                             * Classification
+                             * @default confidential
+                             * @enum {string}
+                             */
+                            classification?: "unclassified" | "confidential" | "strictly_confidential";
+                            /** External Id */
+                            external_id?: string | null;
+                            /** External Source */
+                            external_source?: string | null;
+                            /**
+                             * Name
+                             * @default
+                             */
+                            name?: string;
+                            /**
+                             * Oneway
+                             * @default false
+                             */
+                            oneway?: boolean;
+                            /** Speed Kmh */
+                            speed_kmh?: number | null;
+                        };
+                        /** @enum {unknown} */
+                        type: "Feature";
+                    }[];
+                    /** @enum {unknown} */
+                    type: "FeatureCollection";
+                };
+                "application/json": {
+                    geometry: {
+                        coordinates: number[][];
+                        /** @enum {unknown} */
+                        type: "LineString";
+                    };
+                    /** RoadProperties */
+                    properties: {
+                        /**
+                         * RoadClass
+                         * @description OpenStreetMap's highway classes, as an extract converted with ogr2ogr names them.
+                         * @default unclassified
+                         * @enum {string}
+                         */
+                        class?: "motorway" | "trunk" | "primary" | "secondary" | "tertiary" | "unclassified" | "residential" | "track" | "path";
+                        /**
+                         * Classification
+                         * @default confidential
+                         * @enum {string}
+                         */
+                        classification?: "unclassified" | "confidential" | "strictly_confidential";
+                        /** External Id */
+                        external_id?: string | null;
+                        /** External Source */
+                        external_source?: string | null;
+                        /**
+                         * Name
+                         * @default
+                         */
+                        name?: string;
+                        /**
+                         * Oneway
+                         * @default false
+                         */
+                        oneway?: boolean;
+                        /** Speed Kmh */
+                        speed_kmh?: number | null;
+                    };
+                    /** @enum {unknown} */
+                    type: "Feature";
+                } | {
+                    features: {
+                        geometry: {
+                            coordinates: number[][];
+                            /** @enum {unknown} */
+                            type: "LineString";
+                        };
+                        /** RoadProperties */
+                        properties: {
+                            /**
+                             * RoadClass
+                             * @description OpenStreetMap's highway classes, as an extract converted with ogr2ogr names them.
+                             * @default unclassified
+                             * @enum {string}
+                             */
+                            class?: "motorway" | "trunk" | "primary" | "secondary" | "tertiary" | "unclassified" | "residential" | "track" | "path";
+                            /**
+                             * Classification
+                             * @default confidential
+                             * @enum {string}
+                             */
+                            classification?: "unclassified" | "confidential" | "strictly_confidential";
+                            /** External Id */
+                            external_id?: string | null;
+                            /** External Source */
+                            external_source?: string | null;
+                            /**
+                             * Name
+                             * @default
+                             */
+                            name?: string;
+                            /**
+                             * Oneway
+                             * @default false
+                             */
+                            oneway?: boolean;
+                            /** Speed Kmh */
+                            speed_kmh?: number | null;
+                        };
+                        /** @enum {unknown} */
+                        type: "Feature";
+                    }[];
+                    /** @enum {unknown} */
+                    type: "FeatureCollection";
+                };
+            };
+        };
+        responses: {
+            /** @description a batch's summary, or a re-ingested Feature */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": {
+                        geometry: {
+                            coordinates: number[][];
+                            /** @enum {unknown} */
+                            type: "LineString";
+                        };
+                        id: number;
+                        properties: Record<string, never>;
+                        /** @enum {unknown} */
+                        type: "Feature";
+                    };
+                    "application/json": {
+                        alerts?: Record<string, never>[];
+                        created: number;
+                        items: Record<string, never>[];
+                        unchanged: number;
+                        updated: number;
+                    };
+                };
+            };
+            /** @description the stored Feature */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": {
+                        geometry: {
+                            coordinates: number[][];
+                            /** @enum {unknown} */
+                            type: "LineString";
+                        };
+                        id: number;
+                        properties: Record<string, never>;
+                        /** @enum {unknown} */
+                        type: "Feature";
+                    };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found (or above your clearance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Method not allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict with stored state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body fails validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Server failure (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not ready, or retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    get_roads_api_v1_roads__record_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the record's id */
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the Feature */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": {
+                        geometry: {
+                            coordinates: number[][];
+                            /** @enum {unknown} */
+                            type: "LineString";
+                        };
+                        id: number;
+                        properties: Record<string, never>;
+                        /** @enum {unknown} */
+                        type: "Feature";
+                    };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found (or above your clearance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Method not allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict with stored state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body fails validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Server failure (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not ready, or retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_roads_api_v1_roads__record_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the record's id */
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found (or above your clearance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Method not allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict with stored state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body fails validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Server failure (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not ready, or retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    patch_roads_api_v1_roads__record_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the record's id */
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/geo+json": {
+                    geometry?: {
+                        coordinates: number[][];
+                        /** @enum {unknown} */
+                        type: "LineString";
+                    };
+                    /** RoadProperties */
+                    properties?: {
+                        /**
+                         * RoadClass
+                         * @description OpenStreetMap's highway classes, as an extract converted with ogr2ogr names them.
+                         * @default unclassified
+                         * @enum {string}
+                         */
+                        class?: "motorway" | "trunk" | "primary" | "secondary" | "tertiary" | "unclassified" | "residential" | "track" | "path";
+                        /**
+                         * Classification
+                         * @default confidential
+                         * @enum {string}
+                         */
+                        classification?: "unclassified" | "confidential" | "strictly_confidential";
+                        /** External Id */
+                        external_id?: string | null;
+                        /** External Source */
+                        external_source?: string | null;
+                        /**
+                         * Name
+                         * @default
+                         */
+                        name?: string;
+                        /**
+                         * Oneway
+                         * @default false
+                         */
+                        oneway?: boolean;
+                        /** Speed Kmh */
+                        speed_kmh?: number | null;
+                    };
+                    /** @enum {unknown} */
+                    type: "Feature";
+                };
+                "application/json": {
+                    geometry?: {
+                        coordinates: number[][];
+                        /** @enum {unknown} */
+                        type: "LineString";
+                    };
+                    /** RoadProperties */
+                    properties?: {
+                        /**
+                         * RoadClass
+                         * @description OpenStreetMap's highway classes, as an extract converted with ogr2ogr names them.
+                         * @default unclassified
+                         * @enum {string}
+                         */
+                        class?: "motorway" | "trunk" | "primary" | "secondary" | "tertiary" | "unclassified" | "residential" | "track" | "path";
+                        /**
+                         * Classification
+                         * @default confidential
+                         * @enum {string}
+                         */
+                        classification?: "unclassified" | "confidential" | "strictly_confidential";
+                        /** External Id */
+                        external_id?: string | null;
+                        /** External Source */
+                        external_source?: string | null;
+                        /**
+                         * Name
+                         * @default
+                         */
+                        name?: string;
+                        /**
+                         * Oneway
+                         * @default false
+                         */
+                        oneway?: boolean;
+                        /** Speed Kmh */
+                        speed_kmh?: number | null;
+                    };
+                    /** @enum {unknown} */
+                    type: "Feature";
+                };
+            };
+        };
+        responses: {
+            /** @description the changed Feature */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": {
+                        geometry: {
+                            coordinates: number[][];
+                            /** @enum {unknown} */
+                            type: "LineString";
+                        };
+                        id: number;
+                        properties: Record<string, never>;
+                        /** @enum {unknown} */
+                        type: "Feature";
+                    };
                 };
             };
             /** @description Malformed request or query parameter */
