@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--runs N] [--only rules,ingest,stream]``.
+"""``python -m bench [--quick] [--runs N] [--only rules,ingest,stream,routing]``.
 
 Builds the synthetic data set, runs each workload beside its baseline in the same
 run, and prints a table (also written to bench/out/latest.md). Figures are medians
@@ -14,9 +14,9 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import exports, harness, ingest, page, peers, rules, stream, webhooks
+from bench import exports, harness, ingest, page, peers, routing, rules, stream, webhooks
 
-WORKLOADS = ("rules", "ingest", "stream", "webhooks", "exports", "peers", "page")
+WORKLOADS = ("rules", "ingest", "stream", "webhooks", "exports", "peers", "page", "routing")
 
 
 def main() -> None:
@@ -41,6 +41,8 @@ def measure(
         if "rules" in chosen:
             batch, sample = (2_000, 200) if args.quick else (10_000, 500)
             asyncio.run(rules.measure(world, report, batch, sample, args.runs))
+        if "routing" in chosen:  # a grid of side by side: 2 side (side - 1) road segments
+            routing.measure(world, report, 60 if args.quick else 224, args.runs)
         if chosen & {"ingest", "stream", "webhooks", "exports", "peers", "page"}:
             with harness.api_process(world.url) as base:
                 if "ingest" in chosen:

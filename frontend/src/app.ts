@@ -20,7 +20,7 @@ import { NO_EARTH, basemapStyle, loadNaturalEarth, loadNaturalEarthDetail, showN
 import { addCategoryIcons } from "./map/icons";
 import type { ArchiveBasemap } from "./map/pmtiles";
 import { IncidentLayer, type ListPage } from "./map/incidents";
-import { addMissionLayers, removeFeature, setData, setDensityVisible, setGroupVisible, withRank } from "./map/layers";
+import { EMPTY, addMissionLayers, removeFeature, setData, setDensityVisible, setGroupVisible, withRank } from "./map/layers";
 import { CriticalPulses } from "./map/pulses";
 import { AlertPanel } from "./panel";
 import { Sheet, type Role } from "./sheet";
@@ -35,8 +35,14 @@ import { briefingCanvas, briefingPdf } from "./briefing";
 import { LANGUAGES, language, setLanguage, t, type Language } from "./i18n";
 import { label } from "./format";
 
-type Layer = "zones" | "camps" | "routes" | "incidents";
-const LAYERS: Layer[] = ["zones", "camps", "routes", "incidents"];
+type Layer = "zones" | "camps" | "routes" | "roads" | "facilities" | "incidents";
+const LAYERS: Layer[] = ["zones", "camps", "routes", "roads", "facilities", "incidents"];
+/** The map layer each record layer of the event stream reloads (and the alert zones, for
+ * the rule targets). */
+const LAYER_OF: Record<LayerChange["layer"], Layer[]> = {
+  incident: ["incidents"], camp: ["camps", "zones"], route: ["routes", "zones"],
+  road: ["roads"], facility: ["facilities"],
+};
 
 interface MapConfig {
   basemap: OnlineBasemap | null;
@@ -128,6 +134,7 @@ export class MissionMap {
       stopDrawing: () => this.interactions.stopDrawing(),
       currentGeometry: () => this.interactions.draw.geometry(),
       placePin: (position, moved) => this.interactions.placePin(position, moved),
+      showRoutes: (routes) => setData(this.map, "casevac", routes ?? EMPTY),
       onShown: (levels) => {
         this.sheetLevels = levels;
         this.banner.update();
@@ -407,7 +414,7 @@ export class MissionMap {
    * once a second per layer however many changes arrive. */
   private layerChanged(envelope: Envelope<LayerChange>): void {
     const { layer, id } = envelope.data;
-    const layers: Layer[] = layer === "incident" ? ["incidents"] : [layer === "camp" ? "camps" : "routes", "zones"];
+    const layers = LAYER_OF[layer];
     if (envelope.type.endsWith(".deleted") && id !== null) {
       if (layer === "incident") this.incidents.remove(id);
       else removeFeature(this.map, layers[0], id);

@@ -1,12 +1,13 @@
 // The side sheet: an incident's details and its alerts, a camp's or route's details,
 // and the forms that create and edit them.
 
-import type { Feature, Geometry, Position } from "geojson";
+import type { Feature, FeatureCollection, Geometry, Position } from "geojson";
 import type { Alert } from "./alerts";
 import { formatPosition, parsePosition } from "./coordinates";
 import { accountability } from "./panel";
 import { Api } from "./api";
 import { highest, marking } from "./classification";
+import { casevacSection } from "./casevac";
 import { byId, h } from "./dom";
 import { distance, grading, label, toTimeInput, when } from "./format";
 import { classificationField, Form, type FieldSpec, type Values } from "./forms";
@@ -31,6 +32,8 @@ export interface SheetContext {
   onShown: (classifications: string[]) => void;
   /** A draggable pin at `position` on the map; `moved` hears where it is dropped. */
   placePin: (position: Position, moved: (position: Position) => void) => Pin;
+  /** Draws an incident's evacuation routes on the map (null: takes them away). */
+  showRoutes: (routes: FeatureCollection | null) => void;
 }
 
 export interface Pin {
@@ -57,6 +60,7 @@ export class Sheet {
   close(): void {
     this.reopen = null;
     this.dropPin();
+    this.context.showRoutes(null);
     this.node.hidden = true;
     this.node.replaceChildren();
     this.context.stopDrawing();
@@ -66,6 +70,7 @@ export class Sheet {
   /** A record under its marking (its name is data: not translated), or, with no
    * classification, a tool of the page (no marking of its own). */
   private show(title: string, classification: string | null, ...content: (HTMLElement | null)[]): void {
+    this.context.showRoutes(null);
     const close = h("button", { type: "button", class: "close", "aria-label": t("Close details") }, "×");
     close.addEventListener("click", () => this.close());
     this.node.replaceChildren(
@@ -119,6 +124,7 @@ export class Sheet {
         h("li", { class: `alert-${a.properties.level}` }, `${label(a.properties.level).toUpperCase()} · ${headline(a.properties)}`,
           a.properties.distance_m !== null ? ` · ${distance(a.properties.distance_m)}` : "", ` · ${label(a.properties.status).toLowerCase()}`,
           accountability(a) ?? ""))),
+      casevacSection(this.context.api, feature.id, this.context.showRoutes),
     );
   }
 

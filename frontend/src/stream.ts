@@ -3,7 +3,7 @@
 // delivering the same event twice.
 
 export const ALERT_EVENT_TYPES = ["alert.created", "alert.updated", "alert.acknowledged", "alert.resolved"] as const;
-export const LAYER_EVENT_TYPES = ["incident", "camp", "route"].flatMap((layer) =>
+export const LAYER_EVENT_TYPES = ["incident", "camp", "route", "road", "facility"].flatMap((layer) =>
   ["created", "updated", "deleted", "batch"].map((change) => `${layer}.${change}`),
 );
 export const EVENT_TYPES: readonly string[] = [...ALERT_EVENT_TYPES, ...LAYER_EVENT_TYPES];
@@ -11,7 +11,7 @@ export type EventType = string;
 
 /** A layer change: which record (null for a batch: reload the layer). */
 export interface LayerChange {
-  layer: "incident" | "camp" | "route";
+  layer: "incident" | "camp" | "route" | "road" | "facility";
   id: number | null;
 }
 export type StreamState = "connecting" | "live" | "reconnecting" | "offline";

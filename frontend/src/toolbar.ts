@@ -5,7 +5,9 @@ import { byId, h } from "./dom";
 import { placeUnder, popover } from "./menus";
 import { fromTimeInput, label, timeConvention, toTimeInput, when, zoneLabel } from "./format";
 import { t } from "./i18n";
-import { CAMP_COLOURS, CATEGORY_LETTERS, LEVEL_COLOURS, ROUTE_STYLES, SEVERITY_COLOURS } from "./map/palette";
+import {
+  CAMP_COLOURS, CASEVAC_COLOUR, CATEGORY_LETTERS, FACILITY_COLOUR, LEVEL_COLOURS, ROAD_COLOUR, ROUTE_STYLES, SEVERITY_COLOURS,
+} from "./map/palette";
 import { CATEGORIES, INCIDENT_STATUSES, LAYER_NAMES, type LayerName, type ViewState, timeRange, playbackInstant } from "./view";
 
 export interface ToolbarOptions {
@@ -21,6 +23,8 @@ const LAYER_LABELS: Record<LayerName, () => string> = {
   routes: () => t("Convoy routes"),
   alerts: () => t("Alerts"),
   places: () => t("Places"),
+  roads: () => t("Roads"),
+  facilities: () => t("Medical facilities"),
 };
 
 export class Toolbar {
@@ -200,6 +204,10 @@ export class Toolbar {
         swatch(CAMP_COLOURS.fill, t("Camp perimeter"), "square"),
         swatch(LEVEL_COLOURS.critical, t("Alert zone: ring around a camp, corridor along a route (coloured by level)"), "dashed-ring"),
         swatch(SEVERITY_COLOURS[2], t("Cluster of incidents: count inside, colour of the most severe"), "cluster")),
+      h("ul", { class: "legend", "aria-label": t("Medical evacuation by road") },
+        swatch(FACILITY_COLOUR, t("Medical facility (level of care)"), "ring"),
+        swatch(ROAD_COLOUR, t("Road (wider: faster)"), "line"),
+        swatch(CASEVAC_COLOUR, t("Evacuation route (the fastest bolder)"), "line")),
       h("ul", { class: "legend", "aria-label": t("Route status") },
         ...Object.entries(ROUTE_STYLES).map(([status, style]) => swatch(style.colour, t("{status} route", { status: label(status) }), `line ${style.dash ? "dashed" : ""}`))),
       h("p", { class: "small" }, `${t("Letters:")} `, Object.entries(CATEGORY_LETTERS).map(([c, l]) => `${l} ${label(c)}`).join(", ")),

@@ -1329,3 +1329,33 @@ def test_an_admin_sees_and_changes_a_rule_s_settings_on_the_map(
         ".some((f) => f.properties.distance_m === 1500)"
     )
     screenshot(page, "rules-screen", "#sheet")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1366, 768), (1024, 768)])
+def test_an_incident_shows_its_evacuation_routes_and_the_10_1_2_verdict(
+    page: Page, scenario_db: Any, width: int, height: int
+) -> None:
+    """Issue 20: the incident sheet lists the facilities reachable by road, fastest first,
+    with level and time, and the 10-1-2 steps; the routes are drawn on the map (the
+    fastest boldest) over the roads and facilities, and leave with the sheet."""
+    incident_id, lon, lat = scenario_db.execute(
+        "SELECT id, ST_X(geom), ST_Y(geom) FROM incident WHERE classification = 'unclassified'"
+        " ORDER BY geom <-> ST_SetSRID(ST_MakePoint(29.2228, -1.6792), 4326) LIMIT 1"
+    ).fetchone()
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, ANALYST, f"/?at={lon:.5f},{lat:.5f},11.00")
+    page.wait_for_function("() => window.bluewatch.map.querySourceFeatures('roads').length > 0")
+    assert rendered(page, "roads-line") and rendered(page, "facilities-circle")
+    page.evaluate(f"() => window.bluewatch.openIncident({incident_id})")
+    expect(page.locator("#casevac .timeline li")).to_have_count(3)
+    listed = page.locator("#casevac .casevac-routes li")
+    expect(listed.first).to_be_visible()
+    assert "Level 2 hospital Goma" in " ".join(listed.all_inner_texts())
+    expect(page.locator("#casevac .timeline [data-step='surgery']")).to_contain_text("✓")
+    page.wait_for_function("() => window.bluewatch.map.querySourceFeatures('casevac').length > 0")
+    page.wait_for_function(MAP_RESIZED)
+    drawn = rendered(page, "casevac-line")
+    assert drawn and min(f["rank"] for f in drawn) == 0  # the fastest is among those drawn
+    screenshot(page, f"casevac-{width}x{height}")
+    page.click("#sheet .close")
+    page.wait_for_function("() => window.bluewatch.map.querySourceFeatures('casevac').length === 0")

@@ -1,4 +1,5 @@
-// The mission layers: alert zones, camps, routes, incidents and alerts, each toggled
+// The mission layers: roads, alert zones, camps, routes, medical facilities, incidents
+// and alerts (and the evacuation routes of the incident on display), each toggled
 // as a group. Incidents come as clustered GeoJSON, or as vector tiles when the set in
 // view is too large to send whole.
 
@@ -7,7 +8,9 @@ import type { ExpressionSpecification, GeoJSONSource, LayerSpecification, Map as
 import { highest, rank } from "../classification";
 import type { LayerName } from "../view";
 import { CRITICAL_SYMBOL } from "./icons";
-import { CAMP_COLOURS, ROUTE_STYLES, levelColour, routeColour, severityColour } from "./palette";
+import {
+  CAMP_COLOURS, CASEVAC_COLOUR, FACILITY_COLOUR, ROAD_COLOUR, ROUTE_STYLES, levelColour, routeColour, severityColour,
+} from "./palette";
 
 export const EMPTY: FeatureCollection = { type: "FeatureCollection", features: [] };
 
@@ -20,6 +23,8 @@ export const LAYER_GROUPS: Record<LayerName, string[]> = {
   zones: ["zone-corridors", "zone-rings"],
   camps: ["camps-fill", "camps-outline", "camps-label"],
   routes: ["routes-casing", ...ROUTE_LAYERS, "routes-label"],
+  roads: ["roads-line"],
+  facilities: ["facilities-circle", "facilities-level", "facilities-label"],
   incidents: [
     "incident-clusters", "incident-cluster-count", "incidents", "incident-letters",
     "incident-tiles-cells", "incident-tiles-points", "incident-tiles-letters",
@@ -44,7 +49,7 @@ export const CLICK_TARGETS: Readonly<Record<string, ClickKind>> = {
 
 /** The layers whose features count for the classification banner and hover. */
 export const DATA_LAYERS = [
-  "zone-rings", "camps-fill", ...ROUTE_LAYERS, "incident-clusters", "incidents",
+  "zone-rings", "camps-fill", ...ROUTE_LAYERS, "roads-line", "facilities-circle", "casevac-line", "incident-clusters", "incidents",
   "incident-tiles-cells", "incident-tiles-points", "alerts-lesser", "alerts",
 ];
 
@@ -67,6 +72,9 @@ export function addMissionLayers(map: MapLibreMap): void {
   map.addSource("zones", { type: "geojson", data: EMPTY });
   map.addSource("camps", { type: "geojson", data: EMPTY });
   map.addSource("routes", { type: "geojson", data: EMPTY });
+  map.addSource("roads", { type: "geojson", data: EMPTY });
+  map.addSource("facilities", { type: "geojson", data: EMPTY });
+  map.addSource("casevac", { type: "geojson", data: EMPTY });
   map.addSource("incidents", {
     type: "geojson", data: EMPTY, cluster: true, clusterRadius: 40, clusterMaxZoom: 11,
     clusterProperties: {
@@ -87,6 +95,15 @@ export function addMissionLayers(map: MapLibreMap): void {
       id: "zone-rings", type: "line", source: "zones",
       filter: ["==", ["get", "target_type"], "camp"],
       paint: { "line-color": levelColour(), "line-width": 1.5, "line-dasharray": [2, 2] },
+    },
+    // Roads under everything else, wider where faster (the network CASEVAC routes over).
+    {
+      id: "roads-line", type: "line", source: "roads",
+      layout: { "line-cap": "round", "line-join": "round" },
+      paint: {
+        "line-color": ROAD_COLOUR, "line-opacity": 0.7,
+        "line-width": ["match", ["get", "class"], ["motorway", "trunk", "primary"], 2.5, ["secondary", "tertiary"], 1.8, 1],
+      },
     },
     {
       id: "camps-fill", type: "fill", source: "camps",
@@ -119,6 +136,38 @@ export function addMissionLayers(map: MapLibreMap): void {
       id: "routes-label", type: "symbol", source: "routes", minzoom: 9,
       layout: { "symbol-placement": "line", "text-field": ["get", "name"], "text-font": ["sans-serif"], "text-size": 11 },
       paint: { "text-color": "#123", "text-halo-color": "#fff", "text-halo-width": 1.5 },
+    },
+    // The evacuation routes of the incident on display, the fastest boldest, on a casing.
+    {
+      id: "casevac-casing", type: "line", source: "casevac",
+      layout: { "line-cap": "round", "line-join": "round" },
+      paint: { "line-color": "#ffffff", "line-width": ["case", ["==", ["get", "rank"], 0], 8, 5], "line-opacity": 0.9 },
+    },
+    {
+      id: "casevac-line", type: "line", source: "casevac",
+      layout: { "line-cap": "round", "line-join": "round" },
+      paint: {
+        "line-color": CASEVAC_COLOUR,
+        "line-width": ["case", ["==", ["get", "rank"], 0], 5, 2.5],
+        "line-opacity": ["case", ["==", ["get", "rank"], 0], 0.95, 0.6],
+      },
+    },
+    {
+      id: "facilities-circle", type: "circle", source: "facilities",
+      paint: { "circle-radius": 9, "circle-color": "#ffffff", "circle-stroke-color": FACILITY_COLOUR, "circle-stroke-width": 2.5 },
+    },
+    {
+      id: "facilities-level", type: "symbol", source: "facilities",
+      layout: {
+        "text-field": ["case", ["has", "level"], ["to-string", ["get", "level"]], "H"],
+        "text-font": ["sans-serif"], "text-size": 11, "text-allow-overlap": true,
+      },
+      paint: { "text-color": FACILITY_COLOUR },
+    },
+    {
+      id: "facilities-label", type: "symbol", source: "facilities", minzoom: 9,
+      layout: { "text-field": ["get", "name"], "text-font": ["sans-serif"], "text-size": 11, "text-offset": [0, 1.4], "text-anchor": "top" },
+      paint: { "text-color": FACILITY_COLOUR, "text-halo-color": "#fff", "text-halo-width": 1.5 },
     },
     // Density: where the window's incidents gather, weighted by severity (clusters by
     // their size); shown on demand, under the markers.

@@ -71,3 +71,8 @@ export const LEGEND_ENTRIES: [string, MessageKey, "dot" | "ring" | "triangle" | 
   [CAMP_COLOURS.fill, "Camp perimeter", "dot"],
   [ROUTE_STYLES.active.colour, "Convoy route", "line"],
 ];
+
+/** Roads (the network), medical facilities (a red cross's red) and evacuation routes. */
+export const ROAD_COLOUR = "#8a7f70";
+export const FACILITY_COLOUR = "#c8102e";
+export const CASEVAC_COLOUR = "#6a3d9a"; // purple: no route status, alert level or severity uses it

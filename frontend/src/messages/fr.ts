@@ -357,6 +357,30 @@ export const FR = {
   "Times the average": "Fois la moyenne",
   "{count}+ incidents within {radius} in {days} d, {ratio}× their average → {level}":
     "{count}+ incidents dans un rayon de {radius} en {days} j, {ratio}× leur moyenne → {level}",
+  // Medical evacuation by road (casevac.ts) and its layers
+  "Roads": "Routes",
+  "Medical facilities": "Structures médicales",
+  "Facilities": "Structures médicales",
+  "Medical facility (level of care)": "Structure médicale (niveau de soins)",
+  "Road (wider: faster)": "Route (plus large : plus rapide)",
+  "Evacuation route (the fastest bolder)": "Itinéraire d'évacuation (le plus rapide en gras)",
+  "Medical evacuation by road": "Évacuation sanitaire par la route",
+  "Finding the roads…": "Recherche des itinéraires…",
+  "First aid": "Premiers secours",
+  "Damage control": "Contrôle des lésions",
+  "Surgery": "Chirurgie",
+  "{n} min": "{n} min",
+  "helipad": "hélisurface",
+  "level {n}": "niveau {n}",
+  "no facility of level {n} or above by road": "aucune structure de niveau {n} ou plus par la route",
+  "met": "respecté",
+  "not met": "non respecté",
+  "10-1-2 timeline": "Délais 10-1-2",
+  "No facility is reachable by road.": "Aucune structure n'est accessible par la route.",
+  "Not reachable by road:": "Inaccessibles par la route :",
+  "Carry to the road at {speed} km/h{season}.": "Portage jusqu'à la route à {speed} km/h{season}.",
+  ", rainy season speeds": ", vitesses de saison des pluies",
+  "The routes could not be found.": "Les itinéraires n'ont pas pu être calculés.",
 } as const;
 
 export type MessageKey = keyof typeof FR;
