@@ -297,7 +297,8 @@ def _layer_outputs(client: TestClient, world: World, reader: Reader) -> None:
 def _casevac_outputs(client: TestClient, world: World, reader: Reader) -> None:
     """Each incident's CASEVAC: a 404 when the incident is hidden; otherwise exactly the
     visible facilities, each route over visible roads only (every position but the
-    incident and the facility lies on one), and no hidden marker."""
+    incident and the facility lies on one), and no hidden marker. The coverage counts
+    the visible facilities only, and has no area when none is visible."""
     hidden = world.hidden_markers(reader.clearance)
     facilities = {r.id for r in world.visible(reader.clearance, "facilities")}
     roads = shapely.MultiLineString(
@@ -317,6 +318,12 @@ def _casevac_outputs(client: TestClient, world: World, reader: Reader) -> None:
                 continue
             for position in feature["geometry"]["coordinates"][1:-1]:
                 assert roads.distance(shapely.Point(position)) < 1e-7, position
+    covered = client.get("/api/v1/coverage", params={"minutes": 30}, headers=reader.analyst)
+    assert covered.status_code == 200
+    _assert_nothing_hidden(covered.content, hidden, "coverage")
+    [area] = covered.json()["features"]
+    assert area["properties"]["facilities"] == len(facilities)
+    assert (area["geometry"] is None) == (not facilities)
 
 
 def _alert_outputs(

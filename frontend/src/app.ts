@@ -20,7 +20,9 @@ import { NO_EARTH, basemapStyle, loadNaturalEarth, loadNaturalEarthDetail, showN
 import { addCategoryIcons } from "./map/icons";
 import type { ArchiveBasemap } from "./map/pmtiles";
 import { IncidentLayer, type ListPage } from "./map/incidents";
-import { EMPTY, addMissionLayers, removeFeature, setData, setDensityVisible, setGroupVisible, withRank } from "./map/layers";
+import {
+  EMPTY, addMissionLayers, removeFeature, setCoverageVisible, setData, setDensityVisible, setGroupVisible, withRank,
+} from "./map/layers";
 import { CriticalPulses } from "./map/pulses";
 import { AlertPanel } from "./panel";
 import { Sheet, type Role } from "./sheet";
@@ -39,6 +41,7 @@ type Layer = "zones" | "camps" | "routes" | "roads" | "facilities" | "incidents"
 const LAYERS: Layer[] = ["zones", "camps", "routes", "roads", "facilities", "incidents"];
 /** The map layer each record layer of the event stream reloads (and the alert zones, for
  * the rule targets). */
+const COVERAGE_RINGS: [number, number][] = [[2, 120], [2, 60], [1, 10]]; // widest first, drawn under
 const LAYER_OF: Record<LayerChange["layer"], Layer[]> = {
   incident: ["incidents"], camp: ["camps", "zones"], route: ["routes", "zones"],
   road: ["roads"], facility: ["facilities"],
@@ -68,6 +71,8 @@ export class MissionMap {
   private table: IncidentTable | null = null;
   private sheetLevels: string[] = [];
   private readonly refreshTimers = new Map<Layer, number>();
+  /** The coverage rings were asked for (again after a facility or road changed). */
+  private coverageLoaded = false;
   readonly ready: Promise<void>;
 
   constructor(readonly api: Api, session: SessionInfo) {
@@ -352,6 +357,15 @@ export class MissionMap {
     }
   }
 
+  /** The 10-1-2 rings: any facility within 10 minutes, level 2 within 60 and 120. */
+  private async loadCoverage(): Promise<void> {
+    this.coverageLoaded = true;
+    const rings = await Promise.all(COVERAGE_RINGS.map(([level, minutes]) =>
+      this.api.get<FeatureCollection>("/coverage", new URLSearchParams({ level: String(level), minutes: String(minutes) }))));
+    const features = rings.flatMap((ring) => ring.features.filter((f) => f.geometry !== null));
+    setData(this.map, "coverage", { type: "FeatureCollection", features });
+  }
+
   private async loadAlerts(): Promise<void> {
     const page = await this.api.get<{ features: Alert[] }>("/alerts", new URLSearchParams({ limit: "1000" }));
     this.showAlerts(page.features);
@@ -415,6 +429,10 @@ export class MissionMap {
   private layerChanged(envelope: Envelope<LayerChange>): void {
     const { layer, id } = envelope.data;
     const layers = LAYER_OF[layer];
+    if (layer === "road" || layer === "facility") {
+      this.coverageLoaded = false;
+      if (this.view.coverage) this.background(this.loadCoverage());
+    }
     if (envelope.type.endsWith(".deleted") && id !== null) {
       if (layer === "incident") this.incidents.remove(id);
       else removeFeature(this.map, layers[0], id);
@@ -500,6 +518,8 @@ export class MissionMap {
   private applyLayerVisibility(): void {
     for (const name of LAYER_NAMES) setGroupVisible(this.map, name, !this.view.hidden.includes(name));
     setDensityVisible(this.map, this.view.density && !this.view.hidden.includes("incidents"));
+    setCoverageVisible(this.map, this.view.coverage);
+    if (this.view.coverage && !this.coverageLoaded) this.background(this.loadCoverage());
     this.pulses?.setHidden(this.view.hidden.includes("alerts"));
   }
 

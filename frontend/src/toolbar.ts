@@ -190,6 +190,12 @@ export class Toolbar {
       this.options.onViewChange(false);
     });
     box.append(h("label", { class: "check" }, density, ` ${t("Density (heatmap of the window's incidents)")}`));
+    const coverage = h("input", { type: "checkbox", id: "layer-coverage", checked: this.view.coverage });
+    coverage.addEventListener("change", () => {
+      this.view.coverage = coverage.checked;
+      this.options.onViewChange(false);
+    });
+    box.append(h("label", { class: "check" }, coverage, ` ${t("Medical coverage (10-1-2: 10 min to any facility, 60 and 120 min to level 2)")}`));
     const swatch = (colour: string, text: string, shape = "dot") =>
       h("li", {}, h("span", { class: `swatch ${shape}`, style: `--swatch:${colour}` }), ` ${text}`);
     box.append(

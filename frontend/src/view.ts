@@ -29,6 +29,7 @@ export interface ViewState {
   alertStatuses: string[];
   alertOrder: AlertOrder;
   density: boolean; // the heatmap of the window's incidents
+  coverage: boolean; // the 10-1-2 medical coverage rings
 }
 
 export const DEFAULT_VIEW: ViewState = {
@@ -43,6 +44,7 @@ export const DEFAULT_VIEW: ViewState = {
   alertStatuses: ["open", "acknowledged"],
   alertOrder: "level",
   density: false,
+  coverage: false,
 };
 
 function listParam(raw: string | null, allowed: readonly string[]): string[] {
@@ -87,6 +89,7 @@ export function fromQuery(search: string): ViewState {
     view.alertStatuses = listParam(params.get("alert_status"), ALERT_STATUSES);
   }
   view.density = params.get("density") === "1";
+  view.coverage = params.get("coverage") === "1";
   const order = params.get("alert_order");
   view.alertOrder = ALERT_ORDERS.find((known) => known === order) ?? DEFAULT_VIEW.alertOrder;
   return view;
@@ -110,6 +113,7 @@ export function toQuery(view: ViewState): string {
   }
   if (view.alertOrder !== DEFAULT_VIEW.alertOrder) params.set("alert_order", view.alertOrder);
   if (view.density) params.set("density", "1");
+  if (view.coverage) params.set("coverage", "1");
   const query = params.toString().replaceAll("%2C", ",").replaceAll("%2F", "/").replaceAll("%3A", ":");
   return query ? `?${query}` : "";
 }

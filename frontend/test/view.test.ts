@@ -19,11 +19,12 @@ describe("the view in the URL", () => {
       alertStatuses: ["open"],
       alertOrder: "occurred",
       density: true,
+      coverage: true,
     };
     const query = toQuery(view);
     expect(query).toBe(
       "?at=29.22281,-1.67925,9.50&window=24h&category=ied,ambush&severity_min=3&status=verified" +
-        "&hide=zones,places&alert_level=critical&alert_status=open&alert_order=occurred&density=1",
+        "&hide=zones,places&alert_level=critical&alert_status=open&alert_order=occurred&density=1&coverage=1",
     );
     expect(fromQuery(query)).toEqual(view);
   });

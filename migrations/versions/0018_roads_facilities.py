@@ -116,6 +116,8 @@ def upgrade() -> None:
         )
     """)
     op.execute("CREATE INDEX ix_road_edge_road_id ON road_edge (road_id)")
+    op.execute("CREATE INDEX ix_road_edge_source ON road_edge (source)")
+    op.execute("CREATE INDEX ix_road_edge_target ON road_edge (target)")
     op.execute("CREATE INDEX ix_road_edge_geom ON road_edge USING gist (geom)")
     # A road's segments as edges between its (rounded) vertices; zero-length segments
     # (repeated points) are left out. Two statements: the second's snapshot sees the

@@ -48,6 +48,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/alerts/{alert_id}/cap"): VIEWER,
     ("GET", "/api/v1/alerts/{alert_id}/members"): VIEWER,
     ("GET", "/api/v1/incidents/{incident_id}/casevac"): VIEWER,
+    ("GET", "/api/v1/coverage"): VIEWER,
     ("POST", "/api/v1/alerts/{alert_id}/ack"): ANALYST,
     ("POST", "/api/v1/alerts/{alert_id}/resolve"): ANALYST,
     ("GET", "/api/v1/rules"): ADMIN,

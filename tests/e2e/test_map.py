@@ -1359,3 +1359,21 @@ def test_an_incident_shows_its_evacuation_routes_and_the_10_1_2_verdict(
     screenshot(page, f"casevac-{width}x{height}")
     page.click("#sheet .close")
     page.wait_for_function("() => window.bluewatch.map.querySourceFeatures('casevac').length === 0")
+
+
+def test_the_medical_coverage_rings_are_drawn_on_demand(page: Page) -> None:
+    """Issue 20: the Layers menu's medical coverage draws the 10-1-2 rings (10 minutes to
+    any facility, 60 and 120 to level 2) from /coverage; off by default, kept in the URL."""
+    sign_in(page, ANALYST, "/?at=29.22280,-1.67920,9.00")
+    assert not rendered(page, "coverage-fill")  # off until asked for
+    page.click("#layers-button")
+    page.check("#layer-coverage")
+    page.wait_for_function("() => window.bluewatch.map.querySourceFeatures('coverage').length >= 3")
+    page.wait_for_function(
+        "() => window.bluewatch.map.queryRenderedFeatures({layers: ['coverage-fill']}).length > 0"
+    )
+    minutes = {f["minutes"] for f in rendered(page, "coverage-fill")}
+    assert minutes == {10, 60, 120}
+    assert "coverage=1" in page.url
+    page.keyboard.press("Escape")
+    screenshot(page, "coverage-rings")

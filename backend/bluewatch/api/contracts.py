@@ -155,3 +155,28 @@ class Casevac(_Closed):
     rainy_season: bool
     timeline: list[TimelineStep] = Field(description="The incident's 10-1-2 verdict.")
     features: list[CasevacRoute]
+
+
+class CoverageProperties(_Closed):
+    level: int = Field(ge=1, le=3, description="Facilities of at least this level of care.")
+    minutes: int
+    facilities: int = Field(ge=0, description="How many such facilities you may see.")
+    offroad_kmh: float
+    rainy_season: bool
+
+
+class CoverageArea(_Closed):
+    type: Literal["MultiPolygon"]
+    coordinates: list[list[list[list[float]]]]
+
+
+class CoverageFeature(_Closed):
+    type: Literal["Feature"]
+    id: str
+    geometry: CoverageArea | None = Field(description="Null when no such facility is visible.")
+    properties: CoverageProperties
+
+
+class Coverage(_Closed):
+    type: Literal["FeatureCollection"]
+    features: list[CoverageFeature] = Field(min_length=1, max_length=1)

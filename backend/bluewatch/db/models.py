@@ -204,8 +204,8 @@ class RoadEdge(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
     road_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    source: Mapped[int] = mapped_column(BigInteger)
-    target: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[int] = mapped_column(BigInteger, index=True)
+    target: Mapped[int] = mapped_column(BigInteger, index=True)
     geom: Mapped[str] = mapped_column(
         Geometry("LINESTRING", srid=4326, spatial_index=False), nullable=False
     )

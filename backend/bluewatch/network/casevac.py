@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
+from bluewatch.network.joins import Place, nearest_edge, points_sql
 from bluewatch.network.speeds import Season, edges_sql, rainy
 
 
@@ -46,12 +47,6 @@ TIMELINE = (
 # How far past the incident and the facilities the network is read (degrees, ~55 km):
 # a road leaving the box and coming back is the only path it can miss.
 REACH_DEGREES = 0.5
-# A point at an edge's very end is kept this far inside it (a millimetre on a kilometre):
-# pgRouting replaces a point at 0 or 1 by the vertex there, and it would not be routed to.
-ENDS = 1e-6
-# Edges tried for the nearest (planar order in degrees, then the spheroid decides).
-NEAREST_CANDIDATES = 8
-
 # The incident (pid 1) and each facility (pid 2, 3, …), with the nearest point of the
 # nearest edge each may use: its edge, where along it (0 at the edge's source, 1 at its
 # target), and the carry to it in metres.
@@ -68,16 +63,7 @@ PLACES = text(f"""
     SELECT p.pid, p.facility_id, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
            near.edge_id, near.fraction, near.offroad_m
     FROM places p
-    LEFT JOIN LATERAL (
-        SELECT c.id AS edge_id,
-               least(greatest(ST_LineLocatePoint(c.geom, p.geom), {ENDS}), 1 - {ENDS}) AS fraction,
-               ST_Distance(c.geom::geography, p.geom::geography) AS offroad_m
-        FROM (SELECT e.id, e.geom FROM road_edge e
-              WHERE e.classification <= CAST(:clearance AS classification)
-              ORDER BY e.geom <-> p.geom LIMIT {NEAREST_CANDIDATES}) c
-        ORDER BY ST_Distance(c.geom::geography, p.geom::geography), c.id
-        LIMIT 1
-    ) near ON true
+    {nearest_edge("p.geom")}
     ORDER BY p.pid
 """)
 
@@ -121,17 +107,6 @@ FACILITIES = text("""
 """)
 
 
-@dataclass
-class Place:
-    pid: int
-    facility_id: int | None
-    lon: float
-    lat: float
-    edge_id: int | None
-    fraction: float | None
-    offroad_m: float | None
-
-
 async def casevac(
     connection: AsyncConnection,
     incident_id: int,
@@ -158,7 +133,7 @@ async def casevac(
                 "edge_ids": [p.edge_id for p in joined],
                 "fractions": [p.fraction for p in joined],
                 "edges": edges_sql(clearance, rainy(seasons, today), _box(places)),
-                "points": _points_sql(joined),
+                "points": points_sql(joined),
                 "ends": [-p.pid for p in joined if p.pid != 1],
             },
         )
@@ -194,14 +169,6 @@ def _box(places: list[Place]) -> tuple[float, float, float, float]:
         min(180.0, max(lons) + REACH_DEGREES),
         min(90.0, max(lats) + REACH_DEGREES),
     )
-
-
-def _points_sql(points: list[Place]) -> str:
-    """pgRouting's points (a text it runs itself: integers and floats only)."""
-    rows = ", ".join(
-        f"({int(p.pid)}, {int(p.edge_id or 0)}, {float(p.fraction or 0)!r}::float8)" for p in points
-    )
-    return f"SELECT pid, edge_id, fraction FROM (VALUES {rows}) AS p(pid, edge_id, fraction)"
 
 
 def _feature(

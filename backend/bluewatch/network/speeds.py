@@ -82,19 +82,34 @@ def speed_sql(in_rain: bool) -> str:
     return f"({speed} * {factor} / 3.6)"
 
 
-def edges_sql(clearance: Classification, in_rain: bool, box: tuple[float, ...] | None) -> str:
+def edges_sql(
+    clearance: Classification,
+    in_rain: bool,
+    box: tuple[float, ...] | None,
+    towards: bool = False,
+) -> str:
     """The edges pgRouting reads (id, source, target, cost, reverse_cost; seconds; -1
     against a one-way road), only those within ``clearance`` and, given ``box`` (west,
-    south, east, north as floats), those that cross it. A text pgRouting runs itself,
-    so it holds no bound values: the clearance is a member of a closed enum and the
-    box four floats."""
+    south, east, north as floats), those that cross it; ``towards``: each edge turned
+    round, so that a search from a place finds the ways *to* it. A text pgRouting runs
+    itself, so it holds no bound values: the clearance is a member of a closed enum and
+    the box four floats."""
     cost = f"e.length_m / {speed_sql(in_rain)}"
+    if towards:
+        return (
+            f"SELECT e.id, e.source, e.target, CASE WHEN e.oneway THEN -1 ELSE {cost} END AS cost,"
+            f" {cost} AS reverse_cost FROM road_edge e WHERE {_where(clearance, box)}"
+        )
+    return (
+        f"SELECT e.id, e.source, e.target, {cost} AS cost,"
+        f" CASE WHEN e.oneway THEN -1 ELSE {cost} END AS reverse_cost"
+        f" FROM road_edge e WHERE {_where(clearance, box)}"
+    )
+
+
+def _where(clearance: Classification, box: tuple[float, ...] | None) -> str:
     where = f"e.classification <= '{Classification(clearance).value}'"
     if box is not None:
         west, south, east, north = (float(value) for value in box)
         where += f" AND e.geom && ST_MakeEnvelope({west!r}, {south!r}, {east!r}, {north!r}, 4326)"
-    return (
-        f"SELECT e.id, e.source, e.target, {cost} AS cost,"
-        f" CASE WHEN e.oneway THEN -1 ELSE {cost} END AS reverse_cost"
-        f" FROM road_edge e WHERE {where}"
-    )
+    return where

@@ -200,6 +200,26 @@ export interface paths {
         patch: operations["patch_camps_api_v1_camps__record_id__patch"];
         trace?: never;
     };
+    "/api/v1/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The area from which a facility of at least a level is reached within N minutes
+         * @description One GeoJSON Feature: a MultiPolygon of the places from which a casualty, carried to the nearest road at the `offroad_kmh` setting and driven at each road's speed, reaches a facility of at least `level` within `minutes` (the roads driven, 50 m either side, and what is carried to them). The 10-1-2 rings: `level=1&minutes=10`, `level=2&minutes=60`, `level=2&minutes=120`. Only the roads and facilities within your clearance count. Null geometry when no such facility is visible.
+         */
+        get: operations["medical_coverage_api_v1_coverage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/export/bundle.zip": {
         parameters: {
             query?: never;
@@ -1145,6 +1165,58 @@ export interface components {
          * @enum {string}
          */
         Classification: "unclassified" | "confidential" | "strictly_confidential";
+        /** Coverage */
+        Coverage: {
+            /** Features */
+            features: components["schemas"]["CoverageFeature"][];
+            /**
+             * Type
+             * @constant
+             */
+            type: "FeatureCollection";
+        };
+        /** CoverageArea */
+        CoverageArea: {
+            /** Coordinates */
+            coordinates: number[][][][];
+            /**
+             * Type
+             * @constant
+             */
+            type: "MultiPolygon";
+        };
+        /** CoverageFeature */
+        CoverageFeature: {
+            /** @description Null when no such facility is visible. */
+            geometry: components["schemas"]["CoverageArea"] | null;
+            /** Id */
+            id: string;
+            properties: components["schemas"]["CoverageProperties"];
+            /**
+             * Type
+             * @constant
+             */
+            type: "Feature";
+        };
+        /** CoverageProperties */
+        CoverageProperties: {
+            /**
+             * Facilities
+             * @description How many such facilities you may see.
+             */
+            facilities: number;
+            /**
+             * Level
+             * @description Facilities of at least this level of care.
+             */
+            level: number;
+            /** Minutes */
+            minutes: number;
+            /** Offroad Kmh */
+            offroad_kmh: number;
+            /** Rainy Season */
+            rainy_season: boolean;
+        };
         /** CurrentSession */
         CurrentSession: {
             session: components["schemas"]["SessionInfo"] | null;
@@ -4692,6 +4764,246 @@ export interface operations {
                         /** @enum {unknown} */
                         type: "Feature";
                     };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found (or above your clearance) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Method not allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict with stored state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Body fails validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Server failure (logged) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not ready, or retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            pointer: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    medical_coverage_api_v1_coverage_get: {
+        parameters: {
+            query?: {
+                /** @description UN level of care */
+                level?: number;
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": components["schemas"]["Coverage"];
                 };
             };
             /** @description Malformed request or query parameter */

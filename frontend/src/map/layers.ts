@@ -75,6 +75,7 @@ export function addMissionLayers(map: MapLibreMap): void {
   map.addSource("roads", { type: "geojson", data: EMPTY });
   map.addSource("facilities", { type: "geojson", data: EMPTY });
   map.addSource("casevac", { type: "geojson", data: EMPTY });
+  map.addSource("coverage", { type: "geojson", data: EMPTY });
   map.addSource("incidents", {
     type: "geojson", data: EMPTY, cluster: true, clusterRadius: 40, clusterMaxZoom: 11,
     clusterProperties: {
@@ -95,6 +96,16 @@ export function addMissionLayers(map: MapLibreMap): void {
       id: "zone-rings", type: "line", source: "zones",
       filter: ["==", ["get", "target_type"], "camp"],
       paint: { "line-color": levelColour(), "line-width": 1.5, "line-dasharray": [2, 2] },
+    },
+    // The 10-1-2 rings, under everything: the area each step's facilities reach in time
+    // (darker for the shorter time); shown on demand.
+    {
+      id: "coverage-fill", type: "fill", source: "coverage", layout: { visibility: "none" },
+      paint: { "fill-color": CASEVAC_COLOUR, "fill-opacity": ["match", ["get", "minutes"], 10, 0.22, 60, 0.12, 0.06] },
+    },
+    {
+      id: "coverage-line", type: "line", source: "coverage", layout: { visibility: "none" },
+      paint: { "line-color": CASEVAC_COLOUR, "line-width": 1.2, "line-opacity": 0.7 },
     },
     // Roads under everything else, wider where faster (the network CASEVAC routes over).
     {
@@ -278,6 +289,13 @@ export function useIncidentTiles(map: MapLibreMap, tileJsonUrl: string | null): 
 
 export function setData(map: MapLibreMap, source: string, data: FeatureCollection): void {
   (map.getSource(source) as GeoJSONSource | undefined)?.setData(data);
+}
+
+/** The medical coverage rings on or off. */
+export function setCoverageVisible(map: MapLibreMap, visible: boolean): void {
+  for (const id of ["coverage-fill", "coverage-line"]) {
+    if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
+  }
 }
 
 /** The density heatmap on or off (it follows the incidents toggle too). */

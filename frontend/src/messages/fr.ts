@@ -381,6 +381,8 @@ export const FR = {
   "Carry to the road at {speed} km/h{season}.": "Portage jusqu'à la route à {speed} km/h{season}.",
   ", rainy season speeds": ", vitesses de saison des pluies",
   "The routes could not be found.": "Les itinéraires n'ont pas pu être calculés.",
+  "Medical coverage (10-1-2: 10 min to any facility, 60 and 120 min to level 2)":
+    "Couverture médicale (10-1-2 : 10 min d'une structure, 60 et 120 min d'un niveau 2)",
 } as const;
 
 export type MessageKey = keyof typeof FR;
