@@ -1,6 +1,6 @@
-"""Travel by road (issue 20): CASEVAC on a generated network of about 100,000 road
-segments beside the same question asked of networkx, and the time the database takes
-to keep the network as roads are written.
+"""Travel by road (issue 20): CASEVAC and the coverage area on a generated network of
+about 100,000 road segments beside the same questions asked of networkx, and the time
+the database takes to keep the network as roads are written.
 
 The network is a jittered grid of two-way and one-way roads of mixed classes (each
 grid row and column one road, so every crossing is a shared vertex), inserted in one
@@ -30,6 +30,7 @@ from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
 from bluewatch.layers.roads import RoadClass
 from bluewatch.network.casevac import casevac
+from bluewatch.network.coverage import Reach, coverage
 from bluewatch.network.speeds import edges_sql
 
 SPACING = 0.005  # degrees between grid lines (about 550 m)
@@ -141,6 +142,15 @@ async def _run(world: World, report: Report, side: int, runs: int) -> None:
                     )  # fmt: skip
                     ours.append(time.perf_counter() - started)
 
+            areas: list[float] = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                await coverage(
+                    connection, Reach(1, 60), Classification.STRICTLY_CONFIDENTIAL, [], 5.0,
+                    date.today(),
+                )  # fmt: skip
+                areas.append(time.perf_counter() - started)
+
             started = time.perf_counter()
             graph = await _graph(connection)
             graph_built = time.perf_counter() - started
@@ -152,6 +162,14 @@ async def _run(world: World, report: Report, side: int, runs: int) -> None:
                     assert isinstance(lengths, dict) and isinstance(paths, dict)
                     _ = [(lengths.get(v), paths.get(v)) for v in facility_vertices]
                     theirs.append(time.perf_counter() - started)
+            reach: list[float] = []
+            towards = graph.reverse(copy=False)
+            for _ in range(runs):
+                started = time.perf_counter()
+                nx.multi_source_dijkstra_path_length(
+                    towards, set(facility_vertices), cutoff=3600, weight="weight"
+                )
+                reach.append(time.perf_counter() - started)
             await transaction.rollback()
     finally:
         await database.dispose()
@@ -166,6 +184,13 @@ async def _run(world: World, report: Report, side: int, runs: int) -> None:
             "W9 roads", f"CASEVAC, one incident to {POINTS} facilities, {segments:,} segments",
             1000 * median(ours), "ms", "networkx single_source_dijkstra, graph in memory",
             1000 * median(theirs), "≤ 1 s per incident",
+        )
+    )  # fmt: skip
+    report.add(
+        Row(
+            "W9 roads", f"coverage, {POINTS} facilities, 60 min (the area, as GeoJSON)",
+            1000 * median(areas), "ms", "networkx multi-source Dijkstra to 60 min (nodes only)",
+            1000 * median(reach), "≤ 5 s",
         )
     )  # fmt: skip
     report.add(

@@ -358,13 +358,13 @@ export const FR = {
   "{count}+ incidents within {radius} in {days} d, {ratio}× their average → {level}":
     "{count}+ incidents dans un rayon de {radius} en {days} j, {ratio}× leur moyenne → {level}",
   // Medical evacuation by road (casevac.ts) and its layers
-  "Roads": "Routes",
+  "Roads": "Réseau routier",
   "Medical facilities": "Structures médicales",
   "Facilities": "Structures médicales",
   "Medical facility (level of care)": "Structure médicale (niveau de soins)",
-  "Road (wider: faster)": "Route (plus large : plus rapide)",
+  "Road (wider: faster)": "Axe routier (plus large : plus rapide)",
   "Evacuation route (the fastest bolder)": "Itinéraire d'évacuation (le plus rapide en gras)",
-  "Medical evacuation by road": "Évacuation sanitaire par la route",
+  "Medical evacuation by road": "Évacuation sanitaire routière",
   "Finding the roads…": "Recherche des itinéraires…",
   "First aid": "Premiers secours",
   "Damage control": "Contrôle des lésions",
