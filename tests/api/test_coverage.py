@@ -126,3 +126,12 @@ def test_levels_and_minutes_out_of_range_are_refused(
     response = client.get("/api/v1/coverage", params=params)
     assert response.status_code == 400  # a bad query parameter, as everywhere
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_facility_off_the_network_covers_what_is_carried_to_it(client: TestClient) -> None:
+    """No road: the area is the carry straight to the facility (10 min at 5 km/h: 833 m)."""
+    post(client, "facilities", facility(WEST, LAT, level=1))
+    covered, properties = area(client, level=1, minutes=10)
+    assert covered is not None and properties["facilities"] == 1
+    assert covered.contains(shapely.Point(east_of_west(800)))
+    assert not covered.contains(shapely.Point(east_of_west(870)))

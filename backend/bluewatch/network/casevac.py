@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
-from bluewatch.network.joins import Place, nearest_edge, points_sql
+from bluewatch.network.joins import Place, nearest_edge, place, points_sql
 from bluewatch.network.speeds import Season, edges_sql, rainy
 
 
@@ -47,20 +47,25 @@ TIMELINE = (
 # How far past the incident and the facilities the network is read (degrees, ~55 km):
 # a road leaving the box and coming back is the only path it can miss.
 REACH_DEGREES = 0.5
-# The incident (pid 1) and each facility (pid 2, 3, …), with the nearest point of the
-# nearest edge each may use: its edge, where along it (0 at the edge's source, 1 at its
-# target), and the carry to it in metres.
+# The incident (pid 1) and each facility (pid 2, 3, …, with what the answer says of
+# it), with the nearest point of the nearest edge each may use: its edge, where along it
+# (0 at the edge's source, 1 at its target), and the carry to it in metres.
 PLACES = text(f"""
     WITH places AS (
-        SELECT 1 AS pid, NULL::bigint AS facility_id, i.geom FROM incident i
+        SELECT 1 AS pid, NULL::bigint AS facility_id, i.geom, NULL AS name,
+               NULL::smallint AS level, NULL AS kind, NULL AS classification
+        FROM incident i
         WHERE i.id = :incident_id AND i.classification <= CAST(:clearance AS classification)
         UNION ALL
-        SELECT 1 + row_number() OVER (ORDER BY f.id), f.id, f.geom FROM facility f
+        SELECT 1 + row_number() OVER (ORDER BY f.id), f.id, f.geom, f.name, f.level, f.kind,
+               f.classification::text
+        FROM facility f
         WHERE f.classification <= CAST(:clearance AS classification)
           AND EXISTS (SELECT 1 FROM incident i WHERE i.id = :incident_id
                         AND i.classification <= CAST(:clearance AS classification))
     )
     SELECT p.pid, p.facility_id, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
+           p.name, p.level, p.kind, p.classification,
            near.edge_id, near.fraction, near.offroad_m
     FROM places p
     {nearest_edge("p.geom")}
@@ -101,11 +106,6 @@ PATHS = text("""
     LEFT JOIN lines USING (end_pid)
 """)
 
-FACILITIES = text("""
-    SELECT id, name, level, kind, classification::text AS classification FROM facility
-    WHERE id = ANY(:ids)
-""")
-
 
 async def casevac(
     connection: AsyncConnection,
@@ -118,43 +118,38 @@ async def casevac(
     """The FeatureCollection: one Feature per facility the reader may see, fastest
     first, unreachable ones last; and the incident's 10-1-2 verdict."""
     values = {"incident_id": incident_id, "clearance": clearance.value}
-    places = [Place(**row._mapping) for row in await connection.execute(PLACES, values)]
+    rows = (await connection.execute(PLACES, values)).all()
+    places = [place(row) for row in rows]
     if not places or places[0].pid != 1:
         raise NotFound(f"No incident {incident_id}.")
     incident, facilities = places[0], places[1:]
     offroad_speed = offroad_kmh / 3.6
+    in_rain = rainy(seasons, today)
     found: dict[int, tuple[float, Any, float]] = {}
     joined = [p for p in places if p.edge_id is not None]
     if incident.edge_id is not None and len(joined) > 1:
-        rows = await connection.execute(
+        paths = await connection.execute(
             PATHS,
             {
                 "pids": [p.pid for p in joined],
                 "edge_ids": [p.edge_id for p in joined],
                 "fractions": [p.fraction for p in joined],
-                "edges": edges_sql(clearance, rainy(seasons, today), _box(places)),
+                "edges": edges_sql(clearance, in_rain, _box(places)),
                 "points": points_sql(joined),
                 "ends": [-p.pid for p in joined if p.pid != 1],
             },
         )
-        found = {row.pid: (row.seconds, row.line, row.road_m) for row in rows}
-    details = {
-        row.id: row
-        for row in await connection.execute(
-            FACILITIES, {"ids": [p.facility_id for p in facilities]}
-        )
-    }
+        found = {path.pid: (path.seconds, path.line, path.road_m) for path in paths}
     features = [
-        _feature(place, incident, details[place.facility_id], found.get(place.pid), offroad_speed)
-        for place in facilities
-        if place.facility_id in details
+        _feature(facility, incident, row, found.get(facility.pid), offroad_speed)
+        for facility, row in zip(facilities, rows[1:], strict=True)
     ]
     features.sort(key=_fastest_first)
     return {
         "type": "FeatureCollection",
         "incident_id": incident_id,
         "offroad_kmh": offroad_kmh,
-        "rainy_season": rainy(seasons, today),
+        "rainy_season": in_rain,
         "timeline": verdict(features),
         "features": features,
     }
@@ -178,8 +173,9 @@ def _feature(
     path: tuple[float, Any, float] | None,
     offroad_speed: float,
 ) -> dict[str, Any]:
+    """One facility's route; ``facility`` is its row of ``PLACES``."""
     properties: dict[str, Any] = {
-        "facility_id": facility.id,
+        "facility_id": facility.facility_id,
         "facility_name": facility.name,
         "level": facility.level,
         "kind": facility.kind,
@@ -203,7 +199,12 @@ def _feature(
             "type": "LineString",
             "coordinates": [[incident.lon, incident.lat], *road, [place.lon, place.lat]],
         }
-    return {"type": "Feature", "id": facility.id, "geometry": geometry, "properties": properties}
+    return {
+        "type": "Feature",
+        "id": facility.facility_id,
+        "geometry": geometry,
+        "properties": properties,
+    }
 
 
 def _fastest_first(feature: dict[str, Any]) -> tuple[bool, float, int]:

@@ -24,7 +24,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
-from bluewatch.network.joins import Place, nearest_edge, points_sql
+from bluewatch.network.joins import nearest_edge, place, points_sql
 from bluewatch.network.speeds import Season, edges_sql, rainy, speed_sql
 
 CORRIDOR_M = 50  # either side of a road driven
@@ -108,26 +108,34 @@ async def coverage(
     """A FeatureCollection of one Feature: the covered area (a MultiPolygon, null when no
     facility of the level is visible), with the level, the minutes and the facilities."""
     values = {"clearance": clearance.value, "level": reach.level}
-    places = [Place(**row._mapping) for row in await connection.execute(FACILITIES, values)]
+    places = [place(row) for row in await connection.execute(FACILITIES, values)]
     carry_speed = offroad_kmh / 3.6
     seconds = reach.minutes * 60
     joined = [p for p in places if p.edge_id is not None]
     budgets = [seconds - (p.offroad_m or 0) / carry_speed for p in joined]
     starts = [(p, budget) for p, budget in zip(joined, budgets, strict=True) if budget > 0]
+    in_rain = rainy(seasons, today)
     area = None
     if places:
-        in_rain = rainy(seasons, today)
+        # The search's values, when some facility joins the network in time.
+        search = (
+            {
+                "pids": [p.pid for p, _ in starts],
+                "budgets": [budget for _, budget in starts],
+                "edges": edges_sql(clearance, in_rain, box=None, towards=True),
+                "points": points_sql([p for p, _ in starts]),
+                "starts": [-p.pid for p, _ in starts],
+                "longest": max(budget for _, budget in starts),
+            }
+            if starts
+            else {}
+        )
         row = (
             await connection.execute(
                 area_statement(in_rain, bool(starts)),
                 {
+                    **search,
                     "clearance": clearance.value,
-                    "pids": [p.pid for p, _ in starts],
-                    "budgets": [budget for _, budget in starts],
-                    "edges": edges_sql(clearance, in_rain, box=None, towards=True),
-                    "points": points_sql([p for p, _ in starts] or joined[:1] or places[:1]),
-                    "starts": [-p.pid for p, _ in starts],
-                    "longest": max((budget for _, budget in starts), default=0.0),
                     "carry_speed": carry_speed,
                     "seconds": seconds,
                     "lons": [p.lon for p in places],
@@ -148,7 +156,7 @@ async def coverage(
                     "minutes": reach.minutes,
                     "facilities": len(places),
                     "offroad_kmh": offroad_kmh,
-                    "rainy_season": rainy(seasons, today),
+                    "rainy_season": in_rain,
                 },
             }
         ],

@@ -4,6 +4,7 @@ the nearest edge the reader may see, and how far it is carried to get there."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 # A point at an edge's very end is kept this far inside it (a millimetre on a kilometre):
 # pgRouting replaces a point at 0 or 1 by the vertex there, and it would not be routed to.
@@ -38,6 +39,15 @@ class Place:
     edge_id: int | None
     fraction: float | None
     offroad_m: float | None
+
+
+PLACE_COLUMNS = tuple(Place.__dataclass_fields__)
+
+
+def place(row: Any) -> Place:
+    """A Place from a row that holds its columns (and maybe more)."""
+    found = row._mapping
+    return Place(**{name: found[name] for name in PLACE_COLUMNS})
 
 
 def points_sql(points: list[Place]) -> str:

@@ -95,14 +95,11 @@ def edges_sql(
     itself, so it holds no bound values: the clearance is a member of a closed enum and
     the box four floats."""
     cost = f"e.length_m / {speed_sql(in_rain)}"
+    forward, backward = cost, f"CASE WHEN e.oneway THEN -1 ELSE {cost} END"
     if towards:
-        return (
-            f"SELECT e.id, e.source, e.target, CASE WHEN e.oneway THEN -1 ELSE {cost} END AS cost,"
-            f" {cost} AS reverse_cost FROM road_edge e WHERE {_where(clearance, box)}"
-        )
+        forward, backward = backward, forward
     return (
-        f"SELECT e.id, e.source, e.target, {cost} AS cost,"
-        f" CASE WHEN e.oneway THEN -1 ELSE {cost} END AS reverse_cost"
+        f"SELECT e.id, e.source, e.target, {forward} AS cost, {backward} AS reverse_cost"
         f" FROM road_edge e WHERE {_where(clearance, box)}"
     )
 
