@@ -47,6 +47,7 @@ PER_TEST_TABLES = (
     "webhook",
     "alert",
     "alert_member",
+    "task",
     "rule",
     "app_user",
     "user_session",

@@ -79,6 +79,14 @@ def facility(lon: float = 29.23, lat: float = -1.675, **properties: Any) -> dict
     }
 
 
+def unit(lon: float = 29.25, lat: float = -1.68, **properties: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"name": "QRF Alpha", "kind": "qrf", **properties},
+    }
+
+
 def collection(*features: dict[str, Any]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": list(features)}
 
@@ -94,5 +102,6 @@ FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
     "camps": camp,
     "roads": road,
     "facilities": facility,
+    "units": unit,
 }
 GEOJSON = {"Content-Type": "application/geo+json"}

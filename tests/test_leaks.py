@@ -8,6 +8,9 @@ the records at or below that clearance gives:
 - layer outputs hold exactly the visible records (lists, bbox, gets, OGC items and
   extents, tiles, TileJSON, every export format, the bundle, map zones);
 - CASEVAC lists only visible facilities and routes only over visible roads;
+- tasks (an alert handed to a unit) show only when their alert and unit may be seen,
+  the units offered for an alert are visible ones, and the response-time report counts
+  visible alerts and tasks only;
 - alert outputs hold exactly the alerts whose marking is within clearance, and each
   alert's marking is the highest of what it rests on now (JSON, CAP, Atom, exports);
 - the SSE replay holds exactly the events marked within clearance; the live stream
@@ -34,7 +37,7 @@ import psycopg
 import pytest
 import shapely
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bluewatch.classification import Classification
@@ -42,14 +45,14 @@ from bluewatch.events.client import SSEListener
 from bluewatch.layers import LAYERS as SPECS
 from tests.api.test_alert_grouping import members
 from tests.conftest import RoleKeys, bearer, fold_digests, make_key, reset_tables
-from tests.factories import GEOJSON, camp, facility, incident, road, route, square
+from tests.factories import GEOJSON, camp, facility, incident, road, route, square, unit
 
 pytestmark = pytest.mark.slow
 
 GOMA = (29.2228, -1.6792)
 BENI = (29.4731, 0.4911)
 LEVELS = [level.value for level in Classification]
-LAYERS = ("incidents", "routes", "camps", "roads", "facilities")
+LAYERS = ("incidents", "routes", "camps", "roads", "facilities", "units")
 READERS = ("unclassified", "confidential")
 STREAM = "/api/v1/alerts/stream"
 # z8 tiles holding Goma and Beni.
@@ -63,6 +66,7 @@ class Plan:
     routes: list[str]
     roads: list[str]  # 0: east-west through Goma, 1: north-south (they cross at Goma)
     facilities: list[str]
+    units: list[str]  # each tasked to an alert, when there is one
     incidents: list[tuple[str, str, int]]  # classification, place, step
     changes: list[tuple[str, int, str]]  # layer, index, new classification
     move_first_camp: bool
@@ -76,6 +80,7 @@ def plans(draw: st.DrawFn) -> Plan:
         routes=draw(st.lists(level, max_size=1)),
         roads=draw(st.lists(level, min_size=1, max_size=2)),
         facilities=draw(st.lists(level, min_size=1, max_size=2)),
+        units=draw(st.lists(level, min_size=1, max_size=2)),
         incidents=draw(
             st.lists(
                 st.tuples(level, st.sampled_from(["goma", "beni"]), st.integers(0, 3)),
@@ -103,8 +108,17 @@ class Record:
 
 
 @dataclass
+class Tasked:
+    id: int
+    alert_id: int
+    unit_id: int
+    marking: str  # the task's own, when it was made
+
+
+@dataclass
 class World:
     records: list[Record] = field(default_factory=list)
+    tasks: list[Tasked] = field(default_factory=list)
 
     def visible(self, clearance: str, layer: str | None = None) -> list[Record]:
         rank = LEVELS.index(clearance)
@@ -166,6 +180,18 @@ def _build(client: TestClient, plan: Plan) -> World:
         lon, lat = (GOMA[0] + step * 0.001, GOMA[1]) if place == "goma" else (
             BENI[0] + step * 0.01, BENI[1])  # fmt: skip
         post("incidents", incident(lon, lat, classification=level), "title")
+    for index, level in enumerate(plan.units):
+        post("units", unit(GOMA[0] + 0.02 + index * 0.01, GOMA[1] + 0.0005,
+                           classification=level), "name")  # fmt: skip
+    alerts = client.get("/api/v1/alerts", params={"limit": 10000}).json()["features"]
+    for index, record in enumerate(r for r in world.records if r.layer == "units"):
+        if not alerts:
+            break
+        alert_id = alerts[index % len(alerts)]["id"]
+        task = client.post(f"/api/v1/alerts/{alert_id}/tasks", json={"unit_id": record.id})
+        assert task.status_code == 201, task.text
+        world.tasks.append(Tasked(task.json()["id"], alert_id, record.id,
+                                  task.json()["classification"]))  # fmt: skip
     for layer, index, level in plan.changes:
         layer_records = [r for r in world.records if r.layer == layer]
         if not layer_records:
@@ -352,6 +378,56 @@ def _alert_outputs(
     return visible
 
 
+def _about(data: dict[str, Any]) -> int:
+    """The alert an event is about: an alert's own (a Feature) or its task's."""
+    return int(data["alert_id"] if "alert_id" in data and "unit" in data else data["id"])
+
+
+def _marked(data: dict[str, Any]) -> str:
+    return str(data.get("properties", data)["classification"])
+
+
+def _tasking_outputs(
+    client: TestClient, world: World, reader: Reader, everything: list[dict[str, Any]],
+    visible_alerts: set[int],
+) -> None:  # fmt: skip
+    """Tasks show when their own marking, their alert and their unit are within
+    clearance; the units offered are the visible ones on no task; the report counts
+    visible alerts and the alerts with a visible task, and names nothing hidden."""
+    rank = LEVELS.index(reader.clearance)
+    hidden = world.hidden_markers(reader.clearance)
+    units = {r.id for r in world.visible(reader.clearance, "units")}
+    shown = {
+        t.id
+        for t in world.tasks
+        if LEVELS.index(t.marking) <= rank and t.alert_id in visible_alerts and t.unit_id in units
+    }
+    listed = client.get("/api/v1/tasks", headers=reader.analyst)
+    assert {t["id"] for t in listed.json()["tasks"]} == shown
+    _assert_nothing_hidden(listed.content, hidden, "task list")
+    for task in world.tasks:
+        one = client.get(f"/api/v1/tasks/{task.id}", headers=reader.analyst)
+        assert one.status_code == (200 if task.id in shown else 404)
+        _assert_nothing_hidden(one.content, hidden, "task")
+    free = units - {t.unit_id for t in world.tasks}
+    for alert in everything:
+        offered = client.get(
+            f"/api/v1/alerts/{alert['id']}/units?limit=100", headers=reader.analyst
+        )
+        if alert["id"] not in visible_alerts:
+            assert offered.status_code == 404
+            continue
+        assert {u["unit_id"] for u in offered.json()["units"]} == free
+        _assert_nothing_hidden(offered.content, hidden, "units offered")
+    report = client.get("/api/v1/reports/response-times", headers=reader.analyst)
+    [overall] = [g for g in report.json()["groups"] if g["group"] == "all"]
+    assert overall["alerts"] == len(visible_alerts)
+    assert overall["tasked"] == len({t.alert_id for t in world.tasks if t.id in shown})
+    for body in (report.content, client.get(
+            "/api/v1/reports/response-times.csv", headers=reader.analyst).content):  # fmt: skip
+        _assert_nothing_hidden(body, hidden, "response-time report")
+
+
 def _stream_outputs(
     live_server: str,
     db: psycopg.Connection[tuple[object, ...]],
@@ -373,8 +449,7 @@ def _stream_outputs(
     # received all of it, and nothing it received was marked above the reader then.
     received = live.until(lambda ms: set(expected) <= {m.id for m in ms})
     for message in received:
-        marking = message.data["data"]["properties"]["classification"]
-        assert LEVELS.index(marking) <= LEVELS.index(reader.clearance)
+        assert LEVELS.index(_marked(message.data["data"])) <= LEVELS.index(reader.clearance)
 
     replay = SSEListener(live_server + STREAM, reader.analyst, last_event_id=0)
     try:
@@ -386,7 +461,7 @@ def _stream_outputs(
     finally:
         replay.close()
     assert [m.id for m in first + rest] == expected
-    assert {m.data["data"]["id"] for m in first + rest} <= visible_alerts
+    assert {_about(m.data["data"]) for m in first + rest} <= visible_alerts
     hidden = world.hidden_markers(reader.clearance)
     payloads = db.execute(
         "SELECT d.payload, d.event_id FROM webhook_delivery d "
@@ -397,7 +472,7 @@ def _stream_outputs(
     assert set(expected) <= {int(str(row[1])) for row in payloads}
     for payload, _ in payloads:
         _assert_nothing_hidden(str(payload).encode(), hidden, "webhook payload")
-        assert json.loads(str(payload))["data"]["id"] in visible_alerts
+        assert _about(json.loads(str(payload))["data"]) in visible_alerts
 
 
 def _digest_outputs(
@@ -426,7 +501,7 @@ def _digest_outputs(
         events = message["data"]["events"] if event_type == "alert.digest" else [message]
         assert status != "held"  # every held message was folded
         for event in events:
-            assert event["data"]["id"] in visible
+            assert _about(event["data"]) in visible
             reached.add(int(event["id"]))
     assert expected <= reached
 
@@ -530,6 +605,14 @@ def readers(database_url: str) -> dict[str, Reader]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(plan=plans())
+# Always: a unit tasked, then raised above every reader (its task must go with it).
+@example(
+    plan=Plan(
+        camps=["unclassified"], routes=[], roads=["unclassified"], facilities=["unclassified"],
+        units=["unclassified"], incidents=[("unclassified", "goma", 0)],
+        changes=[("units", 0, "strictly_confidential")], move_first_camp=False,
+    )
+)  # fmt: skip
 def test_every_output_equals_the_world_within_clearance(
     plan: Plan,
     client: TestClient,
@@ -574,6 +657,7 @@ def test_every_output_equals_the_world_within_clearance(
             _layer_outputs(client, world, reader)
             _casevac_outputs(client, world, reader)
             visible_alerts = _alert_outputs(client, world, reader, everything)
+            _tasking_outputs(client, world, reader, everything, visible_alerts)
             _stream_outputs(live_server, db, reader, streams[level], world, visible_alerts)
             _digest_outputs(db, world, reader, visible_alerts)
             _layer_event_outputs(live_server, db, world, reader)

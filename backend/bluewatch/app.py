@@ -25,8 +25,10 @@ from bluewatch.api import (
     mapview,
     ogc,
     problems,
+    reports,
     rules,
     session,
+    tasks,
     tiles,
     webhooks,
 )
@@ -143,6 +145,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(layer_router(spec))
     api.include_router(casevac.router)
     api.include_router(alerts.router)
+    api.include_router(tasks.router)
+    api.include_router(reports.router)
     api.include_router(rules.router)
     api.include_router(webhooks.router)
     api.include_router(exports.router)

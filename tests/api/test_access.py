@@ -79,10 +79,19 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/ogc/collections/{collection_id}/items"): VIEWER,
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): VIEWER,
 }
+EXPECTED |= {
+    ("GET", "/api/v1/alerts/{alert_id}/units"): VIEWER,
+    ("POST", "/api/v1/alerts/{alert_id}/tasks"): ANALYST,
+    ("GET", "/api/v1/tasks"): VIEWER,
+    ("GET", "/api/v1/tasks/{task_id}"): VIEWER,
+    ("PATCH", "/api/v1/tasks/{task_id}"): ANALYST,
+    ("GET", "/api/v1/reports/response-times"): ANALYST,
+    ("GET", "/api/v1/reports/response-times.csv"): ANALYST,
+}
 STREAMS = {("GET", "/api/v1/alerts/stream")}  # endless bodies: checked over real HTTP
 for layer, writer in (
     ("incidents", ANALYST), ("routes", ANALYST), ("camps", ADMIN), ("roads", ANALYST),
-    ("facilities", ADMIN),
+    ("facilities", ADMIN), ("units", ANALYST),
 ):  # fmt: skip
     EXPECTED |= {
         ("GET", f"/api/v1/{layer}"): VIEWER,

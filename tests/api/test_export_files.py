@@ -16,7 +16,7 @@ from geojson_pydantic import Feature, FeatureCollection, Point
 from lxml import etree
 
 from tests.conftest import bearer, make_key
-from tests.factories import GEOJSON, camp, collection, facility, incident, road, route
+from tests.factories import GEOJSON, camp, collection, facility, incident, road, route, unit
 from tests.gdal import feature_counts, ogrinfo
 
 LEVELS = ("unclassified", "confidential", "strictly_confidential")
@@ -25,12 +25,13 @@ FILES = ("gpkg", "kml", "shp.zip")
 
 @pytest.fixture
 def scene(client: TestClient) -> dict[str, int]:
-    """A camp, a route, a road, a facility, 12 incidents (4 per level), some close enough
+    """A camp, a route, a road, a facility, a unit, 12 incidents (4 per level), some close enough
     to the camp for alerts."""
     client.post("/api/v1/camps", json=camp(classification="unclassified"), headers=GEOJSON)
     client.post("/api/v1/routes", json=route(classification="confidential"), headers=GEOJSON)
     client.post("/api/v1/roads", json=road(classification="unclassified"), headers=GEOJSON)
     client.post("/api/v1/facilities", json=facility(capacity=40), headers=GEOJSON)
+    client.post("/api/v1/units", json=unit(available=False), headers=GEOJSON)
     batch = [
         incident(29.235 + i * 0.004, -1.67, classification=LEVELS[i % 3], external_source="t",
                  external_id=f"E{i}", title=f"Event {i}", category="ied" if i % 2 else "protest")
@@ -41,7 +42,7 @@ def scene(client: TestClient) -> dict[str, int]:
     alerts = client.get("/api/v1/alerts", params={"limit": 1000}).json()["features"]
     return {
         "incidents": 12, "routes": 1, "camps": 1, "roads": 1, "facilities": 1,
-        "alerts": len(alerts),
+        "units": 1, "alerts": len(alerts),
     }  # fmt: skip
 
 
@@ -55,7 +56,9 @@ def _download(client: TestClient, url: str, tmp_path: Path, **kwargs: Any) -> Pa
 
 
 @pytest.mark.parametrize("fmt", [*FILES, "geojson", "geojsonseq", "csv"])
-@pytest.mark.parametrize("layer", ["incidents", "routes", "camps", "roads", "facilities", "alerts"])
+@pytest.mark.parametrize(
+    "layer", ["incidents", "routes", "camps", "roads", "facilities", "units", "alerts"]
+)
 def test_every_export_format_holds_every_feature_for_gdal(
     client: TestClient, scene: dict[str, int], tmp_path: Path, layer: str, fmt: str
 ) -> None:
@@ -134,7 +137,7 @@ def test_bundle_holds_every_layer_and_an_honest_manifest(
         for entry in manifest["files"]:
             assert hashlib.sha256(archive.read(entry["path"])).hexdigest() == entry["sha256"]
         archive.extractall(tmp_path / "bundle")
-    layers = ("incidents", "routes", "camps", "roads", "facilities", "alerts")
+    layers = ("incidents", "routes", "camps", "roads", "facilities", "units", "alerts")
     expected = {f"{layer}.{fmt}" for layer in layers for fmt in ("geojson", "csv", "kml")}
     assert names == expected | {"bluewatch.gpkg", "manifest.json"}
     assert {entry["path"] for entry in manifest["files"]} == names - {"manifest.json"}

@@ -17,6 +17,7 @@ FEATURE_MODELS: dict[str, Any] = {
     "camps": Feature[Polygon, dict[str, Any]],
     "roads": Feature[LineString, dict[str, Any]],
     "facilities": Feature[Point, dict[str, Any]],
+    "units": Feature[Point, dict[str, Any]],
 }
 COLLECTION_MODELS: dict[str, Any] = {
     "incidents": FeatureCollection[Feature[Point, dict[str, Any]]],
@@ -24,6 +25,7 @@ COLLECTION_MODELS: dict[str, Any] = {
     "camps": FeatureCollection[Feature[Polygon, dict[str, Any]]],
     "roads": FeatureCollection[Feature[LineString, dict[str, Any]]],
     "facilities": FeatureCollection[Feature[Point, dict[str, Any]]],
+    "units": FeatureCollection[Feature[Point, dict[str, Any]]],
 }
 LAYERS = list(FACTORIES)
 

@@ -11,7 +11,7 @@ from geojson_pydantic import Feature, FeatureCollection, Point
 from owslib.ogcapi.features import Features
 
 from tests.conftest import RoleKeys, bearer
-from tests.factories import GEOJSON, camp, collection, facility, incident, road, route
+from tests.factories import GEOJSON, camp, collection, facility, incident, road, route, unit
 from tests.gdal import feature_counts
 
 LEVELS = ("unclassified", "confidential", "strictly_confidential")
@@ -25,6 +25,7 @@ def scene(client: TestClient) -> None:
     client.post("/api/v1/routes", json=route(classification="unclassified"), headers=GEOJSON)
     client.post("/api/v1/roads", json=road(classification="unclassified"), headers=GEOJSON)
     client.post("/api/v1/facilities", json=facility(classification="confidential"), headers=GEOJSON)
+    client.post("/api/v1/units", json=unit(classification="unclassified"), headers=GEOJSON)
     batch = [
         incident(29.0 + i * 0.01, -1.5, hours_ago=i, classification=LEVELS[i % 3],
                  category="ied" if i % 2 else "protest")
@@ -38,7 +39,14 @@ def test_gdal_reads_every_collection_through_oapif(
 ) -> None:
     headers = f"Authorization: Bearer {role_keys.viewer}"
     counts = feature_counts(f"OAPIF:{live_server}/ogc", "-oo", "PAGE_SIZE=7", headers=headers)
-    assert counts == {"incidents": 25, "routes": 1, "camps": 1, "roads": 1, "facilities": 1}
+    assert counts == {
+        "incidents": 25,
+        "routes": 1,
+        "camps": 1,
+        "roads": 1,
+        "facilities": 1,
+        "units": 1,
+    }
 
 
 def test_gdal_sees_only_what_an_unclassified_viewer_may(
@@ -46,7 +54,14 @@ def test_gdal_sees_only_what_an_unclassified_viewer_may(
 ) -> None:
     headers = f"Authorization: Bearer {role_keys.unclassified_viewer}"
     counts = feature_counts(f"OAPIF:{live_server}/ogc", headers=headers)
-    assert counts == {"incidents": 9, "routes": 1, "camps": 0, "roads": 1, "facilities": 0}
+    assert counts == {
+        "incidents": 9,
+        "routes": 1,
+        "camps": 0,
+        "roads": 1,
+        "facilities": 0,
+        "units": 1,
+    }
 
 
 def test_owslib_lists_collections_and_pages_through_items(
@@ -55,7 +70,7 @@ def test_owslib_lists_collections_and_pages_through_items(
     api = Features(f"{live_server}/ogc", headers=bearer(role_keys.viewer))
     assert CORE in api.conformance()["conformsTo"]
     assert sorted(c["id"] for c in api.collections()["collections"]) == [
-        "camps", "facilities", "incidents", "roads", "routes",
+        "camps", "facilities", "incidents", "roads", "routes", "units",
     ]  # fmt: skip
     assert api.api()["openapi"].startswith("3.0")
     seen: list[Any] = []

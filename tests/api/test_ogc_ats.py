@@ -21,22 +21,23 @@ from openapi_spec_validator import validate
 from shapely.geometry import box, shape
 
 from tests.conftest import RoleKeys, bearer
-from tests.factories import GEOJSON, camp, collection, facility, incident, road, route
+from tests.factories import GEOJSON, camp, collection, facility, incident, road, route, unit
 
 CONF = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-COLLECTIONS = ("incidents", "routes", "camps", "roads", "facilities")
+COLLECTIONS = ("incidents", "routes", "camps", "roads", "facilities", "units")
 COUNT = 23
 
 
 @pytest.fixture
 def ogc(live_server: str, role_keys: RoleKeys, client: TestClient) -> Iterator[httpx.Client]:
     """A viewer's HTTP client on /ogc, with 23 incidents (one an hour), a route, a camp, a
-    road and a facility."""
+    road, a facility and a unit."""
     client.post("/api/v1/camps", json=camp(), headers=GEOJSON)
     client.post("/api/v1/routes", json=route(), headers=GEOJSON)
     client.post("/api/v1/roads", json=road(), headers=GEOJSON)
     client.post("/api/v1/facilities", json=facility(), headers=GEOJSON)
+    client.post("/api/v1/units", json=unit(), headers=GEOJSON)
     batch = [incident(29.0 + i * 0.01, -1.5 + i * 0.005, hours_ago=i) for i in range(COUNT)]
     posted = client.post("/api/v1/incidents", json=collection(*batch), headers=GEOJSON)
     assert posted.is_success, posted.text
@@ -230,7 +231,7 @@ def test_core_head_where_get_works(ogc: httpx.Client) -> None:
 
 def test_geojson_content_and_definition(ogc: httpx.Client) -> None:
     for collection_id, kind in zip(
-        COLLECTIONS, ("Point", "LineString", "Polygon", "LineString", "Point"), strict=True
+        COLLECTIONS, ("Point", "LineString", "Polygon", "LineString", "Point", "Point"), strict=True
     ):
         body = ogc.get(f"/collections/{collection_id}/items").json()
         assert {f["geometry"]["type"] for f in body["features"]} == {kind}

@@ -180,3 +180,79 @@ class CoverageFeature(_Closed):
 class Coverage(_Closed):
     type: Literal["FeatureCollection"]
     features: list[CoverageFeature] = Field(min_length=1, max_length=1)
+
+
+UnitKind = Literal["qrf", "patrol", "medical_team", "engineers", "other"]
+TaskStatus = Literal["tasked", "en_route", "on_scene", "completed", "cancelled"]
+
+
+class TaskUnit(_Closed):
+    id: int | None = Field(description="Null once the unit has been deleted.")
+    name: str = Field(description="The unit's name when it was tasked.")
+    kind: UnitKind
+
+
+class Task(_Closed):
+    id: int
+    alert_id: int
+    unit: TaskUnit
+    status: TaskStatus
+    note: str | None
+    classification: Classification = Field(
+        description="The highest marking of the alert and the unit (and theirs at tasking)."
+    )
+    alert_level: AlertLevel
+    alert_created_at: datetime
+    tasked_at: datetime
+    tasked_by: str | None
+    en_route_at: datetime | None
+    on_scene_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    updated_at: datetime
+    updated_by: str | None
+    version: int
+
+
+class TaskList(_Closed):
+    tasks: list[Task]
+
+
+class UnitOption(_Closed):
+    unit_id: int
+    name: str
+    kind: UnitKind
+    classification: Classification
+    position: list[float] = Field(min_length=2, max_length=2, description="[lon, lat]")
+    reachable: bool = Field(description="A road leads from the unit to the alert.")
+    travel_time_s: float | None = Field(description="By road and carry; null when unreachable.")
+    straight_m: float = Field(description="Straight-line distance to the alert.")
+
+
+class UnitOptions(_Closed):
+    alert_id: int
+    units: list[UnitOption] = Field(description="Available units, fastest first.")
+
+
+class ResponseGroup(_Closed):
+    group: Literal["all", "level", "target"]
+    level: AlertLevel | None
+    target: AlertTarget | None = Field(
+        description="The camp or route (null in a target group: alerts with neither)."
+    )
+    alerts: int
+    tasked: int
+    never_tasked: int
+    on_scene: int
+    to_tasking_median_s: float | None
+    to_tasking_p90_s: float | None
+    to_on_scene_median_s: float | None
+    to_on_scene_p90_s: float | None
+
+
+class ResponseTimes(_Closed):
+    from_: datetime = Field(alias="from")
+    to: datetime
+    classification: Classification = Field(description="The highest marking counted.")
+    groups: list[ResponseGroup]
+    never_tasked_alert_ids: list[int] = Field(description="Newest first, up to 1000.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
@@ -25,13 +25,15 @@ from bluewatch.webhooks.ssrf import Guard, Refused
 
 router = APIRouter(prefix="/webhooks", tags=["Webhooks"])
 ItemId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-EventType = Literal["alert.created", "alert.updated", "alert.acknowledged", "alert.resolved"]
-ALL_EVENTS: list[EventType] = [
+EventType = Literal[
     "alert.created",
     "alert.updated",
     "alert.acknowledged",
     "alert.resolved",
+    "task.created",
+    "task.updated",
 ]
+ALL_EVENTS: list[EventType] = list(get_args(EventType))
 
 
 class NewWebhook(BaseModel):

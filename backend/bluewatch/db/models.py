@@ -34,6 +34,8 @@ from bluewatch.layers.facilities import FacilityKind
 from bluewatch.layers.incidents import IncidentCategory, IncidentStatus
 from bluewatch.layers.roads import RoadClass
 from bluewatch.layers.routes import RouteStatus
+from bluewatch.layers.units import UnitKind
+from bluewatch.tasking.steps import ACTIVE, TaskStatus
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -239,6 +241,23 @@ class Facility(_Record, Base):
     )
 
 
+class Unit(_Record, Base):
+    __tablename__ = "unit"
+
+    geom: Mapped[str] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=False), nullable=False
+    )
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text, server_default=UnitKind.QRF.value)
+    available: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+    __table_args__ = (
+        UniqueConstraint("external_source", "external_id"),
+        _choices("kind", "kind", [k.value for k in UnitKind]),
+        Index("ix_unit_geom", "geom", postgresql_using="gist"),
+    )
+
+
 ROLE_CHECK = "role IN ('viewer', 'analyst', 'admin')"
 
 
@@ -402,6 +421,49 @@ class Alert(Base):
     )
 
 
+class Task(Base):
+    """An alert handed to a unit (migration 0019); each step's time in its own column."""
+
+    __tablename__ = "task"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    alert_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("alert.id", ondelete="CASCADE", name="fk_task_alert_id_alert"),
+        index=True,
+    )
+    unit_id: Mapped[int | None] = mapped_column(
+        BigInteger,
+        ForeignKey("unit.id", ondelete="SET NULL", name="fk_task_unit_id_unit"),
+        index=True,
+    )
+    unit_name: Mapped[str] = mapped_column(Text)
+    unit_kind: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default=TaskStatus.TASKED.value)
+    note: Mapped[str | None] = mapped_column(Text)
+    classification: Mapped[Classification] = mapped_column(classification_type)
+    tasked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    tasked_by: Mapped[str | None] = mapped_column(Text)
+    en_route_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    on_scene_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_by: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    __table_args__ = (
+        _choices("status", "status", [s.value for s in TaskStatus]),
+        # A unit is on one task at a time.
+        Index(
+            "uq_task_active_unit",
+            "unit_id",
+            unique=True,
+            postgresql_where=text("status IN (" + ", ".join(f"'{s.value}'" for s in ACTIVE) + ")"),
+        ),
+    )
+
+
 class AlertMember(Base):
     """An incident an alert rests on (migration 0015), and the alert version it joined at."""
 
@@ -431,7 +493,8 @@ class Event(Base):
     __table_args__ = (
         CheckConstraint(
             "(alert_id IS NOT NULL AND layer IS NULL AND record_id IS NULL) OR "
-            "(alert_id IS NULL AND layer IN ('incident', 'camp', 'route', 'road', 'facility'))",
+            "(alert_id IS NULL AND layer IN ('incident', 'camp', 'route', 'road', 'facility', "
+            "'unit'))",
             name="subject",
         ),
     )

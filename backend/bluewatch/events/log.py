@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
@@ -66,19 +66,24 @@ async def append(connection: AsyncConnection, changes: Sequence[AlertChange]) ->
     """Write one event per change in the caller's transaction; returns the event ids."""
     if not changes:
         return []
+    return await append_about_alerts(
+        connection,
+        APPEND,
+        {
+            "alert_ids": [change.alert_id for change in changes],
+            "types": [change.type for change in changes],
+        },
+    )
+
+
+async def append_about_alerts(
+    connection: AsyncConnection, insert: TextClause, values: dict[str, Any]
+) -> list[int]:
+    """Run ``insert`` (an INSERT INTO event … RETURNING id of events about alerts: their
+    own changes, their tasks'), announce the events and queue their webhook deliveries."""
     # The transaction id must exist before the event ids are taken (see module doc).
     await connection.execute(text("SELECT pg_current_xact_id()"))
-    ids = list(
-        (
-            await connection.execute(
-                APPEND,
-                {
-                    "alert_ids": [change.alert_id for change in changes],
-                    "types": [change.type for change in changes],
-                },
-            )
-        ).scalars()
-    )
+    ids = list((await connection.execute(insert, values)).scalars())
     await _announce(connection, ids)
     await webhooks.enqueue(connection, ids)  # nothing depends on memory: same transaction
     return ids
@@ -216,7 +221,8 @@ class StoredEvent:
 
     @property
     def about_alert(self) -> bool:
-        return self.type.startswith("alert.")
+        """An alert's own change or its task's (the stream without layers sends both)."""
+        return self.type.startswith(("alert.", "task."))
 
     @functools.cached_property
     def message(self) -> bytes:

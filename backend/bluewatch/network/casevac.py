@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
-from bluewatch.network.joins import Place, nearest_edge, place, points_sql
+from bluewatch.network.joins import Place, box_around, nearest_edge, place, points_sql
 from bluewatch.network.speeds import Season, edges_sql, rainy
 
 
@@ -52,7 +52,7 @@ REACH_DEGREES = 0.5
 # (0 at the edge's source, 1 at its target), and the carry to it in metres.
 PLACES = text(f"""
     WITH places AS (
-        SELECT 1 AS pid, NULL::bigint AS facility_id, i.geom, NULL AS name,
+        SELECT 1 AS pid, NULL::bigint AS record_id, i.geom, NULL AS name,
                NULL::smallint AS level, NULL AS kind, NULL AS classification
         FROM incident i
         WHERE i.id = :incident_id AND i.classification <= CAST(:clearance AS classification)
@@ -64,7 +64,7 @@ PLACES = text(f"""
           AND EXISTS (SELECT 1 FROM incident i WHERE i.id = :incident_id
                         AND i.classification <= CAST(:clearance AS classification))
     )
-    SELECT p.pid, p.facility_id, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
+    SELECT p.pid, p.record_id, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
            p.name, p.level, p.kind, p.classification,
            near.edge_id, near.fraction, near.offroad_m
     FROM places p
@@ -134,7 +134,7 @@ async def casevac(
                 "pids": [p.pid for p in joined],
                 "edge_ids": [p.edge_id for p in joined],
                 "fractions": [p.fraction for p in joined],
-                "edges": edges_sql(clearance, in_rain, _box(places)),
+                "edges": edges_sql(clearance, in_rain, box_around(places, REACH_DEGREES)),
                 "points": points_sql(joined),
                 "ends": [-p.pid for p in joined if p.pid != 1],
             },
@@ -155,17 +155,6 @@ async def casevac(
     }
 
 
-def _box(places: list[Place]) -> tuple[float, float, float, float]:
-    lons = [p.lon for p in places]
-    lats = [p.lat for p in places]
-    return (
-        max(-180.0, min(lons) - REACH_DEGREES),
-        max(-90.0, min(lats) - REACH_DEGREES),
-        min(180.0, max(lons) + REACH_DEGREES),
-        min(90.0, max(lats) + REACH_DEGREES),
-    )
-
-
 def _feature(
     place: Place,
     incident: Place,
@@ -175,7 +164,7 @@ def _feature(
 ) -> dict[str, Any]:
     """One facility's route; ``facility`` is its row of ``PLACES``."""
     properties: dict[str, Any] = {
-        "facility_id": facility.facility_id,
+        "facility_id": facility.record_id,
         "facility_name": facility.name,
         "level": facility.level,
         "kind": facility.kind,
@@ -201,7 +190,7 @@ def _feature(
         }
     return {
         "type": "Feature",
-        "id": facility.facility_id,
+        "id": facility.record_id,
         "geometry": geometry,
         "properties": properties,
     }

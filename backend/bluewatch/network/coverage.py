@@ -31,7 +31,7 @@ CORRIDOR_M = 50  # either side of a road driven
 CIRCLE_SEGMENTS = 8  # per quarter circle
 
 FACILITIES = text(f"""
-    SELECT row_number() OVER (ORDER BY f.id) AS pid, f.id AS facility_id,
+    SELECT row_number() OVER (ORDER BY f.id) AS pid, f.id AS record_id,
            ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat,
            near.edge_id, near.fraction, near.offroad_m
     FROM facility f

@@ -33,7 +33,7 @@ def nearest_edge(place: str) -> str:
 @dataclass
 class Place:
     pid: int
-    facility_id: int | None
+    record_id: int | None  # the facility or unit; none for the place routed from or to
     lon: float
     lat: float
     edge_id: int | None
@@ -48,6 +48,18 @@ def place(row: Any) -> Place:
     """A Place from a row that holds its columns (and maybe more)."""
     found = row._mapping
     return Place(**{name: found[name] for name in PLACE_COLUMNS})
+
+
+def box_around(places: list[Place], margin: float) -> tuple[float, float, float, float]:
+    """The box holding every place, ``margin`` degrees wider: the network read."""
+    lons = [p.lon for p in places]
+    lats = [p.lat for p in places]
+    return (
+        max(-180.0, min(lons) - margin),
+        max(-90.0, min(lats) - margin),
+        min(180.0, max(lons) + margin),
+        min(90.0, max(lats) + margin),
+    )
 
 
 def points_sql(points: list[Place]) -> str:
