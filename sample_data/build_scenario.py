@@ -151,6 +151,19 @@ FACILITIES = [
     ("Level 2 hospital Bunia", 2, "hospital", (30.2505, 1.5672), 50, "unclassified"),
 ]
 
+# Units that can be sent (issue 20): quick reaction forces, patrols, medical teams and
+# engineers at the camps; the engineers at Beni are resting (unavailable).
+UNITS = [
+    ("QRF Goma", "qrf", (29.2368, -1.6688), True, "unclassified"),
+    ("Medical team Goma", "medical_team", (29.2370, -1.6690), True, "unclassified"),
+    ("Patrol Sake", "patrol", (29.0520, -1.5740), True, "confidential"),
+    ("QRF Kiwanja", "qrf", (29.4630, -1.1410), True, "confidential"),
+    ("Patrol Butembo", "patrol", (29.2920, 0.1420), True, "unclassified"),
+    ("QRF Beni", "qrf", (29.4700, 0.5750), True, "unclassified"),
+    ("Engineers Beni", "engineers", (29.4735, 0.4920), False, "unclassified"),
+    ("Medical team Bunia", "medical_team", (30.2510, 1.5680), True, "unclassified"),
+]
+
 CAMPS = [
     ("MONUSCO Force HQ Goma", "hq", "Force Headquarters", (29.2350, -1.6700), 650, "unclassified"),
     ("Sake Company Operating Base", "company_base", "SAMIDRC / FIB coy", (29.0500, -1.5760), 320,
@@ -366,10 +379,24 @@ def main() -> None:
             FACILITIES, 1
         )
     ]
+    units = [
+        feature(
+            {"type": "Point", "coordinates": [lon, lat]},
+            {
+                "name": name,
+                "kind": kind,
+                "available": available,
+                "classification": classification,
+                "external_source": "bluewatch-scenario",
+                "external_id": f"UNIT-{index:02d}",
+            },
+        )
+        for index, (name, kind, (lon, lat), available, classification) in enumerate(UNITS, 1)
+    ]
     incidents = build_incidents(360)
     for name, layer in [
         ("towns", towns), ("camps", camps), ("routes", routes), ("roads", roads),
-        ("facilities", facilities), ("incidents", incidents),
+        ("facilities", facilities), ("units", units), ("incidents", incidents),
     ]:  # fmt: skip
         path = HERE / f"{name}.geojson"
         path.write_text(json.dumps(collection(layer), indent=1) + "\n")

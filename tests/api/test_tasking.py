@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from bluewatch.layers.roads import RoadClass
 from bluewatch.network.speeds import SPEED_KMH
-from tests.api.test_casevac import LAT, OFFROAD, along, line, metres, post
+from tests.aio import run
+from tests.api.test_casevac import LAT, OFFROAD, _load_scenario, along, line, metres, post
 from tests.conftest import bearer, make_key
 from tests.factories import camp, incident, road, square, unit
 
@@ -293,3 +294,27 @@ def test_a_units_task_events_follow_it_above_a_subscription(
     ).fetchall()
     assert own == [("confidential",)]
     assert task.json()["id"]
+
+
+def test_the_sample_scenario_offers_the_goma_units_for_an_alert_at_goma(
+    client: TestClient, database_url: str
+) -> None:
+    """`make run` shows tasking out of the box: the sample units stand at the camps, and
+    for the alert nearest the Goma headquarters a Goma unit comes first, by road; every
+    other unit follows by travel time, the resting engineers not offered."""
+    run(_load_scenario(database_url))
+    alert = min(
+        (
+            a
+            for a in client.get("/api/v1/alerts", params={"limit": 1000}).json()["features"]
+            if (a["properties"]["target"] or {}).get("name") == "MONUSCO Force HQ Goma"
+        ),
+        key=lambda a: a["properties"]["distance_m"],
+    )
+    offered = options(client, alert["id"], limit=100)
+    names = [u["name"] for u in offered]
+    assert names[0] in {"QRF Goma", "Medical team Goma"}, names
+    assert all(u["reachable"] for u in offered)  # the sample roads join every camp
+    times = [u["travel_time_s"] for u in offered]
+    assert times == sorted(times)
+    assert "Engineers Beni" not in names and len(names) == 7

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
-from bluewatch.layers import CAMPS, FACILITIES, INCIDENTS, ROADS, ROUTES, service
+from bluewatch.layers import CAMPS, FACILITIES, INCIDENTS, ROADS, ROUTES, UNITS, service
 from bluewatch.layers.spec import LayerSpec
 from bluewatch.security.principal import Actor, Principal, Role
 from bluewatch.settings import Settings
@@ -49,7 +49,7 @@ async def load_into(database: Database, settings: Settings) -> Report:
     limits = settings.geometry_limits()
     report: Report = {}
     # Camps and routes first, so incidents meet them when the rules evaluate.
-    for spec in (CAMPS, ROUTES, ROADS, FACILITIES, INCIDENTS):
+    for spec in (CAMPS, ROUTES, ROADS, FACILITIES, UNITS, INCIDENTS):
         body = scenario_layer(settings.sample_data_dir, spec, now)
         result = await service.create(database, spec, body, SEED_ACTOR, limits)
         report[spec.name] = {
