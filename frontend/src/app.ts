@@ -27,6 +27,7 @@ import { CriticalPulses } from "./map/pulses";
 import { AlertPanel } from "./panel";
 import { Sheet, type Role } from "./sheet";
 import { AlertStream, type Envelope, type LayerChange } from "./stream";
+import { type Task, TaskBook } from "./tasks";
 import { applyTheme, themeSwitch } from "./theme";
 import { IncidentTable } from "./table";
 import { RulesScreen } from "./rules";
@@ -37,14 +38,14 @@ import { briefingCanvas, briefingPdf } from "./briefing";
 import { LANGUAGES, language, setLanguage, t, type Language } from "./i18n";
 import { label } from "./format";
 
-type Layer = "zones" | "camps" | "routes" | "roads" | "facilities" | "incidents";
-const LAYERS: Layer[] = ["zones", "camps", "routes", "roads", "facilities", "incidents"];
+type Layer = "zones" | "camps" | "routes" | "roads" | "facilities" | "units" | "incidents";
+const LAYERS: Layer[] = ["zones", "camps", "routes", "roads", "facilities", "units", "incidents"];
 /** The map layer each record layer of the event stream reloads (and the alert zones, for
  * the rule targets). */
 const COVERAGE_RINGS: [number, number][] = [[2, 120], [2, 60], [1, 10]]; // widest first, drawn under
 const LAYER_OF: Record<LayerChange["layer"], Layer[]> = {
   incident: ["incidents"], camp: ["camps", "zones"], route: ["routes", "zones"],
-  road: ["roads"], facility: ["facilities"],
+  road: ["roads"], facility: ["facilities"], unit: ["units"],
 };
 
 interface MapConfig {
@@ -56,6 +57,7 @@ interface MapConfig {
 export class MissionMap {
   readonly view: ViewState = fromQuery(location.search);
   readonly book = new AlertBook();
+  readonly tasks = new TaskBook();
   /** Event ids in the order the stream delivered them (each at most once). */
   readonly delivered: number[] = [];
   map!: MapLibreMap;
@@ -99,6 +101,7 @@ export class MissionMap {
     const earth = loadNaturalEarth();
     const data = LAYERS.map((layer) => this.fetchLayer(layer));
     const alerts = this.api.get<{ features: Alert[] }>("/alerts", new URLSearchParams({ limit: "1000" }));
+    const tasks = this.api.get<{ tasks: Task[] }>("/tasks", new URLSearchParams({ limit: "1000" }));
     const config = await this.api.get<MapConfig>("/map");
     this.map = new maplibregl.Map({
       container: "map",
@@ -148,6 +151,7 @@ export class MissionMap {
     this.panel = new AlertPanel({
       api: this.api,
       book: this.book,
+      tasks: this.tasks,
       canAct: () => this.role !== "viewer",
       onSelect: (alert) => this.selectAlert(alert),
       onChanged: () => this.alertsChanged(),
@@ -209,6 +213,7 @@ export class MissionMap {
     this.applyLayerVisibility();
     await Promise.all([
       ...LAYERS.map(async (layer, i) => this.applyLayer(layer, await data[i])),
+      tasks.then((page) => this.tasks.load(page.tasks)),
       alerts.then((page) => this.showAlerts(page.features)),
       earth.then((loaded) => showNaturalEarth(this.map, loaded)),
     ]);
@@ -367,7 +372,11 @@ export class MissionMap {
   }
 
   private async loadAlerts(): Promise<void> {
-    const page = await this.api.get<{ features: Alert[] }>("/alerts", new URLSearchParams({ limit: "1000" }));
+    const [page, tasks] = await Promise.all([
+      this.api.get<{ features: Alert[] }>("/alerts", new URLSearchParams({ limit: "1000" })),
+      this.api.get<{ tasks: Task[] }>("/tasks", new URLSearchParams({ limit: "1000" })),
+    ]);
+    this.tasks.load(tasks.tasks);
     this.showAlerts(page.features);
   }
 
@@ -413,6 +422,10 @@ export class MissionMap {
 
   private received(envelope: Envelope<Alert | LayerChange>): void {
     this.delivered.push(envelope.id);
+    if (envelope.type.startsWith("task.")) {
+      if (this.tasks.keep((envelope as Envelope<unknown> as Envelope<Task>).data)) this.panel.render();
+      return;
+    }
     if (!envelope.type.startsWith("alert.")) {
       this.layerChanged(envelope as Envelope<LayerChange>);
       return;

@@ -106,7 +106,7 @@ export function fromTimeInput(value: string, convention: TimeConvention = timeCo
 }
 
 // Words of the domain that are written in capitals wherever they stand.
-const ACRONYMS: Record<string, string> = { ied: "IED", uxo: "UXO", hq: "HQ", poc: "PoC", un: "UN" };
+const ACRONYMS: Record<string, string> = { ied: "IED", uxo: "UXO", hq: "HQ", poc: "PoC", un: "UN", qrf: "QRF" };
 
 /** "armed_clash" → "Armed clash" ("Affrontement armé" in French), "ied" → "IED", "poc_site" → "PoC site". */
 export function label(value: string): string {

@@ -1,7 +1,8 @@
 // The live alert panel: most severe first (or newest raised, or latest incident), filtered
 // by level and status, in compact rows that show when the incident happened and when the
 // alert was raised; acknowledge and resolve (each with a note) for analysts, who did what
-// shown on the row; a visible (and optionally audible) critical announcement.
+// shown on the row; a visible (and optionally audible) critical announcement; the units
+// each alert was given to, their steps, and tasking (tasks.ts).
 
 import { ALERT_ORDERS, type Alert, type AlertBook, type AlertOrder } from "./alerts";
 import { Api } from "./api";
@@ -11,10 +12,12 @@ import { ago, label, shortWhen, when } from "./format";
 import { headline } from "./headline";
 import { t } from "./i18n";
 import type { StreamState } from "./stream";
+import { type Task, type TaskBook, type TaskStatus, type UnitOption, taskRow, unitChooser } from "./tasks";
 
 export interface PanelOptions {
   api: Api;
   book: AlertBook;
+  tasks: TaskBook;
   canAct: () => boolean;
   onSelect: (alert: Alert) => void;
   onChanged: () => void;
@@ -46,6 +49,8 @@ export class AlertPanel {
   private audio: AudioContext | null = null;
   /** The alert whose acknowledge or resolve note is being written, if any. */
   private noting: { id: number; action: Action } | null = null;
+  /** The alert a unit is being chosen for, and the units offered (null while they load). */
+  private tasking: { id: number; units: UnitOption[] | null } | null = null;
 
   constructor(private readonly options: PanelOptions) {
     const level = byId<HTMLSelectElement>("alert-level");
@@ -145,7 +150,20 @@ export class AlertPanel {
     const li = h("li", { class: `alert alert-${p.level} status-${p.status}`, "data-alert-id": String(alert.id), "data-status": p.status }, open, times);
     const record = accountability(alert);
     if (record) li.append(record);
-    if (this.options.canAct() && p.status !== "resolved") li.append(this.actions(alert));
+    const tasks = this.options.tasks.forAlert(alert.id);
+    if (tasks.length) {
+      li.append(h("ul", { class: "tasks", "aria-label": t("Units sent") },
+        ...tasks.map((task) => taskRow(task, this.options.canAct(), (chosen, status, button) => void this.step(chosen, status, button)))));
+    }
+    if (this.options.canAct() && p.status !== "resolved") {
+      li.append(this.actions(alert));
+      if (this.tasking?.id === alert.id) {
+        li.append(unitChooser(this.tasking.units, (unit, note, button) => void this.send(alert, unit, note, button), () => {
+          this.tasking = null;
+          this.render();
+        }));
+      }
+    }
     return li;
   }
 
@@ -169,6 +187,7 @@ export class AlertPanel {
       });
       cancel.addEventListener("click", () => {
         this.noting = null;
+        this.tasking = null;
         this.render();
       });
       bar.append(note, confirm, cancel);
@@ -179,13 +198,64 @@ export class AlertPanel {
       const button = h("button", { type: "button", class: className, "aria-label": name, title: name }, text);
       button.addEventListener("click", () => {
         this.noting = { id: alert.id, action };
+        this.tasking = null;
         this.render();
       });
       bar.append(button);
     };
     if (alert.properties.status === "open") start("ack", t("Ack"), "ack", t("Acknowledge (with a note)"));
+    const task = h("button", { type: "button", class: "task", "aria-label": t("Send a unit (fastest by road first)"),
+      title: t("Send a unit (fastest by road first)") }, t("Task"));
+    task.addEventListener("click", () => void this.chooseUnit(alert));
+    bar.append(task);
     start("resolve", t("Resolve"), "resolve", t("Resolve (with a note)"));
     return bar;
+  }
+
+  /** Open the unit chooser under the alert, and ask which units can go. */
+  private async chooseUnit(alert: Alert): Promise<void> {
+    this.noting = null;
+    this.tasking = { id: alert.id, units: null };
+    this.render();
+    try {
+      const answer = await this.options.api.get<{ units: UnitOption[] }>(`/alerts/${alert.id}/units`, new URLSearchParams({ limit: "8" }));
+      if (this.tasking?.id === alert.id) this.tasking.units = answer.units;
+    } catch (error) {
+      this.tasking = null;
+      this.fail(error);
+    }
+    this.render();
+  }
+
+  private async send(alert: Alert, unit: UnitOption, note: string | null, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    try {
+      const task = await this.options.api.post<Task>(`/alerts/${alert.id}/tasks`, { unit_id: unit.unit_id, ...(note ? { note } : {}) });
+      this.options.tasks.keep(task);
+      this.tasking = null;
+      byId("announcer").textContent = t("{unit} tasked.", { unit: unit.name });
+      this.options.onChanged();
+    } catch (error) {
+      button.disabled = false;
+      this.fail(error, button);
+    }
+  }
+
+  private async step(task: Task, status: TaskStatus, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    try {
+      this.options.tasks.keep(await this.options.api.patch<Task>(`/tasks/${task.id}`, { status }));
+      this.options.onChanged();
+    } catch (error) {
+      button.disabled = false;
+      this.fail(error, button);
+    }
+  }
+
+  private fail(error: unknown, button?: HTMLButtonElement): void {
+    const message = error instanceof Error ? error.message : t("The change failed.");
+    byId("announcer").textContent = message;
+    if (button) button.title = message;
   }
 
   private async transition(alert: Alert, action: Action, note: string | null, button: HTMLButtonElement): Promise<void> {

@@ -1,17 +1,18 @@
-// The live feed: Server-Sent Events over the session cookie (alerts, and the changes of
-// incidents, camps and routes), resumed with Last-Event-ID after any break, and never
+// The live feed: Server-Sent Events over the session cookie (alerts and their tasks, and
+// the changes of the layers' records), resumed with Last-Event-ID after any break, and never
 // delivering the same event twice.
 
 export const ALERT_EVENT_TYPES = ["alert.created", "alert.updated", "alert.acknowledged", "alert.resolved"] as const;
-export const LAYER_EVENT_TYPES = ["incident", "camp", "route", "road", "facility"].flatMap((layer) =>
+export const TASK_EVENT_TYPES = ["task.created", "task.updated"] as const;
+export const LAYER_EVENT_TYPES = ["incident", "camp", "route", "road", "facility", "unit"].flatMap((layer) =>
   ["created", "updated", "deleted", "batch"].map((change) => `${layer}.${change}`),
 );
-export const EVENT_TYPES: readonly string[] = [...ALERT_EVENT_TYPES, ...LAYER_EVENT_TYPES];
+export const EVENT_TYPES: readonly string[] = [...ALERT_EVENT_TYPES, ...TASK_EVENT_TYPES, ...LAYER_EVENT_TYPES];
 export type EventType = string;
 
 /** A layer change: which record (null for a batch: reload the layer). */
 export interface LayerChange {
-  layer: "incident" | "camp" | "route" | "road" | "facility";
+  layer: "incident" | "camp" | "route" | "road" | "facility" | "unit";
   id: number | null;
 }
 export type StreamState = "connecting" | "live" | "reconnecting" | "offline";

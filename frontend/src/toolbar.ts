@@ -7,6 +7,7 @@ import { fromTimeInput, label, timeConvention, toTimeInput, when, zoneLabel } fr
 import { t } from "./i18n";
 import {
   CAMP_COLOURS, CASEVAC_COLOUR, CATEGORY_LETTERS, FACILITY_COLOUR, LEVEL_COLOURS, ROAD_COLOUR, ROUTE_STYLES, SEVERITY_COLOURS,
+  UNIT_COLOUR,
 } from "./map/palette";
 import { CATEGORIES, INCIDENT_STATUSES, LAYER_NAMES, type LayerName, type ViewState, timeRange, playbackInstant } from "./view";
 
@@ -25,6 +26,7 @@ const LAYER_LABELS: Record<LayerName, () => string> = {
   places: () => t("Places"),
   roads: () => t("Roads"),
   facilities: () => t("Medical facilities"),
+  units: () => t("Units"),
 };
 
 export class Toolbar {
@@ -214,6 +216,8 @@ export class Toolbar {
         swatch(FACILITY_COLOUR, t("Medical facility (level of care)"), "ring"),
         swatch(ROAD_COLOUR, t("Road (wider: faster)"), "line"),
         swatch(CASEVAC_COLOUR, t("Evacuation route (the fastest bolder)"), "line")),
+      h("ul", { class: "legend", "aria-label": t("Units") },
+        swatch(UNIT_COLOUR, t("Unit (last known position; letter: kind)"), "dot")),
       h("ul", { class: "legend", "aria-label": t("Route status") },
         ...Object.entries(ROUTE_STYLES).map(([status, style]) => swatch(style.colour, t("{status} route", { status: label(status) }), `line ${style.dash ? "dashed" : ""}`))),
       h("p", { class: "small" }, `${t("Letters:")} `, Object.entries(CATEGORY_LETTERS).map(([c, l]) => `${l} ${label(c)}`).join(", ")),

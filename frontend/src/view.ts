@@ -14,7 +14,7 @@ export const CATEGORIES = [
 export const INCIDENT_STATUSES = ["reported", "verified", "dismissed"] as const;
 export const ALERT_LEVELS = ["critical", "warning", "watch"] as const;
 export const ALERT_STATUSES = ["open", "acknowledged", "resolved"] as const;
-export const LAYER_NAMES = ["incidents", "camps", "zones", "routes", "alerts", "places", "roads", "facilities"] as const;
+export const LAYER_NAMES = ["incidents", "camps", "zones", "routes", "alerts", "places", "roads", "facilities", "units"] as const;
 export type LayerName = (typeof LAYER_NAMES)[number];
 
 export interface ViewState {

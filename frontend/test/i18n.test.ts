@@ -60,6 +60,8 @@ describe("the French catalogue", () => {
       ...CATEGORIES, ...INCIDENT_STATUSES, ...ALERT_LEVELS, ...ALERT_STATUSES, ...LAYER_NAMES,
       "active", "planned", "suspended", "closed", // route statuses
       "hq", "team_site", "company_base", "poc_site", // camp kinds
+      "qrf", "patrol", "medical_team", "engineers", "other", // unit kinds
+      "tasked", "en_route", "on_scene", "completed", "cancelled", // task steps
       "viewer", "analyst", "admin", "place", "camp", "route", "position",
     ];
     const missing = values.map(englishLabel).filter((english) => !(english in FR));

@@ -1377,3 +1377,60 @@ def test_the_medical_coverage_rings_are_drawn_on_demand(page: Page) -> None:
     assert "coverage=1" in page.url
     page.keyboard.press("Escape")
     screenshot(page, "coverage-rings")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1366, 768), (1024, 768)])
+def test_an_analyst_tasks_a_unit_and_moves_its_task_to_completed(
+    page: Page, scenario_db: Any, live_server: str, role_keys: RoleKeys, width: int, height: int
+) -> None:
+    """Issue 20: from an alert in the panel, an analyst opens "Task": the available units,
+    fastest by road first, each with its time; sends one with a note; the alert is
+    acknowledged and the task's line shows the unit and its step; each step button moves
+    it on (timed on the server) until completed. A task made elsewhere arrives live."""
+    alert_id, lon, lat = scenario_db.execute(
+        "SELECT id, ST_X(geom), ST_Y(geom) FROM alert WHERE status = 'open'"
+        " AND target_name = 'MONUSCO Force HQ Goma' ORDER BY level DESC, distance_m LIMIT 1"
+    ).fetchone()
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, ANALYST, f"/?at={lon:.5f},{lat:.5f},11.00")
+    page.wait_for_function("() => window.bluewatch.map.querySourceFeatures('units').length > 0")
+    assert rendered(page, "units-symbol")
+    row = page.locator(f"#alert-list li[data-alert-id='{alert_id}']")
+    row.scroll_into_view_if_needed()
+    row.locator("button.task").click()
+    options = row.locator(".unit-options li")
+    expect(options.first).to_be_visible()
+    names = options.locator(".unit").all_inner_texts()
+    assert names[0] in ("QRF Goma", "Medical team Goma"), names
+    assert "Engineers Beni" not in names  # resting
+    expect(options.first.locator(".reach")).to_contain_text("by road")
+    screenshot(page, f"tasking-{width}x{height}")
+
+    row.locator(".task-note").fill("Secure the north gate")
+    options.first.locator("button.send-unit").click()
+    task = row.locator("li.task")
+    expect(task).to_have_count(1)
+    expect(task).to_have_attribute("data-status", "tasked")
+    expect(task.locator(".unit")).to_have_text(names[0])
+    expect(row).to_have_attribute("data-status", "acknowledged")
+    for step in ("en_route", "on_scene", "completed"):
+        task.locator(f"button[data-step='{step}']").click()
+        expect(task).to_have_attribute("data-status", step)
+    expect(task.locator("button")).to_have_count(0)
+    times = scenario_db.execute(
+        "SELECT tasked_at, en_route_at, on_scene_at, completed_at, note FROM task"
+    ).fetchall()
+    assert len(times) == 1 and times[0][4] == "Secure the north gate"
+    assert list(times[0][:4]) == sorted(times[0][:4])
+
+    # A task made elsewhere (another analyst, by API) arrives in the panel live.
+    unit_id = scenario_db.execute("SELECT id FROM unit WHERE name = 'QRF Beni'").fetchone()[0]
+    made = httpx.post(
+        f"{live_server}/api/v1/alerts/{alert_id}/tasks",
+        json={"unit_id": unit_id},
+        headers=bearer(role_keys.admin),
+    )
+    assert made.status_code == 201, made.text
+    expect(row.locator("li.task")).to_have_count(2)
+    expect(row.locator("li.task[data-status='tasked'] .unit")).to_have_text("QRF Beni")
+    screenshot(page, f"tasked-{width}x{height}")

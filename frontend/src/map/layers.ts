@@ -1,4 +1,4 @@
-// The mission layers: roads, alert zones, camps, routes, medical facilities, incidents
+// The mission layers: roads, alert zones, camps, routes, medical facilities, units, incidents
 // and alerts (and the evacuation routes of the incident on display), each toggled
 // as a group. Incidents come as clustered GeoJSON, or as vector tiles when the set in
 // view is too large to send whole.
@@ -9,7 +9,8 @@ import { highest, rank } from "../classification";
 import type { LayerName } from "../view";
 import { CRITICAL_SYMBOL } from "./icons";
 import {
-  CAMP_COLOURS, CASEVAC_COLOUR, FACILITY_COLOUR, ROAD_COLOUR, ROUTE_STYLES, levelColour, routeColour, severityColour,
+  CAMP_COLOURS, CASEVAC_COLOUR, FACILITY_COLOUR, ROAD_COLOUR, ROUTE_STYLES, UNIT_COLOUR, levelColour, routeColour,
+  severityColour,
 } from "./palette";
 
 export const EMPTY: FeatureCollection = { type: "FeatureCollection", features: [] };
@@ -25,6 +26,7 @@ export const LAYER_GROUPS: Record<LayerName, string[]> = {
   routes: ["routes-casing", ...ROUTE_LAYERS, "routes-label"],
   roads: ["roads-line"],
   facilities: ["facilities-circle", "facilities-level", "facilities-label"],
+  units: ["units-symbol", "units-kind", "units-label"],
   incidents: [
     "incident-clusters", "incident-cluster-count", "incidents", "incident-letters",
     "incident-tiles-cells", "incident-tiles-points", "incident-tiles-letters",
@@ -49,7 +51,7 @@ export const CLICK_TARGETS: Readonly<Record<string, ClickKind>> = {
 
 /** The layers whose features count for the classification banner and hover. */
 export const DATA_LAYERS = [
-  "zone-rings", "camps-fill", ...ROUTE_LAYERS, "roads-line", "facilities-circle", "casevac-line", "incident-clusters", "incidents",
+  "zone-rings", "camps-fill", ...ROUTE_LAYERS, "roads-line", "facilities-circle", "units-symbol", "casevac-line", "incident-clusters", "incidents",
   "incident-tiles-cells", "incident-tiles-points", "alerts-lesser", "alerts",
 ];
 
@@ -74,6 +76,7 @@ export function addMissionLayers(map: MapLibreMap): void {
   map.addSource("routes", { type: "geojson", data: EMPTY });
   map.addSource("roads", { type: "geojson", data: EMPTY });
   map.addSource("facilities", { type: "geojson", data: EMPTY });
+  map.addSource("units", { type: "geojson", data: EMPTY });
   map.addSource("casevac", { type: "geojson", data: EMPTY });
   map.addSource("coverage", { type: "geojson", data: EMPTY });
   map.addSource("incidents", {
@@ -179,6 +182,27 @@ export function addMissionLayers(map: MapLibreMap): void {
       id: "facilities-label", type: "symbol", source: "facilities", minzoom: 9,
       layout: { "text-field": ["get", "name"], "text-font": ["sans-serif"], "text-size": 11, "text-offset": [0, 1.4], "text-anchor": "top" },
       paint: { "text-color": FACILITY_COLOUR, "text-halo-color": "#fff", "text-halo-width": 1.5 },
+    },
+    // Units: a blue disc with the kind's letter (Q, P, M, E), faded when unavailable.
+    {
+      id: "units-symbol", type: "circle", source: "units",
+      paint: {
+        "circle-radius": 8, "circle-color": UNIT_COLOUR, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5,
+        "circle-opacity": ["case", ["get", "available"], 1, 0.45],
+      },
+    },
+    {
+      id: "units-kind", type: "symbol", source: "units",
+      layout: {
+        "text-field": ["match", ["get", "kind"], "qrf", "Q", "patrol", "P", "medical_team", "M", "engineers", "E", "U"],
+        "text-font": ["sans-serif"], "text-size": 10, "text-allow-overlap": true,
+      },
+      paint: { "text-color": "#ffffff" },
+    },
+    {
+      id: "units-label", type: "symbol", source: "units", minzoom: 9,
+      layout: { "text-field": ["get", "name"], "text-font": ["sans-serif"], "text-size": 11, "text-offset": [0, 1.3], "text-anchor": "top" },
+      paint: { "text-color": UNIT_COLOUR, "text-halo-color": "#fff", "text-halo-width": 1.5 },
     },
     // Density: where the window's incidents gather, weighted by severity (clusters by
     // their size); shown on demand, under the markers.

@@ -76,3 +76,5 @@ export const LEGEND_ENTRIES: [string, MessageKey, "dot" | "ring" | "triangle" | 
 export const ROAD_COLOUR = "#8a7f70";
 export const FACILITY_COLOUR = "#c8102e";
 export const CASEVAC_COLOUR = "#6a3d9a"; // purple: no route status, alert level or severity uses it
+/** Units: the blue of friendly forces in military map symbols (APP-6), darkened to read on land. */
+export const UNIT_COLOUR = "#0b5394";
