@@ -183,7 +183,8 @@ def _build(client: TestClient, plan: Plan) -> World:
     for index, level in enumerate(plan.units):
         post("units", unit(GOMA[0] + 0.02 + index * 0.01, GOMA[1] + 0.0005,
                            classification=level), "name")  # fmt: skip
-    alerts = client.get("/api/v1/alerts", params={"limit": 10000}).json()["features"]
+    alerts = client.get("/api/v1/alerts", params={"status": "open,acknowledged", "limit": 10000})
+    alerts = alerts.json()["features"]
     for index, record in enumerate(r for r in world.records if r.layer == "units"):
         if not alerts:
             break
@@ -629,6 +630,8 @@ def test_every_output_equals_the_world_within_clearance(
         "UPDATE rule SET enabled = true, params = params || '{\"min_count\": 2}'"
         " WHERE kind = 'baseline'"
     )
+    # And the coverage rules (seeded off): camps and routes judged by the road network.
+    db.execute("UPDATE rule SET enabled = true WHERE kind = 'coverage'")
     print("PLAN", plan)
     for level in READERS:
         for description, digest in ((level, 0), (f"{level} digest", 5)):

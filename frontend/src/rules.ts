@@ -73,6 +73,12 @@ export function summary(rule: RuleRecord): string {
       ratio: decimal(Number(p.min_ratio), 1), level: label(String(p.level)).toLowerCase(),
     });
   }
+  if (rule.kind === "coverage") {
+    const steps = (p.steps ?? []) as { level: string; min_level: number; minutes: number }[];
+    return steps.map((step) => t("level {n}+ care beyond {minutes} min by road → {level}", {
+      n: step.min_level, minutes: decimal(step.minutes, 0), level: label(step.level).toLowerCase(),
+    })).join(" · ");
+  }
   if (rule.kind === "cluster") {
     return t("{count} incidents within {radius} in {hours} h → {level}", {
       count: Number(p.min_count), radius: km(p.radius_m), hours: Number(p.window_hours), level: label(String(p.level)).toLowerCase(),

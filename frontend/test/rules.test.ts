@@ -60,5 +60,9 @@ describe("the rules screen", () => {
     const baseline: RuleRecord = { id: 4, name: "Camp baseline", kind: "baseline", enabled: false,
       params: { min_count: 5, radius_m: 10000, window_days: 7, min_ratio: 2, level: "warning" } };
     expect(summary(baseline)).toBe("5+ incidents within 10.0 km in 7 d, 2.0× their average → warning");
+    const coverage: RuleRecord = { id: 5, name: "Camp coverage", kind: "coverage", enabled: false,
+      params: { target: "camp", steps: [{ level: "warning", min_level: 2, minutes: 60 }, { level: "critical", min_level: 2, minutes: 120 }] } };
+    expect(summary(coverage)).toBe(
+      "level 2+ care beyond 60 min by road → warning · level 2+ care beyond 120 min by road → critical");
   });
 });

@@ -26,7 +26,13 @@ def test_the_database_and_the_api_list_the_registry_s_kinds() -> None:
     in_database = set(re.findall(r"'(\w+)'", str(check.sqltext)))
     in_api = set(typing.get_args(NewRule.model_fields["kind"].annotation))
     on_alerts = set(typing.get_args(AlertProperties.model_fields["rule_kind"].annotation))
-    assert in_database == in_api == on_alerts == set(KINDS) == {"proximity", "cluster", "baseline"}
+    assert (
+        in_database
+        == in_api
+        == on_alerts
+        == set(KINDS)
+        == {"proximity", "cluster", "baseline", "coverage"}
+    )
 
 
 def test_params_are_validated_by_the_kind_named_not_by_the_params() -> None:

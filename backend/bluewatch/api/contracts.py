@@ -42,7 +42,7 @@ class AlertProperties(_Closed):
         " band (its level is one lower than the band's)."
     )
     rule_id: int
-    rule_kind: Literal["proximity", "cluster", "baseline"]
+    rule_kind: Literal["proximity", "cluster", "baseline", "coverage"]
     incident_id: int | None
     member_count: int = Field(
         ge=0, description="How many incidents it rests on; read them at /alerts/{id}/members."

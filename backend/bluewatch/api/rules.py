@@ -27,7 +27,7 @@ class NewRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: PlainText = Field(min_length=1, max_length=200)
-    kind: Literal["proximity", "cluster", "baseline"]
+    kind: Literal["proximity", "cluster", "baseline", "coverage"]
     enabled: StrictBool = True
     params: dict[str, Any]
 

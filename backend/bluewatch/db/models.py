@@ -359,7 +359,9 @@ class Rule(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
-    __table_args__ = (CheckConstraint("kind IN ('proximity', 'cluster', 'baseline')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('proximity', 'cluster', 'baseline', 'coverage')", name="kind"),
+    )
 
 
 class Alert(Base):

@@ -39,6 +39,7 @@ FACILITIES = LayerSpec(
         *COMMON_COLUMNS,
     ),
     time_filter="none",
+    network_part=True,
     choice_filters={"kind": FacilityKind},
     write_role=Role.ADMIN,
     tile_fields={

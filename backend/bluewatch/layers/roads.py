@@ -48,6 +48,7 @@ ROADS = LayerSpec(
         *COMMON_COLUMNS,
     ),
     time_filter="none",
+    network_part=True,
     choice_filters={"class": RoadClass},
     tile_fields={
         "name": "String",

@@ -44,11 +44,14 @@ async def evaluate_changes(
     connection: AsyncConnection, spec: LayerSpec, ids: list[int]
 ) -> list[AlertChange]:
     """Run the rules over a layer's changed records: incidents against every rule,
-    camps and routes as the targets of the rules that watch them, others not at all."""
+    camps and routes as the targets of the rules that watch them, roads and facilities
+    as the network the coverage rules judge by, others not at all."""
     if spec.rule_subject:
         return await engine.evaluate_incidents(connection, ids)
     if spec.rule_target is not None:
         return await engine.evaluate_targets(connection, spec.rule_target, ids)
+    if spec.network_part and ids:
+        return await engine.evaluate_network(connection)
     return []
 
 
@@ -198,6 +201,8 @@ async def delete(database: Database, spec: LayerSpec, record_id: int, actor: Act
     async with database.transaction() as connection:
         level = await store.delete(connection, spec, record_id, actor.principal.clearance)
         await log.append_record_removal(connection, spec.table, record_id, level)
+        if spec.network_part:  # a road or facility gone may leave a place beyond reach
+            await engine.evaluate_network(connection)
         await audit.record(
             connection,
             actor,

@@ -74,6 +74,9 @@ class LayerSpec:
     # and an instant), the bundle filters it follows.
     rule_target: RuleTarget | None = None
     rule_subject: bool = False  # its records are what the rules evaluate (incidents)
+    # Its records shape travel times (roads, facilities): the coverage rules run again
+    # when one is written or deleted.
+    network_part: bool = False
     tile_fields: Mapping[str, str] = field(default_factory=dict)
     aggregated_tiles: bool = False
     bundle_filters: frozenset[str] = frozenset({"bbox"})

@@ -66,3 +66,9 @@ async def evaluate_rule(connection: AsyncConnection, rule: Rule) -> list[AlertCh
     with EVALUATION_SECONDS.labels("rule").time():
         changes = await KINDS[rule.kind].evaluate(connection, rule, Trigger("rule"))
     return await _run(connection, changes)
+
+
+async def evaluate_network(connection: AsyncConnection) -> list[AlertChange]:
+    """Every camp and route against the rules that judge by the road network and the
+    medical facilities (coverage), after a road or facility changed."""
+    return await _evaluate(connection, Trigger("network"), "network")

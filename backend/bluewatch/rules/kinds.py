@@ -16,13 +16,20 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
-from bluewatch.rules import baseline, cluster, proximity
-from bluewatch.rules.params import BaselineParams, ClusterParams, ProximityParams, RuleParams
+from bluewatch.rules import baseline, cluster, coverage, proximity
+from bluewatch.rules.params import (
+    BaselineParams,
+    ClusterParams,
+    CoverageParams,
+    ProximityParams,
+    RuleParams,
+)
 from bluewatch.rules.wording import (
     AlertFacts,
     Language,
-    baseline_description,
     baseline_event,
+    coverage_event,
+    headline_sentence,
     proximity_certainty,
     proximity_description,
     proximity_event,
@@ -33,9 +40,10 @@ from bluewatch.rules.wording import (
 if TYPE_CHECKING:
     from bluewatch.rules.store import Rule
 
-# What changed: new or edited incidents, camps or routes (their ids), or the rule itself
-# (created, changed or enabled: every recent incident is evaluated again).
-Changed = Literal["incident", "camp", "route", "rule"]
+# What changed: new or edited incidents, camps or routes (their ids), the rule itself
+# (created, changed or enabled: every recent incident is evaluated again), or the road
+# network and medical facilities (no ids: every camp and route is judged again).
+Changed = Literal["incident", "camp", "route", "rule", "network"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,12 @@ async def _baseline(connection: AsyncConnection, rule: Rule, trigger: Trigger) -
     return await baseline.evaluate(connection, rule, incidents, targets)
 
 
+async def _coverage(connection: AsyncConnection, rule: Rule, trigger: Trigger) -> list[AlertChange]:
+    return await coverage.evaluate(
+        connection, rule, trigger.ids if trigger.changed in ("camp", "route") else None
+    )
+
+
 def _rule_radius_km(_: float | None, rule_param: Callable[[str], Any]) -> float:
     """The circle of an area rule (surge, baseline): its radius."""
     return float(rule_param("radius_m")) / 1000
@@ -123,8 +137,18 @@ KINDS: dict[str, RuleKind] = {
             evaluate=_baseline,
             watches=lambda params: frozenset({"incident", "rule", params.target}),
             cap_event=baseline_event,
-            cap_description=baseline_description,
+            cap_description=headline_sentence,
             cap_radius_km=_rule_radius_km,
+            cap_certainty=_likely,
+        ),
+        RuleKind(
+            name="coverage",
+            params=CoverageParams,
+            evaluate=_coverage,
+            watches=lambda params: frozenset({"rule", "network", params.target}),
+            cap_event=coverage_event,
+            cap_description=headline_sentence,
+            cap_radius_km=lambda _distance, _param: 1.0,  # about the camp or the worst point
             cap_certainty=_likely,
         ),
     )

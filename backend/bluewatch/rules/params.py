@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bluewatch.layers.incidents import IncidentCategory
+from bluewatch.network.speeds import Season
 from bluewatch.text import PlainText
 
 
@@ -34,6 +35,12 @@ SURGE_INSTRUCTION = (
     "readiness and report to the Joint Operations Centre."
 )
 
+COVERAGE_INSTRUCTION = (
+    "Medical care is beyond the casualty-care timeline from this place: attach a medical "
+    "team or re-plan the movement, confirm casualty evacuation by air, and report to the "
+    "Joint Operations Centre."
+)
+
 # The same in French: CAP messages carry an <info> block in each language the rule has an
 # instruction in. A rule keeping the English default has the French default too; a rule
 # whose English instruction was rewritten has French only once an admin writes it.
@@ -51,10 +58,16 @@ BASELINE_INSTRUCTION_FR = (
     "l'évaluation de la menace, les plans de patrouille et les mouvements qui le "
     "concernent, et rendez compte au Centre d'opérations conjoint."
 )
+COVERAGE_INSTRUCTION_FR = (
+    "Les soins médicaux sont hors des délais de prise en charge depuis ce lieu : adjoignez "
+    "une équipe médicale ou revoyez le mouvement, confirmez l'évacuation sanitaire par "
+    "air, et rendez compte au Centre d'opérations conjoint."
+)
 FRENCH_DEFAULTS = {
     PROXIMITY_INSTRUCTION: PROXIMITY_INSTRUCTION_FR,
     SURGE_INSTRUCTION: SURGE_INSTRUCTION_FR,
     BASELINE_INSTRUCTION: BASELINE_INSTRUCTION_FR,
+    COVERAGE_INSTRUCTION: COVERAGE_INSTRUCTION_FR,
 }
 
 
@@ -186,3 +199,49 @@ class BaselineParams(RuleParams):
     level: AlertLevel = AlertLevel.WARNING
     instruction: PlainText = Field(default=BASELINE_INSTRUCTION, min_length=1, max_length=2000)
     instruction_fr: PlainText | None = Field(default=None, min_length=1, max_length=2000)
+
+
+class CoverageStep(BaseModel):
+    """A step of the casualty-care timeline: a facility of at least ``min_level`` within
+    ``minutes`` by road; a place beyond it raises ``level``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level: AlertLevel
+    min_level: int = Field(ge=1, le=3)
+    minutes: float = Field(gt=0, le=24 * 60)
+
+
+def _coverage_steps() -> list[CoverageStep]:
+    # The UN's 10-1-2: damage control within 1 hour, surgery within 2 (both level 2).
+    return [
+        CoverageStep(level=AlertLevel.WARNING, min_level=2, minutes=60),
+        CoverageStep(level=AlertLevel.CRITICAL, min_level=2, minutes=120),
+    ]
+
+
+class CoverageParams(RuleParams):
+    """Camps, and convoy routes until their window ends, beyond the reach of medical care
+    by road (issue 20). A route is judged at its worst point (every ``spacing_m`` along it
+    and its vertices). The rule runs inside writes, which have no settings: its carry
+    speed and rainy seasons are its own (as ``BLUEWATCH_OFFROAD_KMH`` and
+    ``BLUEWATCH_RAINY_SEASONS`` for CASEVAC)."""
+
+    kind: Literal["coverage"] = "coverage"
+    target: Literal["camp", "route"]
+    steps: list[CoverageStep] = Field(default_factory=_coverage_steps, min_length=1, max_length=5)
+    spacing_m: float = Field(default=5_000, ge=500, le=100_000)
+    offroad_kmh: float = Field(default=5, gt=0, le=100)
+    rainy_seasons: list[str] = Field(default_factory=list, max_length=12)
+    instruction: PlainText = Field(default=COVERAGE_INSTRUCTION, min_length=1, max_length=2000)
+    instruction_fr: PlainText | None = Field(default=None, min_length=1, max_length=2000)
+
+    @field_validator("rainy_seasons")
+    @classmethod
+    def _seasons(cls, seasons: list[str]) -> list[str]:
+        for season in seasons:
+            try:
+                Season.parse(season)
+            except ValueError:
+                raise ValueError("a season is MM-DD/MM-DD, such as 09-15/12-15") from None
+        return seasons

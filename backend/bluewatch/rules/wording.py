@@ -249,5 +249,12 @@ def baseline_event(facts: AlertFacts, language: Language) -> str:
     return "Security incidents above their usual rate"
 
 
-def baseline_description(facts: AlertFacts, language: Language) -> str:
+def headline_sentence(facts: AlertFacts, language: Language) -> str:
+    """CAP <description> of a kind whose headline says it all (baseline, coverage)."""
     return f"{facts.headline_fr if language == 'fr' else facts.headline}."
+
+
+def coverage_event(facts: AlertFacts, language: Language) -> str:
+    if language == "fr":
+        return "Soins médicaux hors des délais de prise en charge"
+    return "Medical care beyond the casualty-care timeline"

@@ -1211,7 +1211,7 @@ export interface components {
              * Rule Kind
              * @enum {string}
              */
-            rule_kind: "proximity" | "cluster" | "baseline";
+            rule_kind: "proximity" | "cluster" | "baseline" | "coverage";
             /**
              * Status
              * @enum {string}
@@ -15459,7 +15459,7 @@ export interface operations {
                      * Kind
                      * @enum {string}
                      */
-                    kind: "proximity" | "cluster" | "baseline";
+                    kind: "proximity" | "cluster" | "baseline" | "coverage";
                     /** Name */
                     name: string;
                     /** Params */

@@ -412,6 +412,7 @@ export const FR = {
   "{unit} tasked.": "{unit} engagée.",
   "{time} by road": "{time} par la route",
   "no road · {km} km straight": "sans route · {km} km à vol d'oiseau",
+  "level {n}+ care beyond {minutes} min by road → {level}": "soins de niveau {n}+ à plus de {minutes} min par la route → {level}",
 } as const;
 
 export type MessageKey = keyof typeof FR;

@@ -1,0 +1,260 @@
+"""Coverage: camps, and convoy routes until their movement window ends, beyond the reach
+of medical care by road (issue 20).
+
+For each target, the places a casualty could be (a camp's point on its perimeter's
+surface; a route's vertices and a point every ``spacing_m`` along it) join the road
+network as in CASEVAC, and one pgRouting search (``pgr_withPointsCost``, many to many)
+gives each place's time to every facility of a level the steps ask for: road at each
+road's speed (the rule's rainy seasons), carry at the rule's ``offroad_kmh``. A step is
+missed when the worst place's fastest facility of its level takes longer than its
+minutes; the alert's level is the highest missed step's, and it stands at the worst
+place. A planned route is judged before its window opens, so the movement can be
+re-planned or a medical team attached; a route whose window has ended, or that is
+suspended or closed, is not judged (its alert is resolved).
+
+Judged on what the target's readers may see: only the roads and facilities marked at or
+below the target count, so the alert (marked as its target) rests on nothing above it.
+A reader cleared higher may know of a closer facility; the headline says "by road" from
+what the target's marking allows. One alert per rule and target stands while the gap
+does: it is raised, stepped up or down as roads, facilities or the target change, and
+resolved by the rule when care comes within reach.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bluewatch.classification import Classification
+from bluewatch.events.log import AlertChange
+from bluewatch.network.casevac import REACH_DEGREES
+from bluewatch.network.joins import box_around, nearest_edge, place, points_sql
+from bluewatch.network.speeds import Season, edges_sql, rainy
+from bluewatch.rules.params import CoverageParams, CoverageStep
+
+if TYPE_CHECKING:
+    from bluewatch.rules.store import Rule
+
+# The targets judged: every camp; routes planned or active whose window has not ended.
+TARGETS = {
+    "camp": """
+        SELECT t.id, t.name, t.classification::text AS classification,
+               ST_X(ST_PointOnSurface(t.geom)) AS lon, ST_Y(ST_PointOnSurface(t.geom)) AS lat,
+               true AS judged
+        FROM camp t
+        WHERE CAST(:target_ids AS bigint[]) IS NULL OR t.id = ANY(:target_ids)""",
+    "route": """
+        SELECT t.id, t.name, t.classification::text AS classification, NULL AS lon,
+               NULL AS lat,
+               t.status IN ('planned', 'active')
+                   AND (t.active_until IS NULL OR t.active_until > now()) AS judged
+        FROM route t
+        WHERE CAST(:target_ids AS bigint[]) IS NULL OR t.id = ANY(:target_ids)""",
+}
+
+# A target's places (pid 1, 2, …) and the facilities of at least :min_level marked at or
+# below it (pids after), each with where it joins the network.
+PLACES = {
+    "camp": """
+        SELECT 1 AS n, NULL::bigint AS record_id, ST_PointOnSurface(t.geom) AS geom,
+               NULL::smallint AS level, NULL AS name
+        FROM camp t WHERE t.id = :target_id""",
+    "route": """
+        SELECT d.path[1] AS n, NULL::bigint AS record_id, d.geom, NULL::smallint AS level,
+               NULL AS name
+        FROM route t,
+             ST_DumpPoints(ST_Segmentize(t.geom::geography, :spacing_m)::geometry) d
+        WHERE t.id = :target_id""",
+}
+
+
+def _places_statement(target: str) -> str:
+    return f"""
+        WITH places AS (
+            SELECT row_number() OVER (ORDER BY n) AS pid, * FROM ({PLACES[target]}) p
+        ), every AS (
+            SELECT pid, record_id, geom, level, name FROM places
+            UNION ALL
+            SELECT (SELECT count(*) FROM places) + row_number() OVER (ORDER BY f.id),
+                   f.id, f.geom, f.level, f.name
+            FROM facility f
+            WHERE f.level >= :min_level AND f.classification <= CAST(:clearance AS classification)
+        )
+        SELECT e.pid, e.record_id, ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat, e.level, e.name,
+               near.edge_id, near.fraction, near.offroad_m
+        FROM every e
+        {nearest_edge("e.geom")}
+        ORDER BY e.pid
+    """
+
+
+PLACE_STATEMENTS = {target: text(_places_statement(target)) for target in PLACES}
+
+COSTS = text("""
+    SELECT -start_pid AS from_pid, -end_pid AS to_pid, agg_cost AS seconds
+    FROM pgr_withPointsCost(:edges, :points, CAST(:starts AS bigint[]),
+                            CAST(:ends AS bigint[]), directed => true, driving_side => 'b')
+""")
+
+OPEN_ALERT = text("""
+    SELECT id, level::text AS level, headline FROM alert
+    WHERE rule_id = :rule_id AND rule_kind = 'coverage' AND target_type = :target_type
+      AND target_id = :target_id AND status <> 'resolved'
+    ORDER BY id DESC LIMIT 1 FOR UPDATE
+""")
+
+RAISE = text("""
+    INSERT INTO alert (rule_id, rule_kind, level, target_type, target_id, target_name,
+                       classification, headline, headline_fr, geom)
+    VALUES (:rule_id, 'coverage', CAST(:level AS alert_level), :target_type, :target_id,
+            :target_name, CAST(:classification AS classification), :headline, :headline_fr,
+            ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+    RETURNING id
+""")
+
+CHANGE = text("""
+    UPDATE alert SET level = CAST(:level AS alert_level), headline = :headline,
+           headline_fr = :headline_fr, geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326),
+           target_name = :target_name, version = version + 1, updated_at = now()
+    WHERE id = :id
+""")
+
+RESOLVE = text("""
+    UPDATE alert SET status = 'resolved', resolved_at = now(), resolved_by = 'bluewatch',
+           resolve_note = :note, version = version + 1, updated_at = now()
+    WHERE id = :id
+""")
+
+LEVEL_RANK = {"watch": 0, "warning": 1, "critical": 2}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The highest step a target misses, at its worst place."""
+
+    step: CoverageStep
+    seconds: float  # the worst place's time to a facility of the step's level; inf: none
+    facility: str | None
+    lon: float
+    lat: float
+
+
+async def evaluate(
+    connection: AsyncConnection, rule: Rule, target_ids: list[int] | None
+) -> list[AlertChange]:
+    params = rule.params
+    assert isinstance(params, CoverageParams)
+    in_rain = rainy([Season.parse(s) for s in params.rainy_seasons], datetime.now(UTC).date())
+    targets = await connection.execute(text(TARGETS[params.target]), {"target_ids": target_ids})
+    changes: list[AlertChange] = []
+    for target in targets.all():
+        gap = await _gap(connection, params, target, in_rain) if target.judged else None
+        change = await _settle(connection, rule, params, target, gap)
+        if change is not None:
+            changes.append(change)
+    return changes
+
+
+async def _gap(
+    connection: AsyncConnection, params: CoverageParams, target: Any, in_rain: bool
+) -> Gap | None:
+    clearance = Classification(target.classification)
+    rows = (
+        await connection.execute(
+            PLACE_STATEMENTS[params.target],
+            {
+                "target_id": target.id,
+                "spacing_m": params.spacing_m,
+                "min_level": min(step.min_level for step in params.steps),
+                "clearance": clearance.value,
+            },
+        )
+    ).all()
+    places = [place(row) for row in rows]
+    spots = [p for p in places if p.record_id is None]
+    facilities = {p.pid: row for p, row in zip(places, rows, strict=True) if p.record_id}
+    seconds: dict[tuple[int, int], float] = {}
+    starts = [p for p in spots if p.edge_id is not None]
+    ends = [p for p in places if p.record_id is not None and p.edge_id is not None]
+    if starts and ends:
+        found = await connection.execute(
+            COSTS,
+            {
+                "edges": edges_sql(clearance, in_rain, box_around(places, REACH_DEGREES)),
+                "points": points_sql(starts + ends),
+                "starts": [-p.pid for p in starts],
+                "ends": [-p.pid for p in ends],
+            },
+        )
+        seconds = {(row.from_pid, row.to_pid): row.seconds for row in found}
+    carry = 3.6 / params.offroad_kmh  # seconds per metre
+    by_pid = {p.pid: p for p in places}
+    missed: Gap | None = None
+    for step in sorted(params.steps, key=lambda s: LEVEL_RANK[s.level.value]):
+        worst: tuple[float, str | None, Any] | None = None
+        for spot in spots:
+            best, name = math.inf, None
+            for (start, end), road_s in seconds.items():
+                if start != spot.pid or facilities[end].level < step.min_level:
+                    continue
+                total = road_s + ((spot.offroad_m or 0) + (by_pid[end].offroad_m or 0)) * carry
+                if total < best:
+                    best, name = total, facilities[end].name
+            if worst is None or best > worst[0]:
+                worst = (best, name, spot)
+        if worst is not None and worst[0] > step.minutes * 60:
+            missed = Gap(step, worst[0], worst[1], worst[2].lon, worst[2].lat)
+    return missed
+
+
+async def _settle(
+    connection: AsyncConnection, rule: Rule, params: CoverageParams, target: Any, gap: Gap | None
+) -> AlertChange | None:
+    """Raise, change or resolve the target's alert to match the gap."""
+    values = {"rule_id": rule.id, "target_type": params.target, "target_id": target.id}
+    current = (await connection.execute(OPEN_ALERT, values)).first()
+    if gap is None:
+        if current is None:
+            return None
+        note = "Medical care is within reach by road again." if target.judged else (
+            "The route's movement window has ended, or it is suspended or closed.")  # fmt: skip
+        await connection.execute(RESOLVE, {"id": current.id, "note": note})
+        return AlertChange(current.id, "alert.resolved")
+    words = {
+        "headline": headline(target.name, gap, "en"),
+        "headline_fr": headline(target.name, gap, "fr"),
+        "level": gap.step.level.value,
+        "lon": gap.lon,
+        "lat": gap.lat,
+        "target_name": target.name,
+    }
+    if current is None:
+        raised = await connection.execute(
+            RAISE, {**values, **words, "classification": target.classification}
+        )
+        return AlertChange(raised.scalar_one(), "alert.created")
+    if current.level == words["level"] and current.headline == words["headline"]:
+        return None
+    await connection.execute(CHANGE, {"id": current.id, **words})
+    return AlertChange(current.id, "alert.updated")
+
+
+def headline(target: str, gap: Gap, language: str) -> str:
+    minutes = round(gap.step.minutes)
+    level = gap.step.min_level
+    if math.isinf(gap.seconds):
+        if language == "fr":
+            return (f"{target} : aucune structure de niveau {level} ou plus accessible par la "
+                    f"route (délai {minutes} min)")  # fmt: skip
+        return f"{target}: no level {level}+ care reachable by road (timeline {minutes} min)"
+    taken = round(gap.seconds / 60)
+    if language == "fr":
+        return (f"{target} : soins de niveau {level} ou plus à {taken} min par la route, "
+                f"au-delà de {minutes} min ({gap.facility})")  # fmt: skip
+    return (f"{target}: level {level}+ care {taken} min away by road, beyond {minutes} min "
+            f"({gap.facility})")  # fmt: skip
