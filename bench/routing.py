@@ -9,8 +9,10 @@ facilities and 20 incidents spread over it. CASEVAC is ``network.casevac.casevac
 (one statement to join the points to the network, one pgr_withPoints call for every
 facility, the route lines). networkx gets the same edges and costs as a DiGraph built
 once (its build time reported apart) and answers each incident with one
-``single_source_dijkstra`` to the facilities' nearest vertices. Everything is written
-in a transaction rolled back at the end.
+``single_source_dijkstra`` to the facilities' nearest vertices. The coverage rule is
+timed as a road or facility write runs it: every camp (the world's and 20 spread over
+the grid) judged again with the camp rule on. Everything is written in a transaction rolled back at the
+end.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from bluewatch.layers.roads import RoadClass
 from bluewatch.network.casevac import casevac
 from bluewatch.network.coverage import Reach, coverage
 from bluewatch.network.speeds import edges_sql
+from bluewatch.rules import engine
 
 SPACING = 0.005  # degrees between grid lines (about 550 m)
 ORIGIN = (28.6, -2.2)  # south-west of the mission area
@@ -48,6 +51,12 @@ INSERT_POINTS = text("""
     SELECT {values}, ST_SetSRID(ST_MakePoint(lon, lat), 4326)
     FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lon, lat, n)
     RETURNING id
+""")
+INSERT_CAMPS = text("""
+    INSERT INTO camp (name, kind, geom)
+    SELECT 'Bench camp ' || n, 'team_site',
+           ST_Buffer(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 0.002, 'quad_segs=2')
+    FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lon, lat, n)
 """)
 NEAREST_VERTEX = text("""
     SELECT p.n, v.id FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[]))
@@ -151,6 +160,20 @@ async def _run(world: World, report: Report, side: int, runs: int) -> None:
                 )  # fmt: skip
                 areas.append(time.perf_counter() - started)
 
+            lons, lats = _spread(side, rng)
+            await connection.execute(INSERT_CAMPS, {"lons": lons, "lats": lats})
+            await connection.execute(
+                text(
+                    "UPDATE rule SET enabled = (params->>'target' = 'camp') WHERE kind = 'coverage'"
+                )
+            )
+            camps = int((await connection.execute(text("SELECT count(*) FROM camp"))).scalar_one())
+            judged: list[float] = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                await engine.evaluate_network(connection)
+                judged.append(time.perf_counter() - started)
+
             started = time.perf_counter()
             graph = await _graph(connection)
             graph_built = time.perf_counter() - started
@@ -192,6 +215,10 @@ async def _run(world: World, report: Report, side: int, runs: int) -> None:
             1000 * median(areas), "ms", "networkx multi-source Dijkstra to 60 min (nodes only)",
             1000 * median(reach), "≤ 5 s",
         )
+    )  # fmt: skip
+    report.add(
+        Row("W9 roads", f"coverage rule: a road or facility write judges all {camps} camps again",
+            1000 * median(judged), "ms", target="adds nothing to incident batches (not run there)")
     )  # fmt: skip
     report.add(
         Row("W9 roads", "networkx: building its graph from the same edges (once)",

@@ -58,6 +58,8 @@ async def list_alerts(request: Request, database: DatabaseDep, actor: ViewerDep)
     "/stream",
     summary="Server-Sent Events: alert.created, .updated, .acknowledged, .resolved",
     description=(
+        "Also each alert's tasks: `task.created`, `task.updated` (data: the task as "
+        "`GET /tasks/{id}` shows it). "
         "With `layers=true`, also the changes of incidents, camps and routes the reader "
         "may see: `incident.created`, `.updated`, `.deleted` (also: reclassified above "
         "the reader), `.batch` (many at once: reload the layer), likewise `camp.*` and "

@@ -3,8 +3,9 @@ of medical care by road (issue 20).
 
 For each target, the places a casualty could be (a camp's point on its perimeter's
 surface; a route's vertices and a point every ``spacing_m`` along it) join the road
-network as in CASEVAC, and one pgRouting search (``pgr_withPointsCost``, many to many)
-gives each place's time to every facility of a level the steps ask for: road at each
+network as in CASEVAC, and one pgRouting search from every facility of a level the
+steps ask for (``pgr_withPointsCost`` over the edges turned round, one per marking the
+targets carry) gives every place's time to each: road at each
 road's speed (the rule's rainy seasons), carry at the rule's ``offroad_kmh``. A step is
 missed when the worst place's fastest facility of its level takes longer than its
 minutes; the alert's level is the highest missed step's, and it stands at the worst
@@ -57,46 +58,47 @@ TARGETS = {
         WHERE CAST(:target_ids AS bigint[]) IS NULL OR t.id = ANY(:target_ids)""",
 }
 
-# A target's places (pid 1, 2, …) and the facilities of at least :min_level marked at or
-# below it (pids after), each with where it joins the network.
-PLACES = {
+# The judged targets' places (pid 1, 2, …, each with its target) and the facilities of
+# at least :min_level marked at or below :clearance (pids after), each with where it
+# joins the network.
+SPOTS = {
     "camp": """
-        SELECT 1 AS n, NULL::bigint AS record_id, ST_PointOnSurface(t.geom) AS geom,
-               NULL::smallint AS level, NULL AS name
-        FROM camp t WHERE t.id = :target_id""",
+        SELECT t.id AS target_id, 1 AS n, ST_PointOnSurface(t.geom) AS geom
+        FROM camp t WHERE t.id = ANY(:target_ids)""",
     "route": """
-        SELECT d.path[1] AS n, NULL::bigint AS record_id, d.geom, NULL::smallint AS level,
-               NULL AS name
+        SELECT t.id AS target_id, d.path[1] AS n, d.geom
         FROM route t,
              ST_DumpPoints(ST_Segmentize(t.geom::geography, :spacing_m)::geometry) d
-        WHERE t.id = :target_id""",
+        WHERE t.id = ANY(:target_ids)""",
 }
 
 
 def _places_statement(target: str) -> str:
     return f"""
-        WITH places AS (
-            SELECT row_number() OVER (ORDER BY n) AS pid, * FROM ({PLACES[target]}) p
+        WITH spots AS ({SPOTS[target]}
         ), every AS (
-            SELECT pid, record_id, geom, level, name FROM places
+            SELECT row_number() OVER (ORDER BY target_id, n) AS pid, target_id,
+                   NULL::bigint AS record_id, geom, NULL::smallint AS level, NULL AS name
+            FROM spots
             UNION ALL
-            SELECT (SELECT count(*) FROM places) + row_number() OVER (ORDER BY f.id),
+            SELECT (SELECT count(*) FROM spots) + row_number() OVER (ORDER BY f.id), NULL,
                    f.id, f.geom, f.level, f.name
             FROM facility f
             WHERE f.level >= :min_level AND f.classification <= CAST(:clearance AS classification)
         )
-        SELECT e.pid, e.record_id, ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat, e.level, e.name,
-               near.edge_id, near.fraction, near.offroad_m
+        SELECT e.pid, e.target_id, e.record_id, ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat,
+               e.level, e.name, near.edge_id, near.fraction, near.offroad_m
         FROM every e
         {nearest_edge("e.geom")}
         ORDER BY e.pid
     """
 
 
-PLACE_STATEMENTS = {target: text(_places_statement(target)) for target in PLACES}
+PLACE_STATEMENTS = {target: text(_places_statement(target)) for target in SPOTS}
 
+# From every facility over the edges turned round: each place's time *to* it.
 COSTS = text("""
-    SELECT -start_pid AS from_pid, -end_pid AS to_pid, agg_cost AS seconds
+    SELECT -start_pid AS facility_pid, -end_pid AS spot_pid, agg_cost AS seconds
     FROM pgr_withPointsCost(:edges, :points, CAST(:starts AS bigint[]),
                             CAST(:ends AS bigint[]), directed => true, driving_side => 'b')
 """)
@@ -150,66 +152,84 @@ async def evaluate(
     params = rule.params
     assert isinstance(params, CoverageParams)
     in_rain = rainy([Season.parse(s) for s in params.rainy_seasons], datetime.now(UTC).date())
-    targets = await connection.execute(text(TARGETS[params.target]), {"target_ids": target_ids})
+    targets = (
+        await connection.execute(text(TARGETS[params.target]), {"target_ids": target_ids})
+    ).all()
+    gaps: dict[int, Gap | None] = {}
+    # One search per marking the targets carry: each judged on what its readers may see.
+    for marking in {t.classification for t in targets if t.judged}:
+        judged = [t.id for t in targets if t.judged and t.classification == marking]
+        gaps |= await _gaps(connection, params, judged, Classification(marking), in_rain)
     changes: list[AlertChange] = []
-    for target in targets.all():
-        gap = await _gap(connection, params, target, in_rain) if target.judged else None
-        change = await _settle(connection, rule, params, target, gap)
+    for target in targets:
+        change = await _settle(connection, rule, params, target, gaps.get(target.id))
         if change is not None:
             changes.append(change)
     return changes
 
 
-async def _gap(
-    connection: AsyncConnection, params: CoverageParams, target: Any, in_rain: bool
-) -> Gap | None:
-    clearance = Classification(target.classification)
+async def _gaps(
+    connection: AsyncConnection,
+    params: CoverageParams,
+    target_ids: list[int],
+    clearance: Classification,
+    in_rain: bool,
+) -> dict[int, Gap | None]:
+    """Each target's highest missed step, from one search per facility over the edges
+    turned round (a few facilities, however many places the routes have)."""
     rows = (
         await connection.execute(
             PLACE_STATEMENTS[params.target],
             {
-                "target_id": target.id,
+                "target_ids": target_ids,
                 "spacing_m": params.spacing_m,
                 "min_level": min(step.min_level for step in params.steps),
                 "clearance": clearance.value,
             },
         )
     ).all()
-    places = [place(row) for row in rows]
-    spots = [p for p in places if p.record_id is None]
-    facilities = {p.pid: row for p, row in zip(places, rows, strict=True) if p.record_id}
+    places = {row.pid: place(row) for row in rows}
+    spots = [row for row in rows if row.record_id is None]
+    facilities = [row for row in rows if row.record_id is not None]
     seconds: dict[tuple[int, int], float] = {}
-    starts = [p for p in spots if p.edge_id is not None]
-    ends = [p for p in places if p.record_id is not None and p.edge_id is not None]
+    starts = [f.pid for f in facilities if f.edge_id is not None]
+    ends = [s.pid for s in spots if s.edge_id is not None]
     if starts and ends:
         found = await connection.execute(
             COSTS,
             {
-                "edges": edges_sql(clearance, in_rain, box_around(places, REACH_DEGREES)),
-                "points": points_sql(starts + ends),
-                "starts": [-p.pid for p in starts],
-                "ends": [-p.pid for p in ends],
+                "edges": edges_sql(
+                    clearance, in_rain, box_around(list(places.values()), REACH_DEGREES), True
+                ),
+                "points": points_sql([places[pid] for pid in starts + ends]),
+                "starts": [-pid for pid in starts],
+                "ends": [-pid for pid in ends],
             },
         )
-        seconds = {(row.from_pid, row.to_pid): row.seconds for row in found}
+        seconds = {(row.facility_pid, row.spot_pid): row.seconds for row in found}
     carry = 3.6 / params.offroad_kmh  # seconds per metre
-    by_pid = {p.pid: p for p in places}
-    missed: Gap | None = None
-    for step in sorted(params.steps, key=lambda s: LEVEL_RANK[s.level.value]):
-        worst: tuple[float, str | None, Any] | None = None
-        for spot in spots:
-            best, name = math.inf, None
-            for (start, end), road_s in seconds.items():
-                if start != spot.pid or facilities[end].level < step.min_level:
-                    continue
-                total = road_s + ((spot.offroad_m or 0) + (by_pid[end].offroad_m or 0)) * carry
-                if total < best:
-                    best, name = total, facilities[end].name
-            if worst is None or best > worst[0]:
-                worst = (best, name, spot)
-        if worst is not None and worst[0] > step.minutes * 60:
-            missed = Gap(step, worst[0], worst[1], worst[2].lon, worst[2].lat)
-    return missed
+    steps = sorted(params.steps, key=lambda step: LEVEL_RANK[step.level.value])
+    gaps: dict[int, Gap | None] = {}
+    for target_id in target_ids:
+        mine = [s for s in spots if s.target_id == target_id]
+        missed: Gap | None = None
+        for step in steps:
+            worst: tuple[float, str | None, Any] | None = None
+            for spot in mine:
+                best, name = math.inf, None
+                for facility in facilities:
+                    road_s = seconds.get((facility.pid, spot.pid))
+                    if road_s is None or facility.level < step.min_level:
+                        continue
+                    total = road_s + ((spot.offroad_m or 0) + (facility.offroad_m or 0)) * carry
+                    if total < best:
+                        best, name = total, facility.name
+                if worst is None or best > worst[0]:
+                    worst = (best, name, spot)
+            if worst is not None and worst[0] > step.minutes * 60:
+                missed = Gap(step, worst[0], worst[1], worst[2].lon, worst[2].lat)
+        gaps[target_id] = missed
+    return gaps
 
 
 async def _settle(

@@ -47,7 +47,7 @@ export interface paths {
         };
         /**
          * Server-Sent Events: alert.created, .updated, .acknowledged, .resolved
-         * @description With `layers=true`, also the changes of incidents, camps and routes the reader may see: `incident.created`, `.updated`, `.deleted` (also: reclassified above the reader), `.batch` (many at once: reload the layer), likewise `camp.*` and `route.*`. Their data names the record (`layer`, `id`); read it from the API. Resume with Last-Event-ID (or `last_event_id`) either way.
+         * @description Also each alert's tasks: `task.created`, `task.updated` (data: the task as `GET /tasks/{id}` shows it). With `layers=true`, also the changes of incidents, camps and routes the reader may see: `incident.created`, `.updated`, `.deleted` (also: reclassified above the reader), `.batch` (many at once: reload the layer), likewise `camp.*` and `route.*`. Their data names the record (`layer`, `id`); read it from the API. Resume with Last-Event-ID (or `last_event_id`) either way.
          */
         get: operations["stream_alerts_api_v1_alerts_stream_get"];
         put?: never;
