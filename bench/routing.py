@@ -11,8 +11,8 @@ facility, the route lines). networkx gets the same edges and costs as a DiGraph 
 once (its build time reported apart) and answers each incident with one
 ``single_source_dijkstra`` to the facilities' nearest vertices. The coverage rule is
 timed as a road or facility write runs it: every camp (the world's and 20 spread over
-the grid) judged again with the camp rule on. Everything is written in a transaction rolled back at the
-end.
+the grid) judged again with the camp rule on. Everything is written in a transaction
+rolled back at the end.
 """
 
 from __future__ import annotations

@@ -89,7 +89,10 @@ async def task_alert(
 @router.get(
     "/tasks",
     summary="Tasks, newest first",
-    description="Filter by `alert` (id) and `status` (comma list), up to `limit` (1 to 1000).",
+    description=(
+        "Filter by `alert` (id) and `status` (repeat it for several: "
+        "`status=tasked&status=en_route`), up to `limit` (1 to 1000)."
+    ),
     responses={200: {"model": TaskList}},
 )
 async def list_tasks(

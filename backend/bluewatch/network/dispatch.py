@@ -21,9 +21,7 @@ from bluewatch.errors import NotFound
 from bluewatch.network.casevac import REACH_DEGREES
 from bluewatch.network.joins import box_around, nearest_edge, place, points_sql
 from bluewatch.network.speeds import Season, edges_sql, rainy
-from bluewatch.tasking.steps import ACTIVE
-
-ACTIVE_SQL = ", ".join(f"'{status.value}'" for status in ACTIVE)
+from bluewatch.tasking.tasks import ACTIVE_SQL
 
 # The alert (pid 1) and each unit that can be sent (pid 2, 3, …).
 PLACES = text(f"""

@@ -685,7 +685,7 @@ export interface paths {
         };
         /**
          * Tasks, newest first
-         * @description Filter by `alert` (id) and `status` (comma list), up to `limit` (1 to 1000).
+         * @description Filter by `alert` (id) and `status` (repeat it for several: `status=tasked&status=en_route`), up to `limit` (1 to 1000).
          */
         get: operations["list_tasks_api_v1_tasks_get"];
         put?: never;
