@@ -606,6 +606,16 @@ def readers(database_url: str) -> dict[str, Reader]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(plan=plans())
+# Always: a facility a coverage alert was judged with, raised above the camps' readers
+# (the alert's earlier events named it once).
+@example(
+    plan=Plan(
+        camps=["unclassified", "unclassified"], routes=["unclassified"],
+        roads=["unclassified", "unclassified"], facilities=["unclassified", "unclassified"],
+        units=["unclassified"], incidents=[("unclassified", "goma", 0)],
+        changes=[("facilities", 0, "strictly_confidential")], move_first_camp=False,
+    )
+)  # fmt: skip
 # Always: a unit tasked, then raised above every reader (its task must go with it).
 @example(
     plan=Plan(

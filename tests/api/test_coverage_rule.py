@@ -70,7 +70,8 @@ def test_a_camp_beyond_care_is_raised_stepped_down_resolved_and_raised_again(
     hospital(client, 0.07)  # 7.8 km of path: beyond 60 minutes, within 120
     [alert] = coverage_alerts(client)
     assert alert["properties"]["level"] == "warning" and alert["properties"]["version"] == 2
-    assert "(Level 2 hospital Goma)" in alert["properties"]["headline"]
+    assert alert["properties"]["headline"].startswith("Team site West: level 2+ care ")
+    assert "Goma" not in alert["properties"]["headline"]  # no facility named (see headline())
     hospital(client, 0.01, level=1, name="Aid post")  # level 1 does not count
     assert coverage_alerts(client)[0]["properties"]["version"] == 2
 

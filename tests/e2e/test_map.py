@@ -1288,9 +1288,8 @@ def test_an_admin_sees_and_changes_a_rule_s_settings_on_the_map(
     page.click("#user-button")
     page.click("#rules-open")
     rules = page.locator("#sheet li.rule")
-    expect(rules).to_have_count(
-        5
-    )  # camp and route proximity, surge, camp and route baselines (off)
+    # Camp and route proximity, surge, camp and route baselines and coverage (off).
+    expect(rules).to_have_count(7)
     camp_id = scenario_db.execute(
         "SELECT id FROM rule WHERE kind = 'proximity' AND params->>'target' = 'camp'"
     ).fetchone()[0]
