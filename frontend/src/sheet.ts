@@ -16,6 +16,7 @@ import type { components } from "./generated/openapi";
 import { CATEGORIES, INCIDENT_STATUSES } from "./view";
 import { headline } from "./headline";
 import { t } from "./i18n";
+import { sendFromSheet } from "./tasks";
 
 export type Role = components["schemas"]["Role"]; // from the OpenAPI document
 type Record_ = Feature<Geometry, Record<string, unknown>> & { id: number };
@@ -120,12 +121,23 @@ export class Sheet {
       p.description ? h("p", { class: "description", translate: "no" }, String(p.description)) : null,
       this.incidentActions(feature),
       h("h3", {}, t("Alerts ({n})", { n: alerts.length })),
-      h("ul", { class: "incident-alerts" }, ...alerts.map((a) =>
-        h("li", { class: `alert-${a.properties.level}` }, `${label(a.properties.level).toUpperCase()} · ${headline(a.properties)}`,
-          a.properties.distance_m !== null ? ` · ${distance(a.properties.distance_m)}` : "", ` · ${label(a.properties.status).toLowerCase()}`,
-          accountability(a) ?? ""))),
+      h("ul", { class: "incident-alerts" }, ...alerts.map((a) => this.incidentAlert(a))),
       casevacSection(this.context.api, feature.id, this.context.showRoutes),
     );
+  }
+
+  /** One of the incident's alerts; for analysts, "Send a unit" while it is not resolved. */
+  private incidentAlert(a: Alert): HTMLLIElement {
+    const item = h("li", { class: `alert-${a.properties.level}`, "data-alert-id": String(a.id) },
+      `${label(a.properties.level).toUpperCase()} · ${headline(a.properties)}`,
+      a.properties.distance_m !== null ? ` · ${distance(a.properties.distance_m)}` : "", ` · ${label(a.properties.status).toLowerCase()}`,
+      accountability(a) ?? "");
+    if (this.context.role() === "viewer" || a.properties.status === "resolved") return item;
+    const slot = h("div", { class: "send-slot" });
+    const send = h("button", { type: "button", class: "send-a-unit", title: t("Send a unit (fastest by road first)") }, t("Send a unit"));
+    send.addEventListener("click", () => void sendFromSheet(this.context.api, a.id, slot));
+    item.append(" ", send, slot);
+    return item;
   }
 
   /** Edit, verify or dismiss for analysts; delete (confirmed) for admins. */

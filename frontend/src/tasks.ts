@@ -2,6 +2,7 @@
 // where each task stands and since when; for analysts, the next step of a task, and
 // tasking itself: the available units, fastest by road first, each with a "send".
 
+import type { Api } from "./api";
 import { travelTime } from "./casevac";
 import { h } from "./dom";
 import { ago, label, when } from "./format";
@@ -119,4 +120,26 @@ export function unitChooser(units: UnitOption[] | null, onSend: (unit: UnitOptio
   })));
   queueMicrotask(() => note.focus());
   return box;
+}
+
+/** The incident sheet's "Send a unit" for one of its alerts: the chooser in `slot`; a
+ * sent unit is said there (the panel hears of the task from the stream). */
+export async function sendFromSheet(api: Api, alertId: number, slot: HTMLElement): Promise<void> {
+  const close = () => slot.replaceChildren();
+  slot.replaceChildren(unitChooser(null, () => undefined, close));
+  try {
+    const { units } = await api.get<{ units: UnitOption[] }>(`/alerts/${alertId}/units`, new URLSearchParams({ limit: "8" }));
+    slot.replaceChildren(unitChooser(units, (unit, note, button) => void (async () => {
+      button.disabled = true;
+      try {
+        await api.post<Task>(`/alerts/${alertId}/tasks`, { unit_id: unit.unit_id, ...(note ? { note } : {}) });
+        slot.replaceChildren(h("p", { class: "small sent" }, t("{unit} tasked.", { unit: unit.name })));
+      } catch (error) {
+        button.disabled = false;
+        button.title = error instanceof Error ? error.message : t("The change failed.");
+      }
+    })(), close));
+  } catch (error) {
+    slot.replaceChildren(h("p", { class: "small" }, error instanceof Error ? error.message : t("The change failed.")));
+  }
 }

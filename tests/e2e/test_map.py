@@ -1433,3 +1433,29 @@ def test_an_analyst_tasks_a_unit_and_moves_its_task_to_completed(
     expect(row.locator("li.task")).to_have_count(2)
     expect(row.locator("li.task[data-status='tasked'] .unit")).to_have_text("QRF Beni")
     screenshot(page, f"tasked-{width}x{height}")
+
+
+def test_the_incident_sheet_sends_a_unit_to_one_of_its_alerts(page: Page, scenario_db: Any) -> None:
+    """Issue 20: the incident sheet, beside the CASEVAC routes, offers "Send a unit" for
+    each alert of the incident not yet resolved: the units fastest by road first; the one
+    sent is said there, and its task appears under the alert in the panel (the stream)."""
+    incident_id, alert_id = scenario_db.execute(
+        "SELECT a.incident_id, a.id FROM alert a JOIN incident i ON i.id = a.incident_id"
+        " WHERE a.status = 'open' AND a.target_name = 'MONUSCO Force HQ Goma'"
+        " ORDER BY a.level DESC, a.distance_m LIMIT 1"
+    ).fetchone()
+    sign_in(page, ANALYST)
+    page.evaluate(f"() => window.bluewatch.openIncident({incident_id})")
+    item = page.locator(f"#sheet .incident-alerts li[data-alert-id='{alert_id}']")
+    item.locator("button.send-a-unit").click()
+    first = item.locator(".unit-options li").first
+    expect(first).to_be_visible()
+    name = first.locator(".unit").inner_text()
+    first.locator("button.send-unit").click()
+    expect(item.locator(".sent")).to_have_text(f"{name} tasked.")
+    row = page.locator(f"#alert-list li[data-alert-id='{alert_id}']")
+    expect(row.locator("li.task .unit")).to_have_text(name)
+    assert scenario_db.execute(
+        "SELECT count(*) FROM task WHERE alert_id = %s", (alert_id,)
+    ).fetchone() == (1,)
+    screenshot(page, "sheet-send-a-unit")

@@ -74,7 +74,7 @@ async def create(
     if alert is None:
         raise NotFound(f"No such alert (id {alert_id}).")
     if alert.status == "resolved":
-        raise Conflict("The alert is resolved; reopen it by a new alert before tasking.")
+        raise Conflict("The alert is resolved; it is not tasked.")
     unit = (
         await connection.execute(
             text(f"""
