@@ -50,7 +50,7 @@ export class AlertPanel {
   /** The alert whose acknowledge or resolve note is being written, if any. */
   private noting: { id: number; action: Action } | null = null;
   /** The alert a unit is being chosen for, and the units offered (null while they load). */
-  private tasking: { id: number; units: UnitOption[] | null } | null = null;
+  private tasking: { id: number; units: UnitOption[] | null; draft: { note: string } } | null = null;
 
   constructor(private readonly options: PanelOptions) {
     const level = byId<HTMLSelectElement>("alert-level");
@@ -161,7 +161,7 @@ export class AlertPanel {
         li.append(unitChooser(this.tasking.units, (unit, note, button) => void this.send(alert, unit, note, button), () => {
           this.tasking = null;
           this.render();
-        }));
+        }, this.tasking.draft));
       }
     }
     return li;
@@ -215,7 +215,7 @@ export class AlertPanel {
   /** Open the unit chooser under the alert, and ask which units can go. */
   private async chooseUnit(alert: Alert): Promise<void> {
     this.noting = null;
-    this.tasking = { id: alert.id, units: null };
+    this.tasking = { id: alert.id, units: null, draft: { note: "" } };
     this.render();
     try {
       const answer = await this.options.api.get<{ units: UnitOption[] }>(`/alerts/${alert.id}/units`, new URLSearchParams({ limit: "8" }));

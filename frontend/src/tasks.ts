@@ -89,11 +89,16 @@ export function unitReach(unit: UnitOption): string {
   return t("no road · {km} km straight", { km: decimal(unit.straight_m / 1000, 1) });
 }
 
-/** The units to send, fastest first, with a note for whoever goes. */
-export function unitChooser(units: UnitOption[] | null, onSend: (unit: UnitOption, note: string | null, button: HTMLButtonElement) => void, onClose: () => void): HTMLElement {
+/** The units to send, fastest first, with a note for whoever goes (kept in `draft`). */
+export function unitChooser(units: UnitOption[] | null, onSend: (unit: UnitOption, note: string | null, button: HTMLButtonElement) => void, onClose: () => void,
+  draft: { note: string } = { note: "" }): HTMLElement {
   const note = h("input", {
     type: "text", maxlength: 2000, class: "note task-note", "aria-label": t("Task note"),
-    placeholder: t("Note (optional): what the unit is to do"),
+    placeholder: t("Note (optional): what the unit is to do"), value: draft.note,
+  });
+  // The panel is drawn again at every live event: the note being written is kept.
+  note.addEventListener("input", () => {
+    draft.note = note.value;
   });
   const close = h("button", { type: "button", class: "task-close" }, t("Cancel"));
   close.addEventListener("click", onClose);
@@ -118,7 +123,10 @@ export function unitChooser(units: UnitOption[] | null, onSend: (unit: UnitOptio
       h("span", { class: "what" }, h("span", { class: "unit", translate: "no" }, unit.name), ` · ${label(unit.kind)} · `,
         h("span", { class: "reach" }, unitReach(unit))), send);
   })));
-  queueMicrotask(() => note.focus());
+  queueMicrotask(() => {
+    note.focus();
+    note.setSelectionRange(note.value.length, note.value.length);
+  });
   return box;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NEXT_STEP, TaskBook, stepTime, taskRow, type Task, type UnitOption, unitReach } from "../src/tasks";
+import { NEXT_STEP, TaskBook, stepTime, taskRow, type Task, type UnitOption, unitChooser, unitReach } from "../src/tasks";
 
 function task(id: number, alertId: number, version: number, changes: Partial<Task> = {}): Task {
   return {
@@ -51,5 +51,17 @@ describe("the tasks the panel knows", () => {
     };
     expect(unitReach(unit)).toBe("25 min by road");
     expect(unitReach({ ...unit, reachable: false, travel_time_s: null, straight_m: 41_250 })).toBe("no road · 41.3 km straight");
+  });
+
+  it("keeps the note being written when the panel is drawn again", () => {
+    const draft = { note: "" };
+    const first = unitChooser([], () => undefined, () => undefined, draft);
+    const input = first.querySelector<HTMLInputElement>("input.task-note")!;
+    input.value = "Secure the gate";
+    input.dispatchEvent(new Event("input"));
+    expect(draft.note).toBe("Secure the gate");
+    const again = unitChooser([], () => undefined, () => undefined, draft);
+    expect(again.querySelector<HTMLInputElement>("input.task-note")!.value).toBe("Secure the gate");
+    expect(unitChooser([], () => undefined, () => undefined).querySelector<HTMLInputElement>("input.task-note")!.value).toBe("");
   });
 });
