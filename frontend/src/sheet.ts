@@ -128,7 +128,7 @@ export class Sheet {
 
   /** One of the incident's alerts; for analysts, "Send a unit" while it is not resolved. */
   private incidentAlert(a: Alert): HTMLLIElement {
-    const item = h("li", { class: `alert-${a.properties.level}`, "data-alert-id": String(a.id) },
+    const item = h("li", { class: `alert-${a.properties.level}`, "data-incident-alert": String(a.id) },
       `${label(a.properties.level).toUpperCase()} · ${headline(a.properties)}`,
       a.properties.distance_m !== null ? ` · ${distance(a.properties.distance_m)}` : "", ` · ${label(a.properties.status).toLowerCase()}`,
       accountability(a) ?? "");

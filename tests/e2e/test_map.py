@@ -1446,7 +1446,7 @@ def test_the_incident_sheet_sends_a_unit_to_one_of_its_alerts(page: Page, scenar
     ).fetchone()
     sign_in(page, ANALYST)
     page.evaluate(f"() => window.bluewatch.openIncident({incident_id})")
-    item = page.locator(f"#sheet .incident-alerts li[data-alert-id='{alert_id}']")
+    item = page.locator(f"#sheet .incident-alerts li[data-incident-alert='{alert_id}']")
     item.locator("button.send-a-unit").click()
     first = item.locator(".unit-options li").first
     expect(first).to_be_visible()
