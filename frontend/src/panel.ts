@@ -12,7 +12,7 @@ import { ago, label, shortWhen, when } from "./format";
 import { headline } from "./headline";
 import { t } from "./i18n";
 import type { StreamState } from "./stream";
-import { type Task, type TaskBook, type TaskStatus, type UnitOption, taskRow, unitChooser } from "./tasks";
+import { type Task, type TaskBook, type TaskStatus, type UnitOption, postTask, taskRow, unitChooser } from "./tasks";
 
 export interface PanelOptions {
   api: Api;
@@ -230,7 +230,7 @@ export class AlertPanel {
   private async send(alert: Alert, unit: UnitOption, note: string | null, button: HTMLButtonElement): Promise<void> {
     button.disabled = true;
     try {
-      const task = await this.options.api.post<Task>(`/alerts/${alert.id}/tasks`, { unit_id: unit.unit_id, ...(note ? { note } : {}) });
+      const task = await postTask(this.options.api, alert.id, unit, note);
       this.options.tasks.keep(task);
       this.tasking = null;
       byId("announcer").textContent = t("{unit} tasked.", { unit: unit.name });

@@ -130,6 +130,11 @@ export function unitChooser(units: UnitOption[] | null, onSend: (unit: UnitOptio
   return box;
 }
 
+/** Hand the alert to the unit (the panel's Send and the sheet's). */
+export function postTask(api: Api, alertId: number, unit: UnitOption, note: string | null): Promise<Task> {
+  return api.post<Task>(`/alerts/${alertId}/tasks`, { unit_id: unit.unit_id, ...(note ? { note } : {}) });
+}
+
 /** The incident sheet's "Send a unit" for one of its alerts: the chooser in `slot`; a
  * sent unit is said there (the panel hears of the task from the stream). */
 export async function sendFromSheet(api: Api, alertId: number, slot: HTMLElement): Promise<void> {
@@ -140,7 +145,7 @@ export async function sendFromSheet(api: Api, alertId: number, slot: HTMLElement
     slot.replaceChildren(unitChooser(units, (unit, note, button) => void (async () => {
       button.disabled = true;
       try {
-        await api.post<Task>(`/alerts/${alertId}/tasks`, { unit_id: unit.unit_id, ...(note ? { note } : {}) });
+        await postTask(api, alertId, unit, note);
         slot.replaceChildren(h("p", { class: "small sent" }, t("{unit} tasked.", { unit: unit.name })));
       } catch (error) {
         button.disabled = false;

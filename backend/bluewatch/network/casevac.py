@@ -27,7 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
-from bluewatch.network.joins import Place, box_around, nearest_edge, place, points_sql
+from bluewatch.network.joins import (
+    REACH_DEGREES,
+    Place,
+    box_around,
+    nearest_edge,
+    place,
+    points_sql,
+)
 from bluewatch.network.speeds import Season, edges_sql, rainy
 
 
@@ -44,9 +51,6 @@ TIMELINE = (
     Step("surgery", 120, 2),
 )
 
-# How far past the incident and the facilities the network is read (degrees, ~55 km):
-# a road leaving the box and coming back is the only path it can miss.
-REACH_DEGREES = 0.5
 # The incident (pid 1) and each facility (pid 2, 3, …, with what the answer says of
 # it), with the nearest point of the nearest edge each may use: its edge, where along it
 # (0 at the edge's source, 1 at its target), and the carry to it in metres.

@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.errors import NotFound
-from bluewatch.network.casevac import REACH_DEGREES
-from bluewatch.network.joins import box_around, nearest_edge, place, points_sql
+from bluewatch.network.joins import REACH_DEGREES, box_around, nearest_edge, place, points_sql
 from bluewatch.network.speeds import Season, edges_sql, rainy
 from bluewatch.tasking.tasks import ACTIVE_SQL
 

@@ -9,6 +9,9 @@ from typing import Any
 # A point at an edge's very end is kept this far inside it (a millimetre on a kilometre):
 # pgRouting replaces a point at 0 or 1 by the vertex there, and it would not be routed to.
 ENDS = 1e-6
+# How far past the places a route or search joins the network is read (degrees, ~55
+# km): a road leaving the box and coming back is the only path it can miss.
+REACH_DEGREES = 0.5
 # Edges tried for the nearest (planar order in degrees, then the spheroid decides).
 NEAREST_CANDIDATES = 8
 

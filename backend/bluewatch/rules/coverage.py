@@ -33,10 +33,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
 from bluewatch.events.log import AlertChange
-from bluewatch.network.casevac import REACH_DEGREES
-from bluewatch.network.joins import box_around, nearest_edge, place, points_sql
+from bluewatch.network.joins import REACH_DEGREES, box_around, nearest_edge, place, points_sql
 from bluewatch.network.speeds import Season, edges_sql, rainy
-from bluewatch.rules.params import CoverageParams, CoverageStep
+from bluewatch.rules import alerts
+from bluewatch.rules.params import AlertLevel, CoverageParams, CoverageStep
+from bluewatch.security.principal import SYSTEM
 
 if TYPE_CHECKING:
     from bluewatch.rules.store import Rule
@@ -126,14 +127,6 @@ CHANGE = text("""
     WHERE id = :id
 """)
 
-RESOLVE = text("""
-    UPDATE alert SET status = 'resolved', resolved_at = now(), resolved_by = 'bluewatch',
-           resolve_note = :note, version = version + 1, updated_at = now()
-    WHERE id = :id
-""")
-
-LEVEL_RANK = {"watch": 0, "warning": 1, "critical": 2}
-
 
 @dataclass(frozen=True)
 class Gap:
@@ -207,7 +200,9 @@ async def _gaps(
         )
         seconds = {(row.facility_pid, row.spot_pid): row.seconds for row in found}
     carry = 3.6 / params.offroad_kmh  # seconds per metre
-    steps = sorted(params.steps, key=lambda step: LEVEL_RANK[step.level.value])
+    steps = sorted(
+        params.steps, key=lambda step: list(AlertLevel).index(step.level)
+    )  # lowest first
     gaps: dict[int, Gap | None] = {}
     for target_id in target_ids:
         mine = [s for s in spots if s.target_id == target_id]
@@ -241,8 +236,10 @@ async def _settle(
             return None
         note = "Medical care is within reach by road again." if target.judged else (
             "The route's movement window has ended, or it is suspended or closed.")  # fmt: skip
-        await connection.execute(RESOLVE, {"id": current.id, "note": note})
-        return AlertChange(current.id, "alert.resolved")
+        await alerts.transition(
+            connection, current.id, alerts.RESOLVE, "bluewatch", note, SYSTEM.clearance
+        )
+        return AlertChange(current.id, alerts.RESOLVE.event)
     words = {
         "headline": headline(target.name, gap, "en"),
         "headline_fr": headline(target.name, gap, "fr"),

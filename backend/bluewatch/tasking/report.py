@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.classification import Classification
-from bluewatch.tasking.tasks import VISIBLE
+from bluewatch.tasking.tasks import FROM, VISIBLE
 
 MEASURES = ("to_tasking", "to_on_scene")
 # Alerts never tasked, listed by id (the newest first) up to this many.
@@ -36,7 +36,7 @@ TIMED = f"""
     ), answered AS (
         SELECT t.alert_id, min(t.tasked_at) AS tasked_at, min(t.on_scene_at) AS on_scene_at,
                max(t.classification) AS classification
-        FROM task t JOIN alert a ON a.id = t.alert_id LEFT JOIN unit u ON u.id = t.unit_id
+        FROM {FROM}
         WHERE t.alert_id IN (SELECT id FROM raised) AND {VISIBLE}
         GROUP BY t.alert_id
     ), timed AS (
