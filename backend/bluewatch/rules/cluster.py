@@ -2,14 +2,18 @@
 of a new incident and within ``window_hours`` of its time.
 
 One statement per rule evaluates a whole batch. An incident qualifies when it has
-``min_count`` neighbours (the count stops there). A qualifying incident within the
-radius of the centre of an unresolved surge of the rule that changed within the
-window joins it, alone (issue 19: an open surge takes the incidents that come to it,
-without finding every neighbour again, and does not chain across a province). The
-rest form new surges: grouped (k-means, each group no wider than the radius about its
-centre, in degrees), one alert per group, whose members are the group's incidents and
-all the neighbours of the one nearest the group's centre. Neighbours are exact
-(geodesic); only the grouping approximates the radius in degrees.
+``min_count`` neighbours: first counted among the batch's own incidents that share its
+cell (half the radius across, so any two are neighbours) and lie within the window
+(issue 19: most seeds of a batch qualify so, without a probe), the rest by a probe of
+the history that stops at ``min_count``. A qualifying incident within the radius of
+the centre of an unresolved surge of the rule that changed within the window joins it,
+alone (issue 19: an open surge takes the incidents that come to it, without finding
+every neighbour again, and does not chain across a province). The rest form new
+surges: grouped (k-means over cells a quarter of the radius across, each group no
+wider than the radius about its centre, in degrees), one alert per group, whose
+members are the group's incidents and all the neighbours of the one nearest the
+group's centre. Neighbours are exact (geodesic); only the grouping approximates the
+radius in degrees.
 
 Neighbours come from the N-D GiST over (lon, lat, days) (``space_time``, migration
 0006): the box holds every candidate, and the exact tests are written so that the
@@ -26,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
-from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member, short
+from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, already_member, short
 from bluewatch.rules.params import ClusterParams, date_known_within, incident_filters
 from bluewatch.rules.wording import surge_headline
 
@@ -53,6 +57,33 @@ NEAREST_TARGET = """
 """
 
 
+# Metres per degree, at most: of latitude (at the poles), and of longitude at the equator.
+METRES_PER_DEGREE_AT_MOST = 111_700.0
+
+
+def cell(side_m: str) -> str:
+    """SQL: the cell of the point ``geom``, a row of latitude and a column of longitude
+    each no more than `side_m` (an SQL expression of metres) across, so that any two
+    points of a cell lie within twice that of each other (the path along the meridian
+    and then the parallel bounds the geodesic). A column's width in degrees is set by
+    its row's latitude nearest the equator, where a degree of longitude is longest."""
+    row = f"({side_m} / {METRES_PER_DEGREE_AT_MOST})"
+    index = f"floor(ST_Y(geom) / {row})"
+    nearest_equator = f"CASE WHEN {index} >= 0 THEN {index} * {row} ELSE -({index} + 1) * {row} END"
+    width = f"least(360, {row} / greatest(cos(radians({nearest_equator})), 1e-9))"
+    return f"ARRAY[{index}, floor(ST_X(geom) / {width})]"
+
+
+# Seeds that share a cell of half the radius lie within the radius of each other.
+NEIGHBOUR_CELL = cell(":radius_m / 2")
+# New surges are grouped by cells a quarter of the radius across (k-means over the
+# cells' centres, not every seed: 50 ms instead of 430 for 10,000 seeds), the groups'
+# radius less the cell's half diagonal, so a seed lies within the radius of its group's
+# centre (in degrees, as before).
+GROUPING_CELL = cell(":radius_m / 4")
+GROUP_RADIUS_DEGREES = f"(:radius_m * (1 - sqrt(2) / 8) / {METRES_PER_DEGREE})"
+
+
 # A seed's neighbours: incidents within the radius and the window of it (the seed
 # itself included), tested exactly after the (lon, lat, days) box.
 NEIGHBOURS = f"""
@@ -72,10 +103,23 @@ STATEMENT = text(f"""
           AND i.occurred_at >= now() - make_interval(secs => :max_age_seconds)
           AND {incident_filters("i")}
           AND {date_known_within("i", ":window_seconds")}
+    ), celled AS (
+        -- Seeds that share a cell and lie within the window of each other are neighbours;
+        -- counted among themselves, most seeds of a batch qualify without a probe.
+        SELECT seeds.*, {NEIGHBOUR_CELL} AS cell FROM seeds
+    ), counted AS (
+        SELECT celled.*, count(*) OVER (
+            PARTITION BY cell ORDER BY occurred_at
+            RANGE BETWEEN make_interval(secs => :window_seconds) PRECEDING
+                      AND make_interval(secs => :window_seconds) FOLLOWING) AS together
+        FROM celled
     ), qualified AS (
-        -- Seeds with at least min_count neighbours: the scan stops at min_count.
-        SELECT s.* FROM seeds s
-        WHERE (SELECT count(*) FROM (SELECT 1 {NEIGHBOURS} LIMIT :min_count) n) >= :min_count
+        -- Seeds with at least min_count neighbours: those counted among the batch, the
+        -- rest by a scan that stops at min_count.
+        SELECT s.id, s.geom, s.occurred_at, s.classification FROM counted s
+        WHERE CASE WHEN s.together >= :min_count THEN true
+                   ELSE (SELECT count(*) FROM (SELECT 1 {NEIGHBOURS} LIMIT :min_count) n)
+                        >= :min_count END
     ), assigned AS (
         SELECT qualified.*, existing.id AS alert_id
         FROM qualified
@@ -92,7 +136,8 @@ STATEMENT = text(f"""
         -- counted when they came (or when the surge formed).
         SELECT assigned.alert_id, assigned.id AS member, assigned.classification
         FROM assigned
-        WHERE assigned.alert_id IS NOT NULL AND NOT {is_member("assigned.alert_id", "assigned.id")}
+        WHERE assigned.alert_id IS NOT NULL
+          AND NOT {already_member("assigned.alert_id", "assigned.id")}
     ), merged AS (
         SELECT alert_id, count(*) AS added, max(classification) AS classification
         FROM joining GROUP BY alert_id
@@ -107,19 +152,30 @@ STATEMENT = text(f"""
         WHERE a.id = merged.alert_id
         RETURNING a.id, a.version, merged.added
     ), joined_members AS ({members.joining("joining", "member", "updated")}
+    ), unassigned AS (
+        SELECT s.id, s.geom, s.occurred_at, s.classification, {GROUPING_CELL} AS cell
+        FROM assigned s WHERE s.alert_id IS NULL
+    ), cells AS (
+        -- (A cell carries its seeds along: joined back, the planner, blind to how many
+        -- seeds a batch holds, would test every cell for every seed.)
+        SELECT ST_ClusterKMeans(ST_Centroid(ST_Collect(geom)), 1,
+                                max_radius => {GROUP_RADIUS_DEGREES}) OVER () AS group_id,
+               array_agg(id) AS ids, array_agg(geom) AS geoms,
+               array_agg(occurred_at) AS times, array_agg(classification) AS markings
+        FROM unassigned GROUP BY cell
     ), grouped AS (
         -- Seeds in no open surge, in groups no wider than the radius about their centre.
-        SELECT s.*, ST_ClusterKMeans(s.geom, 1, max_radius => :radius_m / {METRES_PER_DEGREE})
-                        OVER () AS group_id
-        FROM assigned s WHERE s.alert_id IS NULL
+        SELECT cells.group_id, seed.*
+        FROM cells, unnest(ids, geoms, times, markings)
+                    AS seed(id, geom, occurred_at, classification)
     ), founders AS (
         -- Each group's surge rests on its seed nearest the group's centre: that seed's
         -- neighbours and the group's seeds are its members.
         SELECT DISTINCT ON (g.group_id) g.group_id, g.geom, g.occurred_at
-        FROM grouped g
-        JOIN (SELECT group_id, ST_Centroid(ST_Collect(geom)) AS middle
-              FROM grouped GROUP BY group_id) c USING (group_id)
-        ORDER BY g.group_id, g.geom <-> c.middle, g.id
+        FROM (SELECT grouped.*,
+                     ST_Centroid(ST_Collect(geom) OVER (PARTITION BY group_id)) AS middle
+              FROM grouped) g
+        ORDER BY g.group_id, g.geom <-> g.middle, g.id
     ), groups AS (
         SELECT group_id, array_agg(DISTINCT member ORDER BY member) AS member_ids,
                max(classification) AS classification

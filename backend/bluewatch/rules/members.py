@@ -84,6 +84,18 @@ def is_member(alert: str, incident: str) -> str:
     )
 
 
+def already_member(alert: str, incident: str) -> str:
+    """SQL: ``is_member`` as one lookup by the key per row of a rule statement.
+
+    ``OFFSET 0`` keeps the test a subplan: as a join, the planner, blind to the members
+    an earlier statement of the same transaction wrote (a batch after a batch), read
+    every member once per row (35 s for a 10,000-incident batch at 1M)."""
+    return (
+        "EXISTS (SELECT 1 FROM alert_member am"
+        f" WHERE am.alert_id = {alert} AND am.incident_id = {incident} OFFSET 0)"
+    )
+
+
 # SQL over alert ``a``: its members, and those that joined at its current version.
 MEMBER_IDS = "ARRAY(SELECT m.incident_id FROM alert_member m WHERE m.alert_id = a.id ORDER BY 1)"
 MEMBERS_ADDED = (
