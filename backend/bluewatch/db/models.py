@@ -420,6 +420,17 @@ class Alert(Base):
         # The marking triggers (migration 0007) find the alerts resting on a record.
         Index("ix_alert_incident_id", "incident_id"),
         Index("ix_alert_target", "target_type", "target_id"),
+        # A proximity band's open group at a target, newest first (migration 0021).
+        Index(
+            "ix_alert_open_group",
+            "rule_id",
+            "target_type",
+            "target_id",
+            "level",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("rule_kind = 'proximity' AND status <> 'resolved'"),
+        ),
     )
 
 

@@ -121,9 +121,12 @@ def _dwelt(target: str) -> str:
 def _banded(target: str, bands: int, dwell: bool) -> str:
     """The incident/target pairs in a band, with the band's level and whether only the
     incident's uncertainty brought it in (CTEs ``candidates``, ``ranged``, ``banded``);
-    with `dwell`, only the pairs whose band has dwelt."""
+    with `dwell`, only the pairs whose band has dwelt.
+
+    ``candidates`` is MATERIALIZED: inlined, each mention of ``distance_m`` in the bands'
+    CASEs computed the geodesic distance again (W2 at 1M: ~2,200 → ~3,500 incidents/s)."""
     return f"""
-        WITH candidates AS (
+        WITH candidates AS MATERIALIZED (
             {_pairs(target, "i.geo_precision = 1", ":reach_m")}
             UNION ALL
             {_pairs(target, "i.geo_precision > 1", ":reach_m + GREATEST(:near_m, :district_m)")}
@@ -214,7 +217,7 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
                   AND a.target_type = :target_type AND a.target_id = fresh.target_id
                   AND a.level = fresh.level AND a.status <> 'resolved'
                   AND a.created_at >= now() - make_interval(secs => :cooldown_seconds)
-                ORDER BY a.id DESC LIMIT 1
+                ORDER BY a.created_at DESC, a.id DESC LIMIT 1  -- ix_alert_open_group
             ) open_group ON true
         ), joined AS (
             UPDATE alert a
