@@ -71,6 +71,46 @@ def test_three_incidents_raise_one_surge_and_a_fourth_updates_it(
     )
 
 
+def test_a_surge_says_when_its_latest_incident_occurred(
+    client: TestClient, surge_only: None
+) -> None:
+    """The alert's time is kept on the alert (migration 0022): raised by members that
+    join, set again when a member's time is edited or the member deleted."""
+
+    def when(alert_id: int) -> datetime:
+        body = client.get(f"/api/v1/alerts/{alert_id}").json()
+        return datetime.fromisoformat(body["properties"]["occurred_at"])
+
+    def at(feature: dict[str, Any]) -> datetime:
+        return datetime.fromisoformat(feature["properties"]["occurred_at"])
+
+    def incident_at(incident_id: int) -> datetime:
+        return at(client.get(f"/api/v1/incidents/{incident_id}").json())
+
+    posted = _post_batch(client, [near_beni(i, hours_ago=3 + i) for i in range(3)])
+    [surge] = posted["alerts"]
+    latest, second = posted["items"][0], posted["items"][1]
+    assert when(surge["id"]) == incident_at(latest["id"]) == at(surge)  # the POST's answer too
+    assert incident_at(second["id"]) < incident_at(latest["id"])
+
+    later = client.post("/api/v1/incidents", json=near_beni(3, hours_ago=1), headers=GEOJSON)
+    assert [a["id"] for a in later.json()["alerts"]] == [surge["id"]]
+    assert when(surge["id"]) == at(later.json())
+
+    earlier = (incident_at(second["id"]) - timedelta(hours=5)).isoformat()
+    moved = client.patch(
+        f"/api/v1/incidents/{later.json()['id']}",
+        json={"properties": {"occurred_at": earlier}},
+        headers=GEOJSON,
+    )
+    assert moved.status_code == 200, moved.text
+    assert when(surge["id"]) == incident_at(latest["id"])  # edited: the next latest member's
+
+    expected = incident_at(second["id"])
+    assert client.delete(f"/api/v1/incidents/{latest['id']}").status_code == 204
+    assert when(surge["id"]) == expected
+
+
 def test_a_surge_names_where_it_is(client: TestClient, surge_only: None) -> None:
     """Issue 18, defect 2: every surge read 'Surge: 3 incidents within 10 km in 24 h'.
     With no camp or route it names its centre; otherwise the nearest camp or route the

@@ -30,8 +30,7 @@ def alert_feature(extra: str = "") -> str:
         'target', CASE WHEN a.target_type IS NULL THEN NULL ELSE
             json_build_object('type', a.target_type, 'id', a.target_id, 'name', a.target_name) END,
         'distance_m', round(a.distance_m::numeric, 1),
-        'occurred_at', (SELECT max(i.occurred_at) FROM alert_member m
-                        JOIN incident i ON i.id = m.incident_id WHERE m.alert_id = a.id),
+        'occurred_at', a.occurred_at,
         'classification', a.classification, 'version', a.version,
         'created_at', a.created_at, 'updated_at', a.updated_at,
         'acknowledged_at', a.acknowledged_at, 'acknowledged_by', a.acknowledged_by,
