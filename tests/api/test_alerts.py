@@ -111,6 +111,42 @@ def test_a_surge_says_when_its_latest_incident_occurred(
     assert when(surge["id"]) == expected
 
 
+def test_every_rule_keeps_its_alerts_time_as_its_members_say(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    """Each rule statement that writes members sets the alert's time (migration 0022):
+    proximity one by one and grouped, surges, baseline surges, raised and grown."""
+    db.execute("UPDATE rule SET enabled = true WHERE kind <> 'coverage'")
+    db.execute(
+        "UPDATE rule SET params = params || '{\"cooldown_minutes\": 60}' "
+        "WHERE kind = 'proximity' AND params->>'target' = 'route'"
+    )
+    beni_camp = camp(square(*BENI), name="Beni TS")
+    assert client.post("/api/v1/camps", json=beni_camp, headers=GEOJSON).status_code == 201
+    route = {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[29.40, 0.4911], [29.55, 0.4911]]},
+        "properties": {"name": "Beni - Oicha", "status": "active"},
+    }
+    assert client.post("/api/v1/routes", json=route, headers=GEOJSON).status_code == 201
+    for batch in range(3):  # raised, then grown
+        hours = [4 - batch + step / 7 for step in range(6)]  # each batch later than the last
+        _post_batch(client, [near_beni(step % 3, hours_ago=h) for step, h in enumerate(hours)])
+    kinds = db.execute(
+        "SELECT rule_kind, count(*) FILTER (WHERE member_count > 1) FROM alert GROUP BY rule_kind"
+    ).fetchall()
+    # The setup: every kind raised, and some alerts grew beyond one member.
+    assert {kind for kind, _ in kinds} == {"proximity", "cluster", "baseline"}
+    assert all(int(str(grown)) > 0 for _, grown in kinds)
+    differing = db.execute("""
+        SELECT a.id FROM alert a
+        WHERE a.occurred_at IS DISTINCT FROM (
+            SELECT max(i.occurred_at) FROM alert_member m JOIN incident i ON i.id = m.incident_id
+            WHERE m.alert_id = a.id)
+    """).fetchall()
+    assert differing == []
+
+
 def test_a_surge_names_where_it_is(client: TestClient, surge_only: None) -> None:
     """Issue 18, defect 2: every surge read 'Surge: 3 incidents within 10 km in 24 h'.
     With no camp or route it names its centre; otherwise the nearest camp or route the

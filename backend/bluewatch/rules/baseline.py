@@ -52,7 +52,8 @@ def _statement(target: str) -> str:
                        AS average,
                    GREATEST(t.classification, max(i.classification) FILTER (
                        WHERE i.occurred_at >= now() - make_interval(days => :window_days)))
-                       AS classification
+                       AS classification,
+                   max(i.occurred_at) AS occurred_at
             FROM touched
             JOIN {table} t ON t.id = touched.id
             JOIN incident i
@@ -83,6 +84,7 @@ def _statement(target: str) -> str:
             UPDATE alert a
             SET member_count = a.member_count + j.added,
                 classification = GREATEST(a.classification, s.classification),
+                occurred_at = GREATEST(a.occurred_at, s.occurred_at),
                 headline = {headline["en"]}, headline_fr = {headline["fr"]},
                 version = a.version + 1, updated_at = now()
             FROM s JOIN (SELECT alert_id, count(*) AS added FROM joining GROUP BY alert_id) j
@@ -94,11 +96,11 @@ def _statement(target: str) -> str:
             SELECT s.*, {NEW_ALERT_ID} AS new_id FROM s WHERE s.alert_id IS NULL
         ), raised AS (
             INSERT INTO alert (id, rule_id, rule_kind, level, member_count, target_type,
-                               target_id, target_name, classification, headline, headline_fr,
-                               geom)
+                               target_id, target_name, classification, occurred_at, headline,
+                               headline_fr, geom)
             SELECT s.new_id, :rule_id, 'baseline', CAST(:level AS alert_level),
                    cardinality(s.recent_ids), :target_type, s.target_id, s.target_name,
-                   s.classification, {headline["en"]}, {headline["fr"]},
+                   s.classification, s.occurred_at, {headline["en"]}, {headline["fr"]},
                    ST_PointOnSurface(s.target_geom)
             FROM numbered s
             RETURNING id

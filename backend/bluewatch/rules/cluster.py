@@ -134,17 +134,20 @@ STATEMENT = text(f"""
     ), joining AS (
         -- A seed within an open surge's radius joins it, alone: its neighbours were
         -- counted when they came (or when the surge formed).
-        SELECT assigned.alert_id, assigned.id AS member, assigned.classification
+        SELECT assigned.alert_id, assigned.id AS member, assigned.classification,
+               assigned.occurred_at
         FROM assigned
         WHERE assigned.alert_id IS NOT NULL
           AND NOT {already_member("assigned.alert_id", "assigned.id")}
     ), merged AS (
-        SELECT alert_id, count(*) AS added, max(classification) AS classification
+        SELECT alert_id, count(*) AS added, max(classification) AS classification,
+               max(occurred_at) AS occurred_at
         FROM joining GROUP BY alert_id
     ), updated AS (
         UPDATE alert a
         SET member_count = a.member_count + merged.added,
             classification = GREATEST(a.classification, merged.classification),
+            occurred_at = GREATEST(a.occurred_at, merged.occurred_at),
             headline = {surge_headline("a.member_count + merged.added", "a", "a.geom", "en")},
             headline_fr = {surge_headline("a.member_count + merged.added", "a", "a.geom", "fr")},
             version = a.version + 1, updated_at = now()
@@ -178,12 +181,13 @@ STATEMENT = text(f"""
         ORDER BY g.group_id, g.geom <-> g.middle, g.id
     ), groups AS (
         SELECT group_id, array_agg(DISTINCT member ORDER BY member) AS member_ids,
-               max(classification) AS classification
+               max(classification) AS classification, max(occurred_at) AS occurred_at
         FROM (
-            SELECT s.group_id, n.id AS member, n.classification
-            FROM founders s CROSS JOIN LATERAL (SELECT m.id, m.classification {NEIGHBOURS}) n
+            SELECT s.group_id, n.id AS member, n.classification, n.occurred_at
+            FROM founders s
+            CROSS JOIN LATERAL (SELECT m.id, m.classification, m.occurred_at {NEIGHBOURS}) n
             UNION ALL
-            SELECT group_id, id, classification FROM grouped
+            SELECT group_id, id, classification, occurred_at FROM grouped
         ) candidates
         GROUP BY group_id
     ), placed AS (
@@ -193,10 +197,10 @@ STATEMENT = text(f"""
         FROM groups
     ), created AS (
         INSERT INTO alert (id, rule_id, rule_kind, level, member_count, classification,
-                           target_type, target_id, target_name, distance_m, headline,
-                           headline_fr, geom)
+                           occurred_at, target_type, target_id, target_name, distance_m,
+                           headline, headline_fr, geom)
         SELECT placed.new_id, :rule_id, 'cluster', CAST(:level AS alert_level),
-               cardinality(placed.member_ids), placed.classification,
+               cardinality(placed.member_ids), placed.classification, placed.occurred_at,
                target.target_type, target.target_id, target.target_name, target.distance_m,
                {surge_headline("cardinality(placed.member_ids)", "target", "placed.centre", "en")},
                {surge_headline("cardinality(placed.member_ids)", "target", "placed.centre", "fr")},

@@ -154,12 +154,13 @@ def _statement(target: str, bands: int, dwell: bool) -> str:
     return f"""
         {_banded(target, bands, dwell)}, upserted AS (
             INSERT INTO alert AS a (rule_id, rule_kind, level, incident_id, member_count,
-                                    target_type, target_id, target_name, distance_m,
-                                    classification, headline, headline_fr, uncertain, geom)
-            SELECT :rule_id, 'proximity', banded.level, banded.incident_id, 1, :target_type,
-                   banded.target_id, banded.target_name, banded.distance_m,
-                   banded.classification, {HEADLINE}, {HEADLINE_FR}, banded.uncertain,
-                   banded.geom
+                                    occurred_at, target_type, target_id, target_name,
+                                    distance_m, classification, headline, headline_fr,
+                                    uncertain, geom)
+            SELECT :rule_id, 'proximity', banded.level, banded.incident_id, 1,
+                   banded.occurred_at, :target_type, banded.target_id, banded.target_name,
+                   banded.distance_m, banded.classification, {HEADLINE}, {HEADLINE_FR},
+                   banded.uncertain, banded.geom
             FROM banded
             ON CONFLICT (rule_id, incident_id, target_type, target_id)
                 WHERE rule_kind = 'proximity'
@@ -168,6 +169,7 @@ def _statement(target: str, bands: int, dwell: bool) -> str:
                           distance_m = EXCLUDED.distance_m, headline = EXCLUDED.headline,
                           headline_fr = EXCLUDED.headline_fr, uncertain = EXCLUDED.uncertain,
                           geom = EXCLUDED.geom, target_name = EXCLUDED.target_name,
+                          occurred_at = EXCLUDED.occurred_at,
                           version = a.version + 1, updated_at = now()
             WHERE a.status <> 'resolved'
               AND (EXCLUDED.level > a.level OR EXCLUDED.classification > a.classification)
@@ -224,11 +226,12 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
             SET member_count = a.member_count + j.added,
                 classification = GREATEST(a.classification, j.classification),
                 distance_m = LEAST(a.distance_m, j.distance_m),
+                occurred_at = GREATEST(a.occurred_at, j.occurred_at),
                 headline = {grown["en"]}, headline_fr = {grown["fr"]},
                 version = a.version + 1, updated_at = now()
             FROM (
-                SELECT alert_id, count(*) AS added,
-                       max(classification) AS classification, min(distance_m) AS distance_m
+                SELECT alert_id, count(*) AS added, max(classification) AS classification,
+                       min(distance_m) AS distance_m, max(occurred_at) AS occurred_at
                 FROM assigned WHERE alert_id IS NOT NULL GROUP BY alert_id
             ) j
             WHERE a.id = j.alert_id
@@ -238,7 +241,8 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
             SELECT DISTINCT ON (target_id, level) assigned.*,
                    array_agg(incident_id) OVER band_group AS member_ids,
                    count(*) OVER band_group AS members,
-                   max(classification) OVER band_group AS group_classification
+                   max(classification) OVER band_group AS group_classification,
+                   max(occurred_at) OVER band_group AS group_occurred_at
             FROM assigned WHERE alert_id IS NULL
             WINDOW band_group AS (PARTITION BY target_id, level ORDER BY incident_id
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
@@ -247,10 +251,10 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
             SELECT g.*, {NEW_ALERT_ID} AS new_id FROM g
         ), opened AS (
             INSERT INTO alert (id, rule_id, rule_kind, level, incident_id, member_count,
-                               target_type, target_id, target_name, distance_m, classification,
-                               headline, headline_fr, uncertain, geom)
+                               occurred_at, target_type, target_id, target_name, distance_m,
+                               classification, headline, headline_fr, uncertain, geom)
             SELECT g.new_id, :rule_id, 'proximity', g.level, g.incident_id, g.members,
-                   :target_type, g.target_id, g.target_name, g.distance_m,
+                   g.group_occurred_at, :target_type, g.target_id, g.target_name, g.distance_m,
                    g.group_classification,
                    CASE WHEN g.members = 1 THEN {single["en"]} ELSE {grouped["en"]} END,
                    CASE WHEN g.members = 1 THEN {single["fr"]} ELSE {grouped["fr"]} END,
