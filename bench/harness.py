@@ -30,6 +30,7 @@ from bluewatch.webhooks.signing import new_secret
 
 SEED = 20261122
 CONNECTIONS = 16
+API_LOG = Path(__file__).parent / "out" / "api.log"
 # Deliveries to the bench's own sinks on loopback, picked up quickly.
 DELIVERY_SETTINGS = {
     "BLUEWATCH_WEBHOOK_ALLOW_CIDRS": "127.0.0.0/8",
@@ -164,7 +165,9 @@ def admin_key(url: str, settings: Settings) -> str:
 
 def api_process(url: str, **settings: str) -> AbstractContextManager[str]:
     """``bluewatch serve`` in its own process, as deployed; yields its base URL.
-    ``settings`` are more ``BLUEWATCH_*`` values, named without the prefix."""
+    ``settings`` are more ``BLUEWATCH_*`` values, named without the prefix. Its log is
+    kept in ``bench/out/api.log`` (an error answer in a run can be read afterwards)."""
+    API_LOG.parent.mkdir(parents=True, exist_ok=True)
     return processes.api_process(
         url,
         {
@@ -174,6 +177,7 @@ def api_process(url: str, **settings: str) -> AbstractContextManager[str]:
             **DELIVERY_SETTINGS,
             **{f"BLUEWATCH_{name.upper()}": value for name, value in settings.items()},
         },
+        API_LOG,
     )
 
 

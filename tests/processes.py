@@ -65,18 +65,22 @@ def status_kb(pid: int, field: str) -> int:
 
 
 @contextmanager
-def api_process(database_url: str, settings_env: dict[str, str]) -> Iterator[str]:
+def api_process(
+    database_url: str, settings_env: dict[str, str], log: Path | None = None
+) -> Iterator[str]:
     """Serve on a free port with only these ``BLUEWATCH_*`` settings; yields the base URL
-    once ``/readyz`` answers, and stops the process afterwards (open streams included)."""
+    once ``/readyz`` answers, and stops the process afterwards (open streams included).
+    The process's log goes to `log` (appended), or nowhere."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEWATCH_")}
     env |= settings_env | {"BLUEWATCH_DATABASE_URL": database_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bluewatch", "serve", "--no-seed", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with (log or Path(os.devnull)).open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bluewatch", "serve", "--no-seed", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=output,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(f"{base}/readyz", process, 60)
