@@ -128,6 +128,11 @@ STATEMENT = text(f"""
             WHERE a.rule_kind = 'cluster' AND a.rule_id = :rule_id AND a.status <> 'resolved'
               AND a.updated_at >= now() - make_interval(secs => :window_seconds)
               AND ST_DWithin(a.geom::geography, qualified.geom::geography, :radius_m)
+              -- Asked once: with no surge of the rule open, no seed searches for one.
+              AND EXISTS (SELECT 1 FROM alert o
+                          WHERE o.rule_kind = 'cluster' AND o.rule_id = :rule_id
+                            AND o.status <> 'resolved'
+                            AND o.updated_at >= now() - make_interval(secs => :window_seconds))
             ORDER BY a.geom::geography <-> qualified.geom::geography
             LIMIT 1
         ) existing ON true
@@ -180,21 +185,22 @@ STATEMENT = text(f"""
               FROM grouped) g
         ORDER BY g.group_id, g.geom <-> g.middle, g.id
     ), groups AS (
-        SELECT group_id, array_agg(DISTINCT member ORDER BY member) AS member_ids,
-               max(classification) AS classification, max(occurred_at) AS occurred_at
+        SELECT group_id, array_agg(member ORDER BY member) AS member_ids,
+               max(classification) AS classification, max(occurred_at) AS occurred_at,
+               ST_Centroid(ST_Collect(geom)) AS centre
         FROM (
-            SELECT s.group_id, n.id AS member, n.classification, n.occurred_at
-            FROM founders s
-            CROSS JOIN LATERAL (SELECT m.id, m.classification, m.occurred_at {NEIGHBOURS}) n
-            UNION ALL
-            SELECT group_id, id, classification, occurred_at FROM grouped
-        ) candidates
+            SELECT DISTINCT ON (group_id, member) * FROM (
+                SELECT s.group_id, n.id AS member, n.classification, n.occurred_at, n.geom
+                FROM founders s
+                CROSS JOIN LATERAL (SELECT m.id, m.classification, m.occurred_at, m.geom
+                                    {NEIGHBOURS}) n
+                UNION ALL
+                SELECT group_id, id, classification, occurred_at, geom FROM grouped
+            ) candidates
+        ) distinct_members
         GROUP BY group_id
     ), placed AS (
-        SELECT groups.*, {NEW_ALERT_ID} AS new_id,
-               (SELECT ST_Centroid(ST_Collect(i.geom)) FROM incident i
-                 WHERE i.id = ANY(groups.member_ids)) AS centre
-        FROM groups
+        SELECT groups.*, {NEW_ALERT_ID} AS new_id FROM groups
     ), created AS (
         INSERT INTO alert (id, rule_id, rule_kind, level, member_count, classification,
                            occurred_at, target_type, target_id, target_name, distance_m,
