@@ -376,7 +376,8 @@ class Alert(Base):
     status: Mapped[str] = mapped_column(Text, server_default="open")
     incident_id: Mapped[int | None] = mapped_column(BigInteger)
     member_count: Mapped[int] = mapped_column(Integer, server_default="0")
-    # Its latest member's time, kept by triggers (migration 0022).
+    # Its latest member's time: set by the rule statements as they write members, set
+    # again by triggers when a member's time is edited or it is deleted (migration 0022).
     occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     target_type: Mapped[str | None] = mapped_column(Text)
     target_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
-from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, already_member, short
+from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member, short
 from bluewatch.rules.params import BaselineParams, date_known_within, incident_filters
 from bluewatch.rules.proximity import TARGET_TABLES
 from bluewatch.rules.wording import LANGUAGES, baseline_headline
@@ -79,7 +79,7 @@ def _statement(target: str) -> str:
         ), joining AS (
             -- The recent incidents not yet among the open alert's members.
             SELECT s.alert_id, member FROM s, unnest(s.recent_ids) AS member
-            WHERE s.alert_id IS NOT NULL AND NOT {already_member("s.alert_id", "member")}
+            WHERE s.alert_id IS NOT NULL AND NOT {is_member("s.alert_id", "member", per_row=True)}
         ), grown AS (
             UPDATE alert a
             SET member_count = a.member_count + j.added,

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
-from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, already_member, short
+from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member, short
 from bluewatch.rules.params import ClusterParams, date_known_within, incident_filters
 from bluewatch.rules.wording import surge_headline
 
@@ -84,6 +84,13 @@ GROUPING_CELL = cell(":radius_m / 4")
 GROUP_RADIUS_DEGREES = f"(:radius_m * (1 - sqrt(2) / 8) / {METRES_PER_DEGREE})"
 
 
+def open_surge(alias: str) -> str:
+    """SQL: alert `alias` is a surge of the rule, unresolved, changed within the window."""
+    return f"""{alias}.rule_kind = 'cluster' AND {alias}.rule_id = :rule_id
+              AND {alias}.status <> 'resolved'
+              AND {alias}.updated_at >= now() - make_interval(secs => :window_seconds)"""
+
+
 # A seed's neighbours: incidents within the radius and the window of it (the seed
 # itself included), tested exactly after the (lon, lat, days) box.
 NEIGHBOURS = f"""
@@ -125,14 +132,10 @@ STATEMENT = text(f"""
         FROM qualified
         LEFT JOIN LATERAL (
             SELECT a.id FROM alert a
-            WHERE a.rule_kind = 'cluster' AND a.rule_id = :rule_id AND a.status <> 'resolved'
-              AND a.updated_at >= now() - make_interval(secs => :window_seconds)
+            WHERE {open_surge("a")}
               AND ST_DWithin(a.geom::geography, qualified.geom::geography, :radius_m)
               -- Asked once: with no surge of the rule open, no seed searches for one.
-              AND EXISTS (SELECT 1 FROM alert o
-                          WHERE o.rule_kind = 'cluster' AND o.rule_id = :rule_id
-                            AND o.status <> 'resolved'
-                            AND o.updated_at >= now() - make_interval(secs => :window_seconds))
+              AND EXISTS (SELECT 1 FROM alert o WHERE {open_surge("o")})
             ORDER BY a.geom::geography <-> qualified.geom::geography
             LIMIT 1
         ) existing ON true
@@ -143,7 +146,7 @@ STATEMENT = text(f"""
                assigned.occurred_at
         FROM assigned
         WHERE assigned.alert_id IS NOT NULL
-          AND NOT {already_member("assigned.alert_id", "assigned.id")}
+          AND NOT {is_member("assigned.alert_id", "assigned.id", per_row=True)}
     ), merged AS (
         SELECT alert_id, count(*) AS added, max(classification) AS classification,
                max(occurred_at) AS occurred_at

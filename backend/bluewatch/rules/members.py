@@ -76,23 +76,17 @@ async def count_again(
         await connection.execute(statement, {**(values or {}), "ids": ids})
 
 
-def is_member(alert: str, incident: str) -> str:
-    """SQL: incident `incident` is a member of alert `alert` (expressions)."""
+def is_member(alert: str, incident: str, *, per_row: bool = False) -> str:
+    """SQL: incident `incident` is a member of alert `alert` (expressions).
+
+    `per_row` keeps the test one lookup by the key for each row of a rule statement
+    (``OFFSET 0`` makes it a subplan): as a join, the planner, blind to the members an
+    earlier statement of the same transaction wrote (a batch after a batch), read every
+    member once per row (35 s for a 10,000-incident batch at 1M)."""
+    offset = " OFFSET 0" if per_row else ""
     return (
         "EXISTS (SELECT 1 FROM alert_member am"
-        f" WHERE am.alert_id = {alert} AND am.incident_id = {incident})"
-    )
-
-
-def already_member(alert: str, incident: str) -> str:
-    """SQL: ``is_member`` as one lookup by the key per row of a rule statement.
-
-    ``OFFSET 0`` keeps the test a subplan: as a join, the planner, blind to the members
-    an earlier statement of the same transaction wrote (a batch after a batch), read
-    every member once per row (35 s for a 10,000-incident batch at 1M)."""
-    return (
-        "EXISTS (SELECT 1 FROM alert_member am"
-        f" WHERE am.alert_id = {alert} AND am.incident_id = {incident} OFFSET 0)"
+        f" WHERE am.alert_id = {alert} AND am.incident_id = {incident}{offset})"
     )
 
 
