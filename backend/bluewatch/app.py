@@ -78,9 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         spool.clear_leftovers(settings.resolved_spool_dir)
         database = Database(database_url, settings)
         app.state.database = database
+        loops = Database.for_loops(database_url, settings, 1 + settings.webhook_workers_in_api)
         hub = EventHub(
             database_url,
-            database,
+            loops,
             poll_seconds=settings.event_poll_seconds,
             observe_lag=app.state.service_metrics.event_lag.observe,
         )
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await hub.start()
         workers = [
             asyncio.create_task(
-                DeliveryWorker(database, database_url, settings, app.state.webhook_metrics).run()
+                DeliveryWorker(loops, database_url, settings, app.state.webhook_metrics).run()
             )
             for _ in range(settings.webhook_workers_in_api)
         ]
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
             await hub.stop()
+            await loops.dispose()
             await database.dispose()
 
     app = FastAPI(

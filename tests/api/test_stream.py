@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import random
 import threading
 import time
@@ -224,6 +225,64 @@ def test_an_alert_raised_through_one_process_reaches_a_stream_on_another(
         alert_id = threaten(client)  # through the in-process app, not the subprocess
         message = listener.next()
         assert message.data["data"]["id"] == alert_id
+
+
+def test_streams_do_not_wait_behind_requests_for_a_connection(
+    database_url: str,
+    db: psycopg.Connection[tuple[object, ...]],
+    listen: Listen,
+    role_keys: RoleKeys,
+) -> None:
+    """The event hub reads with a pool of its own: with the requests' only connection
+    held by a request waiting on a lock, a committed alert event still reaches an open
+    stream at once (with one pool, it waited for the request: W7's 17 s p99). The
+    request waits in its key's once-a-minute "last used" write, for a table lock that
+    (unlike ACCESS EXCLUSIVE) takes no transaction id, so the horizon is not held."""
+    settings_env = {
+        "BLUEWATCH_POOL_SIZE": "1",
+        "BLUEWATCH_POOL_MAX_OVERFLOW": "0",
+        "BLUEWATCH_EVENT_POLL_SECONDS": "0.2",
+        "BLUEWATCH_SSE_HEARTBEAT_SECONDS": "60",  # no recheck (a request's read) meanwhile
+    }
+    insert = (
+        "INSERT INTO event (type, alert_id, classification, data) "
+        "VALUES ('alert.updated', 1, 'unclassified', '{}') RETURNING id"
+    )
+
+    def committed_event() -> int:
+        row = db.execute(insert).fetchone()
+        assert row is not None
+        return int(str(row[0]))
+
+    def waiting_on_the_lock() -> bool:
+        row = db.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query LIKE 'UPDATE api_key%'"
+        ).fetchone()
+        return row is not None and int(str(row[0])) > 0
+
+    with api_process(database_url, settings_env) as base:
+        listener = listen(base=base)
+        assert listener.status_code == 200
+        first = committed_event()
+        assert listener.next(timeout=5).id == first  # the stream delivers while idle
+        db.execute("UPDATE api_key SET last_used_at = NULL")  # the next request writes it
+        headers = bearer(role_keys.viewer)
+        # The lock goes (the connection closes) before the pool waits for the request.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            with psycopg.connect(database_url) as locker:
+                locker.execute("LOCK TABLE api_key IN EXCLUSIVE MODE")
+                held = pool.submit(httpx.get, f"{base}/api/v1/camps", headers=headers, timeout=60)
+                for _ in range(100):  # the request holds the pool's only connection
+                    if waiting_on_the_lock():
+                        break
+                    time.sleep(0.05)
+                assert waiting_on_the_lock()
+                second = committed_event()
+                arrived = listener.next(timeout=5)
+                assert waiting_on_the_lock(), "the request still held the connection"
+            assert held.result().status_code == 200
+        assert arrived.id == second
 
 
 def test_horizon_loses_nothing_under_concurrent_writers(
