@@ -15,7 +15,8 @@ the records at or below that clearance gives:
   alert's marking is the highest of what it rests on now (JSON, CAP, Atom, exports);
 - the SSE replay holds exactly the events marked within clearance; the live stream
   never carried an alert marked above it; pending webhook payloads and the audit log
-  name nothing hidden; an import dry run counts the alerts a real write shows.
+  name nothing hidden; an import dry run counts the alerts a real write shows; single
+  POSTs written together answer each writer within its clearance.
 
 Every record carries a unique marker in its title or name; no hidden marker may appear
 in any byte of any output. Each check also asserts that the visible markers are there,
@@ -24,6 +25,7 @@ so an empty answer cannot pass. A new output path joins ``_outputs`` below.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import uuid
@@ -32,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import mapbox_vector_tile
 import psycopg
 import pytest
@@ -43,6 +46,7 @@ from hypothesis import strategies as st
 from bluewatch.classification import Classification
 from bluewatch.events.client import SSEListener
 from bluewatch.layers import LAYERS as SPECS
+from tests.aio import run
 from tests.api.test_alert_grouping import members
 from tests.conftest import RoleKeys, bearer, fold_digests, make_key, reset_tables
 from tests.factories import GEOJSON, camp, facility, incident, road, route, square, unit
@@ -588,6 +592,57 @@ def _import_report(client: TestClient, world: World, reader: Reader) -> None:
         assert area == pytest.approx(expected, abs=1e-9)
 
 
+def _grouped_answers(live_server: str, world: World, reader: Reader, top: dict[str, str]) -> None:
+    """Single POSTs sent at once share a transaction (layers/group_commit.py), beside a
+    top-cleared writer's incidents that raise alerts marked above the reader: each of the
+    reader's answers holds its own alerts, and none above the reader's clearance."""
+    writers = [(reader.clearance, reader.analyst), ("strictly_confidential", top)] * 4
+
+    async def post_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=live_server, timeout=60) as http:
+            posts = [
+                http.post(
+                    "/api/v1/incidents",
+                    json=incident(
+                        GOMA[0] + n * 1e-5, GOMA[1], classification=level, title=f"group probe {n}"
+                    ),
+                    headers=GEOJSON | headers,
+                )
+                for n, (level, headers) in enumerate(writers)
+            ]
+            return list(await asyncio.gather(*posts))
+
+    responses = run(post_all())
+    assert [r.status_code for r in responses] == [201] * len(writers)
+    above = [a for r in responses[1::2] for a in r.json()["alerts"]]
+    assert any(a["properties"]["classification"] == "strictly_confidential" for a in above)
+    ceiling = Classification(reader.clearance).rank
+    for response in responses[0::2]:
+        _assert_nothing_hidden(response.content, world.hidden_markers(reader.clearance),
+                               "a grouped POST's answer")  # fmt: skip
+        answered = response.json()["alerts"]
+        assert all(Classification(a["properties"]["classification"]).rank <= ceiling
+                   for a in answered)  # fmt: skip
+        # Between the alerts it raised (that the reader sees) and all resting on it now
+        # (as the top reader sees them: others' incidents may since have raised a
+        # surge's marking above the reader).
+        incident_id = response.json()["id"]
+
+        def resting_on(headers: dict[str, str], incident_id: int = incident_id) -> list[Any]:
+            params = {"incident": incident_id, "limit": 10000}
+            found = httpx.get(f"{live_server}/api/v1/alerts", params=params, headers=headers)
+            features: list[Any] = found.json()["features"]
+            return features
+
+        raised = {
+            a["id"]
+            for a in resting_on(reader.analyst)
+            if a["properties"]["incident_id"] == incident_id
+        }
+        resting = {a["id"] for a in resting_on(top)}
+        assert raised <= {a["id"] for a in answered} <= resting
+
+
 @pytest.fixture(scope="module")
 def readers(database_url: str) -> dict[str, Reader]:
     return {
@@ -677,6 +732,7 @@ def test_every_output_equals_the_world_within_clearance(
             _audit_output(client, world, reader)
         for level in READERS:
             _import_report(client, world, readers[level])
+            _grouped_answers(live_server, world, readers[level], bearer(role_keys.admin))
     finally:
         for listener in streams.values():
             listener.close()

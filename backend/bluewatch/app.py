@@ -44,6 +44,7 @@ from bluewatch.db.engine import Database
 from bluewatch.events.hub import EventHub
 from bluewatch.io import spool
 from bluewatch.layers import LAYERS
+from bluewatch.layers.group_commit import GroupCommit
 from bluewatch.security.throttle import RateLimiter
 from bluewatch.settings import Settings
 from bluewatch.tile_cache import TileCache
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         spool.clear_leftovers(settings.resolved_spool_dir)
         database = Database(database_url, settings)
         app.state.database = database
+        app.state.group_commit = GroupCommit(database)
         loops = Database.for_loops(database_url, settings, 1 + settings.webhook_workers_in_api)
         hub = EventHub(
             database_url,

@@ -13,6 +13,7 @@ from bluewatch.api.deps import DatabaseDep, LimitsDep
 from bluewatch.api.policy import ADMIN, Policy, ViewerDep
 from bluewatch.api.responses import GeoJSONResponse, JSONResponse
 from bluewatch.layers import cql, service, store
+from bluewatch.layers.group_commit import GroupCommit
 from bluewatch.layers.query import DEFAULT_LIMIT, MAX_LIMIT, encode_cursor, parse_list_query
 from bluewatch.layers.spec import LayerSpec
 from bluewatch.security.principal import Actor
@@ -250,8 +251,12 @@ def layer_router(spec: LayerSpec) -> APIRouter:
     async def create_features(
         request: Request, database: DatabaseDep, limits: LimitsDep, actor: Actor = writer
     ) -> Response:
-        body = await read_json(request)
-        result = await service.create(database, spec, body, actor, limits)
+        post = service.prepare(spec, await read_json(request), actor, limits)
+        if post.single and spec.rule_subject:  # single incidents: a group commit
+            group_commit: GroupCommit = request.app.state.group_commit
+            result = await group_commit.create(post)
+        else:
+            result = (await service.write(database, [post]))[0]
         outcome = result.outcome
         if result.feature is not None:
             created = outcome.results[0] == "created"

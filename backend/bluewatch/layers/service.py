@@ -6,6 +6,7 @@ audit entry commit in one transaction.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from bluewatch.db.engine import Database
 from bluewatch.errors import FieldError, InvalidInput
 from bluewatch.events import log
 from bluewatch.events.log import AlertChange
-from bluewatch.geo import GeometryLimits, parse_features, parse_geometry
+from bluewatch.geo import FeatureInput, GeometryLimits, parse_features, parse_geometry
 from bluewatch.layers import store
 from bluewatch.layers.records import records_from_features, validate_properties
 from bluewatch.layers.spec import READ_ONLY_PROPERTIES, LayerSpec
@@ -65,14 +66,10 @@ async def _evaluate(
 
 
 async def record_changes(
-    connection: AsyncConnection, spec: LayerSpec, outcome: store.WriteOutcome
+    connection: AsyncConnection, spec: LayerSpec, *outcomes: store.WriteOutcome
 ) -> list[int]:
-    """The events of an upsert's created and updated records; returns their ids."""
-    changes = [
-        (record_id, result)
-        for record_id, result in zip(outcome.ids, outcome.results, strict=True)
-        if result != "unchanged"
-    ]
+    """The events of upserts' created and updated records (one statement); their ids."""
+    changes = [change for outcome in outcomes for change in outcome.changes]
     await log.append_record_changes(connection, spec.table, changes)
     return [record_id for record_id, _ in changes]
 
@@ -92,40 +89,124 @@ def _check_classification(
     return Classification.highest(levels)
 
 
+@dataclass
+class Posted:
+    """One POST's features, parsed and checked, to be written."""
+
+    spec: LayerSpec
+    features: list[FeatureInput]
+    records: list[dict[str, Any]]
+    highest: Classification  # the highest marking written
+    actor: Actor
+    single: bool  # one Feature (answered with it), not a collection
+
+
+def prepare(spec: LayerSpec, body: object, actor: Actor, limits: GeometryLimits) -> Posted:
+    """Parse and check a POST's body, before any database work."""
+    features = parse_features(body, spec.geometry_type, limits)
+    records = records_from_features(spec, features)
+    highest = _check_classification(records, actor.principal, [f.pointer for f in features])
+    single = isinstance(body, dict) and body.get("type") == "Feature"
+    return Posted(spec, features, records, highest, actor, single)
+
+
 async def create(
     database: Database, spec: LayerSpec, body: object, actor: Actor, limits: GeometryLimits
 ) -> CreateResult:
     """All features are stored, or none: one transaction for the whole batch."""
-    features = parse_features(body, spec.geometry_type, limits)
-    records = records_from_features(spec, features)
-    highest = _check_classification(records, actor.principal, [f.pointer for f in features])
+    return (await write(database, [prepare(spec, body, actor, limits)]))[0]
+
+
+async def write(database: Database, posts: list[Posted]) -> list[CreateResult]:
+    """Write POSTs of one layer in one transaction, with one rule evaluation; each gets
+    its own answer and audit entry. With several, each POST's alerts are those its
+    records rest on (the alerts' members), or that none of them does (the evaluation of
+    them all raised it)."""
+    spec = posts[0].spec
     async with database.transaction() as connection:
         await store.check_geometry_validity(
             connection,
             spec,
-            [(f"{f.pointer}/geometry", f.geometry) for f in features if f.geometry is not None],
+            [
+                (f"{f.pointer}/geometry", f.geometry)
+                for post in posts
+                for f in post.features
+                if f.geometry is not None
+            ],
         )
-        outcome = await store.upsert(connection, spec, records, actor.principal)
-        changed = await record_changes(connection, spec, outcome)
-        raised = await _evaluate(connection, spec, changed, actor)
-        feature = None
-        if isinstance(body, dict) and body.get("type") == "Feature":
-            feature = await store.get_feature(
-                connection, spec, outcome.ids[0], actor.principal.clearance
+        outcomes = await _upsert(connection, spec, posts)
+        changes = await evaluate_changes(
+            connection, spec, await record_changes(connection, spec, *outcomes)
+        )
+        raised = list(dict.fromkeys(change.alert_id for change in changes))
+        owned = (
+            [raised]
+            if len(posts) == 1
+            else await alerts.owned_by(
+                connection, raised, [{i for i, _ in outcome.changes} for outcome in outcomes]
             )
-        await audit.record(
-            connection,
-            actor,
-            f"{spec.name}.create",
-            object_type=spec.table,
-            object_id=outcome.ids[0] if len(outcome.ids) == 1 else None,
-            classification=highest,
-            details={
-                result: outcome.count(result) for result in ("created", "updated", "unchanged")
-            }
-            | {"ids": outcome.ids, "alerts": len(raised)},
         )
-    return CreateResult(outcome=outcome, feature=feature, alerts=raised)
+        features = await _features_of_singles(connection, spec, posts, outcomes)
+        results, entries = [], []
+        for post, outcome, alert_ids in zip(posts, outcomes, owned, strict=True):
+            seen = await alerts.features(connection, alert_ids, post.actor.principal.clearance)
+            entries.append(
+                audit.Entry(
+                    post.actor,
+                    f"{spec.name}.create",
+                    object_type=spec.table,
+                    object_id=outcome.ids[0] if len(outcome.ids) == 1 else None,
+                    classification=post.highest,
+                    details={
+                        result: outcome.count(result)
+                        for result in ("created", "updated", "unchanged")
+                    }
+                    | {"ids": outcome.ids, "alerts": len(seen)},
+                )
+            )
+            feature = features.get(outcome.ids[0]) if post.single else None
+            results.append(CreateResult(outcome=outcome, feature=feature, alerts=seen))
+        await audit.record_each(connection, entries)
+    return results
+
+
+async def _features_of_singles(
+    connection: AsyncConnection,
+    spec: LayerSpec,
+    posts: list[Posted],
+    outcomes: list[store.WriteOutcome],
+) -> dict[int, bytes]:
+    """The stored Feature of each single-Feature POST (its answer), one statement for
+    each clearance among their writers."""
+    wanted: dict[Classification, list[int]] = {}
+    for post, outcome in zip(posts, outcomes, strict=True):
+        if post.single:
+            wanted.setdefault(post.actor.principal.clearance, []).append(outcome.ids[0])
+    found: dict[int, bytes] = {}
+    for clearance, ids in wanted.items():
+        for record_id, feature in zip(
+            ids, await store.features_by_id(connection, spec, ids, clearance), strict=True
+        ):
+            found[record_id] = feature
+    return found
+
+
+async def _upsert(
+    connection: AsyncConnection, spec: LayerSpec, posts: list[Posted]
+) -> list[store.WriteOutcome]:
+    """One upsert for each run of POSTs by the same principal; each POST's outcome."""
+    outcomes: list[store.WriteOutcome] = []
+    for principal, run in itertools.groupby(posts, key=lambda post: post.actor.principal):
+        together = list(run)
+        outcome = await store.upsert(
+            connection, spec, [r for post in together for r in post.records], principal
+        )
+        start = 0
+        for post in together:
+            end = start + len(post.records)
+            outcomes.append(store.WriteOutcome(outcome.ids[start:end], outcome.results[start:end]))
+            start = end
+    return outcomes
 
 
 def _patch_parts(

@@ -91,6 +91,8 @@ async def features_in_order(
 ) -> list[bytes]:
     """``feature`` (a json expression over ``alias``) for each of ``ids``, in that order;
     ids the reader may not see are left out."""
+    if not ids:  # most incidents raise no alert: no statement for them
+        return []
     sql_filter = visible_to(alias, clearance)
     statement = text(f"""
         SELECT {feature}::text AS feature
@@ -200,6 +202,15 @@ class WriteOutcome:
 
     def count(self, result: str) -> int:
         return self.results.count(result)
+
+    @property
+    def changes(self) -> list[tuple[int, str]]:
+        """(id, created | updated) of each record the write changed."""
+        return [
+            (record_id, result)
+            for record_id, result in zip(self.ids, self.results, strict=True)
+            if result != "unchanged"
+        ]
 
 
 async def upsert(

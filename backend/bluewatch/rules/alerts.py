@@ -140,6 +140,28 @@ async def features(
     return await features_in_order(connection, "alert", "a", ALERT_FEATURE, alert_ids, clearance)
 
 
+async def owned_by(
+    connection: AsyncConnection, alert_ids: list[int], writes: list[set[int]]
+) -> list[list[int]]:
+    """Of the alerts one evaluation of several writes' incidents raised or changed, each
+    write's: those resting on (having as a member) one of its incidents, and those
+    resting on none of them, which all of them brought about together."""
+    rows = await connection.execute(
+        text("""
+            SELECT alert_id, incident_id FROM alert_member
+            WHERE alert_id = ANY(:alerts) AND incident_id = ANY(:incidents)
+        """),
+        {"alerts": alert_ids, "incidents": sorted(set().union(*writes))},
+    )
+    resting: dict[int, set[int]] = {}
+    for row in rows:
+        resting.setdefault(row.alert_id, set()).add(row.incident_id)
+    return [
+        [a for a in alert_ids if a not in resting or not resting[a].isdisjoint(ids)]
+        for ids in writes
+    ]
+
+
 async def get_feature(
     connection: AsyncConnection, alert_id: int, clearance: Classification
 ) -> bytes:

@@ -6,6 +6,7 @@ same transaction; denials and failed sign-ins are written on their own.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -31,6 +32,31 @@ INSERT = text("""
 """)
 
 
+@dataclass(frozen=True)
+class Entry:
+    actor: Actor
+    action: str
+    result: Result = "success"
+    object_type: str | None = None
+    object_id: str | int | None = None
+    classification: Classification | None = None
+    details: dict[str, Any] | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor.principal.name,
+            "role": self.actor.principal.role.value,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": None if self.object_id is None else str(self.object_id),
+            "classification": self.classification.value if self.classification else None,
+            "result": self.result,
+            "request_id": self.actor.request_id,
+            "address": self.actor.address,
+            "details": orjson.dumps(self.details or {}).decode(),
+        }
+
+
 async def record(
     connection: AsyncConnection,
     actor: Actor,
@@ -42,21 +68,14 @@ async def record(
     classification: Classification | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    await connection.execute(
-        INSERT,
-        {
-            "actor": actor.principal.name,
-            "role": actor.principal.role.value,
-            "action": action,
-            "object_type": object_type,
-            "object_id": None if object_id is None else str(object_id),
-            "classification": classification.value if classification else None,
-            "result": result,
-            "request_id": actor.request_id,
-            "address": actor.address,
-            "details": orjson.dumps(details or {}).decode(),
-        },
-    )
+    entry = Entry(actor, action, result, object_type, object_id, classification, details)
+    await connection.execute(INSERT, entry.params())
+
+
+async def record_each(connection: AsyncConnection, entries: list[Entry]) -> None:
+    """Several entries in one round trip (an executemany, which psycopg pipelines)."""
+    if entries:
+        await connection.execute(INSERT, [entry.params() for entry in entries])
 
 
 async def record_alone(database: Database, actor: Actor, action: str, **fields: Any) -> None:
