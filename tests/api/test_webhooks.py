@@ -140,6 +140,9 @@ def test_outage_then_recovery_delivers_everything_with_the_same_id(
     start_worker()
     threaten(client)
     wait_until(lambda: deliveries(client, hook["id"])[0]["attempts"] >= 2)
+    failing = db.execute("SELECT failing_since IS NOT NULL FROM webhook WHERE id = %s",
+                         (hook["id"],)).fetchone()  # fmt: skip
+    assert failing == (True,), "the outage started a failing period"
     receiver = Receiver(port, script=[Answer(500), Answer(503)])
     try:
         received = receiver.wait_for(3)
@@ -150,6 +153,13 @@ def test_outage_then_recovery_delivers_everything_with_the_same_id(
     assert len({r.headers["webhook-timestamp"] for r in received}) >= 2  # new per attempt
     [delivery] = deliveries(client, hook["id"])
     assert delivery["attempts"] >= 4 and delivery["last_status_code"] == 204
+    assert delivery["last_error"] is None
+    row = db.execute(
+        "SELECT failing_since IS NULL, (SELECT delivered_at IS NOT NULL FROM webhook_delivery"
+        " WHERE id = %s) FROM webhook WHERE id = %s",
+        (delivery["id"], hook["id"]),
+    ).fetchone()
+    assert row == (True, True), "the success ended the failing period"
     times = [
         row[0]
         for row in db.execute(
