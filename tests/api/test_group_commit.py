@@ -76,13 +76,15 @@ def posted(number: int, near: bool, **properties: Any) -> dict[str, Any]:
     return incident(lon, lat, title=f"Report {number}", **properties)
 
 
-def create_all(settings: Settings, bodies: list[tuple[Actor, dict[str, Any]]]) -> list[Any]:
+def create_all(
+    settings: Settings, bodies: list[tuple[Actor, dict[str, Any]]], most: int = 100
+) -> list[Any]:
     """POST these through one group commit at once (in process: all queue before the
     first transaction starts); each one's result or error."""
 
     async def go() -> list[CreateResult | BaseException]:
         database = Database(settings.database_url.get_secret_value(), settings)  # type: ignore[union-attr]
-        group = GroupCommit(database)
+        group = GroupCommit(database, most)
         limits = settings.geometry_limits()
         try:
             posts = [service.prepare(INCIDENTS, body, actor, limits) for actor, body in bodies]
@@ -117,6 +119,14 @@ def test_posts_together_share_one_transaction_and_keep_their_own_answers(
     assert sorted(audited) == sorted(
         (str(i), actor.principal.name) for i, (actor, _) in zip(ids, bodies, strict=True)
     )
+
+
+@pytest.mark.parametrize(("count", "expected"), [(3, 1), (4, 2)])
+def test_a_group_holds_at_most_its_limit(
+    settings: Settings, db: psycopg.Connection[tuple[object, ...]], count: int, expected: int
+) -> None:
+    results = create_all(settings, [(ADMIN, posted(n, False)) for n in range(count)], most=3)
+    assert transactions(db, [r.outcome.ids[0] for r in results]) == expected
 
 
 def test_one_posts_error_stays_its_own_and_the_others_are_stored(

@@ -11,7 +11,7 @@ entry each. Alone, a POST goes at once: it never waits for company.
 Each POST keeps its own answer (its feature and the alerts its incident raised or
 joined, as its principal may see them) and its own audit entry. When the shared
 transaction fails, each of its POSTs is written again alone, so that one POST's error (an
-invalid geometry, say) is its own and the others are stored.
+external key owned by a record above its writer, say) is its own and the others are stored.
 """
 
 from __future__ import annotations
