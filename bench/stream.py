@@ -7,7 +7,10 @@ a uniformly random place in the mission area (so some raise alerts near camps an
 routes and most do not, as in a mission). Latency runs from the event's transaction
 time (the ``timestamp`` in the event, read back from the database) to its arrival; an
 event that has not arrived 60 s after the last POST is counted as not received (a webhook
-delivery still queued then is not dropped: the queue is durable).
+delivery still queued then is not dropped: the queue is durable). The CPU that the API
+process, PostgreSQL and the rest of the machine used from the first POST until
+everything arrived is reported per POST (``bench/cpu.py``), to tell which part takes the
+two cores.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ import httpx
 import numpy as np
 import orjson
 import psycopg
+from tests import processes
 from tests.processes import free_port
 from tests.receiver import Receiver
 
+from bench import cpu
 from bench.harness import (
     SEED,
     Report,
@@ -225,6 +230,7 @@ def _one_run(
         time.sleep(3)  # the streams open
         after = _last_event(world.url)
         already = delivered.value
+        before = cpu.account(processes.SERVED[base])
         posting = time.monotonic()
         achieved, failures = asyncio.run(post_steadily(base, headers, rate, seconds, run))
         posting = time.monotonic() - posting  # longer than ``seconds`` when the API falls behind
@@ -235,6 +241,7 @@ def _one_run(
             or delivered.value - already < SINKS * len(events)
         ):
             time.sleep(0.2)
+        used = cpu.account(processes.SERVED[base]) - before  # the POSTs and their delivery
         stop.set()
         listeners.join(timeout=60)
         streams = [np.load(Path(out) / f"{n}.npy") for n in range(SSE_CLIENTS)]
@@ -252,6 +259,9 @@ def _one_run(
         "sse_p50": percentile(sse_latencies, 0.5),
         "sse_p99": percentile(sse_latencies, 0.99),
         "sse_lost": sse_lost,
+        **{f"cpu_{part}": seconds_used * 1000 / max(int(rate * seconds), 1)
+           for part, seconds_used in (("api", used.api), ("postgres", used.postgres),
+                                      ("rest", used.rest))},
     }  # fmt: skip
 
 
@@ -280,6 +290,10 @@ def _report(report: Report, rate: float, seconds: float, runs: list[dict[str, An
         Row("W7 live", f"{label}: webhook deliveries not received {DRAIN_SECONDS} s after "
             "the last POST (worst run; still queued, not dropped)", worst("hook_lost"),
             "deliveries", target="0"),
+        Row("W7 live", f"{label}: CPU per POST, the API process", middle("cpu_api"), "ms"),
+        Row("W7 live", f"{label}: CPU per POST, PostgreSQL", middle("cpu_postgres"), "ms"),
+        Row("W7 live", f"{label}: CPU per POST, the rest (the bench's clients, SSE "
+            "clients, sink, worker)", middle("cpu_rest"), "ms"),
     ]  # fmt: skip
     for row in rows:
         report.add(row)
