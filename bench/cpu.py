@@ -1,16 +1,17 @@
-"""Who used the machine's CPU during a run: the API process, PostgreSQL, everything else.
+"""Who used the machine's CPU during a run: the API process, PostgreSQL, the delivery
+worker, the bench's own clients, and anything else.
 
-Read from Linux's /proc: a process's user and system time, PostgreSQL's as the sum over
+Read from Linux's /proc: a process's user and system time; PostgreSQL's as the sum over
 its live processes plus what the postmaster collected from backends that ended
-(``cutime``/``cstime``), and the machine's busy time from /proc/stat. "Everything else"
-is the machine's busy time less those two: the bench's load generators, its SSE
-clients and webhook sink, the delivery worker.
+(``cutime``/``cstime``); the bench's clients as this process and its children (the
+POSTing loop, the SSE clients, the webhook sink) less the API and worker processes it
+started; "other" as the machine's busy time (/proc/stat) less all of those.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -18,44 +19,58 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 @dataclass(frozen=True)
 class Account:
-    api: float  # CPU seconds
+    """CPU seconds so far (busy seconds of all cores for ``machine``)."""
+
+    api: float
     postgres: float
-    machine: float  # busy seconds, all cores
+    worker: float
+    clients: float
+    machine: float
 
     def __sub__(self, earlier: Account) -> Account:
-        return Account(
-            self.api - earlier.api,
-            self.postgres - earlier.postgres,
-            self.machine - earlier.machine,
-        )
+        return Account(*(getattr(self, f.name) - getattr(earlier, f.name) for f in fields(Account)))
 
     @property
-    def rest(self) -> float:
-        return self.machine - self.api - self.postgres
+    def other(self) -> float:
+        return self.machine - self.api - self.postgres - self.worker - self.clients
 
 
-def _times(pid: str) -> tuple[str, float, float]:
-    """(command name, own CPU seconds, CPU seconds of ended children it waited for)."""
+@dataclass(frozen=True)
+class _Process:
+    pid: int
+    parent: int
+    name: str
+    own: float  # CPU seconds
+    children: float  # of ended children it waited for
+    command: str
+
+
+def _process(pid: int) -> _Process:
     text = Path(f"/proc/{pid}/stat").read_text()
     name = text[text.index("(") + 1 : text.rindex(")")]
-    fields = text.rpartition(")")[2].split()  # from field 3, the state
-    own = int(fields[11]) + int(fields[12])  # utime, stime
-    children = int(fields[13]) + int(fields[14])  # cutime, cstime
-    return name, own / TICK, children / TICK
+    stat = text.rpartition(")")[2].split()  # from field 3, the state
+    command = (
+        Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    )
+    return _Process(
+        pid,
+        int(stat[1]),
+        name,
+        (int(stat[11]) + int(stat[12])) / TICK,  # utime, stime
+        (int(stat[13]) + int(stat[14])) / TICK,  # cutime, cstime
+        command,
+    )
 
 
-def _postgres() -> float:
-    total = 0.0
+def _processes() -> list[_Process]:
+    found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            name, own, children = _times(entry.name)
-        except (OSError, ValueError, IndexError):  # ended meanwhile
-            continue
-        if name == "postgres":
-            total += own + children
-    return total
+        if entry.name.isdigit():
+            try:
+                found.append(_process(int(entry.name)))
+            except (OSError, ValueError, IndexError):  # ended meanwhile
+                continue
+    return found
 
 
 def _machine() -> float:
@@ -65,4 +80,15 @@ def _machine() -> float:
 
 
 def account(api_pid: int) -> Account:
-    return Account(_times(str(api_pid))[1], _postgres(), _machine())
+    me = os.getpid()
+    api = postgres = worker = clients = 0.0
+    for process in _processes():
+        if process.pid == api_pid:
+            api += process.own
+        elif process.name == "postgres":
+            postgres += process.own + process.children
+        elif "bluewatch worker" in process.command:
+            worker += process.own
+        elif me in (process.pid, process.parent):
+            clients += process.own
+    return Account(api, postgres, worker, clients, _machine())
