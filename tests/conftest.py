@@ -34,6 +34,7 @@ from bluewatch.layers import LAYERS
 from bluewatch.security import secrets
 from bluewatch.settings import Settings
 from bluewatch.webhooks import store as webhook_store
+from tests import factories
 from tests.processes import free_port
 
 LAYER_TABLES = tuple(spec.table for spec in LAYERS.values())
@@ -220,6 +221,17 @@ def client(
     yield app_client
     app_client.headers.pop("Authorization", None)
     app_client.cookies.clear()
+
+
+@pytest.fixture
+def goma_camp(client: TestClient) -> int:
+    """An unclassified camp at Goma, where the factories' incidents fall by default."""
+    body = factories.camp(factories.square(*factories.GOMA), name="Goma HQ",
+                          classification="unclassified")  # fmt: skip
+    response = client.post("/api/v1/camps", json=body, headers=factories.GEOJSON)
+    assert response.status_code == 201, response.text
+    camp_id: int = response.json()["id"]
+    return camp_id
 
 
 def row_counts(db: psycopg.Connection[tuple[object, ...]]) -> dict[str, int]:

@@ -10,7 +10,6 @@ import httpx
 import orjson
 import psycopg
 import pytest
-from fastapi.testclient import TestClient
 
 from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
@@ -22,21 +21,12 @@ from bluewatch.security.principal import Actor, Principal, Role
 from bluewatch.settings import Settings
 from tests.aio import run
 from tests.conftest import RoleKeys, bearer
-from tests.factories import GEOJSON, camp, incident, square
+from tests.factories import GEOJSON, incident
 
 GOMA = (29.2228, -1.6792)
 FAR = (27.0, -4.5)  # hundreds of km from the camp: no alert
 ADMIN = Actor(Principal("key:admin", Role.ADMIN, Classification.STRICTLY_CONFIDENTIAL))
 ANALYST = Actor(Principal("key:analyst", Role.ANALYST, Classification.CONFIDENTIAL))
-
-
-@pytest.fixture
-def goma_camp(client: TestClient) -> int:
-    body = camp(square(*GOMA), name="Goma HQ", classification="unclassified")
-    response = client.post("/api/v1/camps", json=body, headers=GEOJSON)
-    assert response.status_code == 201
-    camp_id: int = response.json()["id"]
-    return camp_id
 
 
 def transactions(db: psycopg.Connection[tuple[object, ...]], ids: list[int]) -> int:

@@ -18,22 +18,11 @@ from bluewatch.db.engine import Database
 from bluewatch.events import log
 from bluewatch.events.client import Message, SSEListener
 from tests.conftest import RoleKeys, bearer, settings_for
-from tests.factories import GEOJSON, camp, incident, square
+from tests.factories import GEOJSON, incident
 from tests.processes import api_process
 
 GOMA = (29.2228, -1.6792)
 STREAM = "/api/v1/alerts/stream"
-
-
-@pytest.fixture
-def goma_camp(client: TestClient) -> int:
-    response = client.post(
-        "/api/v1/camps",
-        json=camp(square(*GOMA), name="Goma HQ", classification="unclassified"),
-        headers=GEOJSON,
-    )
-    camp_id: int = response.json()["id"]
-    return camp_id
 
 
 def threaten(client: TestClient, step: int = 0, classification: str = "unclassified") -> int:

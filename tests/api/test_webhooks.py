@@ -23,7 +23,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from bluewatch.app import create_app
 from bluewatch.webhooks import signing
 from tests.conftest import RoleKeys, bearer, fold_digests, settings_for
-from tests.factories import GEOJSON, camp, incident, square
+from tests.factories import GEOJSON, incident
 from tests.processes import free_port
 from tests.promtool import check_metrics
 from tests.receiver import Answer, Receiver
@@ -64,13 +64,6 @@ def start_worker(database_url: str) -> Iterator[Callable[..., subprocess.Popen[b
     for process in started:
         process.kill()
         process.wait(timeout=10)
-
-
-@pytest.fixture
-def goma_camp(client: TestClient) -> int:
-    body = camp(square(*GOMA), name="Goma HQ", classification="unclassified")
-    camp_id: int = client.post("/api/v1/camps", json=body, headers=GEOJSON).json()["id"]
-    return camp_id
 
 
 def subscribe(client: TestClient, url: str, **fields: Any) -> dict[str, Any]:
