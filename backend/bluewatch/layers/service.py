@@ -121,7 +121,8 @@ async def write(database: Database, posts: list[Posted]) -> list[CreateResult]:
     """Write POSTs of one layer in one transaction, with one rule evaluation; each gets
     its own answer and audit entry. With several, each POST's alerts are those its
     records rest on (the alerts' members), or that none of them does (the evaluation of
-    them all raised it)."""
+    them all raised it): so several only of incidents, the records alerts rest on (the
+    API groups single incident POSTs alone)."""
     spec = posts[0].spec
     async with database.transaction() as connection:
         await store.check_geometry_validity(
