@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -422,6 +423,54 @@ def test_a_digest_subscription_gets_one_signed_message_and_critical_alerts_at_on
     # A message folded into a digest is not sent again on its own.
     again = client.post(f"/api/v1/webhooks/{hook['id']}/deliveries/{held[0]['id']}/retry")
     assert again.status_code == 404
+
+
+def test_messages_another_worker_folded_meanwhile_are_not_folded_again(
+    client: TestClient, goma_camp: int, db: psycopg.Connection[tuple[object, ...]],
+    database_url: str,
+) -> None:  # fmt: skip
+    """Two workers may look at the same due digest at once (CI once sent two digests of
+    the same messages). The one whose snapshot still shows the messages held must find
+    them folded when it comes to them, and make no digest of its own."""
+    hook = subscribe(client, "http://127.0.0.1:9/hook", digest_minutes=5)
+    assert len(threaten(client, 30) + threaten(client, 35)) >= 2
+    db.execute(
+        "UPDATE webhook_delivery SET created_at = now() - interval '5 minutes'"
+        " WHERE status = 'held'"
+    )
+    # The other worker's digest (made first, so that folding into it locks no subscription).
+    made = db.execute(
+        "INSERT INTO webhook_delivery (webhook_id, message_id, event_type, payload)"
+        " VALUES (%s, 'digest-by-the-other', 'alert.digest', '{}') RETURNING id",
+        (hook["id"],),
+    ).fetchone()
+    assert made is not None
+    with psycopg.connect(database_url) as other:
+        held = other.execute(
+            "SELECT id FROM webhook_delivery WHERE status = 'held' ORDER BY id FOR UPDATE"
+        ).fetchall()
+        assert len(held) >= 2  # the other worker holds every message due
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            folding = pool.submit(fold_digests, database_url)
+
+            def waiting() -> bool:  # this worker has come to the messages the other holds
+                return db.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
+                ).fetchone() == (1,)
+
+            wait_until(waiting)
+            other.execute(
+                "UPDATE webhook_delivery SET status = 'digested', digest_id = %s"
+                " WHERE id = ANY(%s)",
+                (made[0], [h[0] for h in held]),
+            )
+            other.commit()
+            folding.result(timeout=30)
+    digests = [d for d in deliveries(client, hook["id"]) if d["event_type"] == "alert.digest"]
+    assert [d["id"] for d in digests] == [made[0]]
+    folded = {d["digest_id"] for d in deliveries(client, hook["id"]) if d["status"] == "digested"}
+    assert folded == {made[0]}
 
 
 @pytest.mark.parametrize(("minutes", "status"), [(0, 201), (1440, 201), (1441, 422), (-1, 422)])

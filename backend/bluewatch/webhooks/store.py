@@ -245,46 +245,53 @@ async def ping(
 
 # Digests due: for each digest subscription whose oldest held delivery has waited its
 # minutes, one ``alert.digest`` delivery holding every held message (oldest event
-# first, at most DIGEST_MAX), and those marked ``digested`` into it. One statement, so
-# two workers never fold the same deliveries (the row locks are taken first).
+# first, at most DIGEST_MAX), and those marked ``digested`` into it. One statement.
+# The messages are folded first and the digest is made of what was folded: a worker
+# whose snapshot predates another's digest finds those rows no longer held when it
+# comes to update them (READ COMMITTED rechecks the status on the newest row version)
+# and makes no second digest of them. Locking the subscription alone does not do it:
+# the lock is free again once the other worker commits, and the snapshot still shows
+# its messages held.
 DIGEST_MAX = 1000
 MAKE_DIGESTS = text("""
     WITH due AS (
-        SELECT w.id AS webhook_id FROM webhook w
+        SELECT w.id AS webhook_id,
+               nextval(pg_get_serial_sequence('webhook_delivery', 'id')) AS digest_id
+        FROM webhook w
         WHERE w.enabled AND w.digest_minutes > 0
           AND EXISTS (SELECT 1 FROM webhook_delivery h
                       WHERE h.webhook_id = w.id AND h.status = 'held'
                         AND h.created_at <= now() - make_interval(mins => w.digest_minutes))
         FOR UPDATE OF w SKIP LOCKED
     ), members AS (
-        SELECT ranked.id, ranked.webhook_id, ranked.event_id, ranked.payload FROM (
-            SELECT h.id, h.webhook_id, h.event_id, h.payload,
+        SELECT ranked.id, ranked.webhook_id, ranked.digest_id FROM (
+            SELECT h.id, h.webhook_id, due.digest_id,
                    row_number() OVER (PARTITION BY h.webhook_id ORDER BY h.event_id) AS n
             FROM webhook_delivery h JOIN due USING (webhook_id)
             WHERE h.status = 'held'
         ) ranked
         WHERE ranked.n <= :most
+    ), folded AS (
+        UPDATE webhook_delivery d SET status = 'digested', digest_id = members.digest_id
+        FROM members
+        WHERE d.id = members.id AND d.status = 'held'
+        RETURNING d.webhook_id, d.digest_id, d.event_id, d.payload
     ), made AS (
-        INSERT INTO webhook_delivery (webhook_id, event_id, message_id, event_type, payload)
-        SELECT webhook_id, NULL, message_id, 'alert.digest',
+        INSERT INTO webhook_delivery (id, webhook_id, event_id, message_id, event_type, payload)
+        SELECT digest_id, webhook_id, NULL, message_id, 'alert.digest',
                json_build_object('id', message_id, 'type', 'alert.digest',
                                  'timestamp', now(),
                                  'data', json_build_object('count', count,
                                                            'events', events))::text
         FROM (
-            SELECT webhook_id,
+            SELECT webhook_id, digest_id,
                    format('digest-%s-%s-%s', webhook_id, min(event_id), max(event_id))
                        AS message_id,
                    count(*) AS count,
                    json_agg(payload::json ORDER BY event_id) AS events
-            FROM members GROUP BY webhook_id
-        ) folded
-        RETURNING id, webhook_id
-    ), folded AS (
-        UPDATE webhook_delivery d SET status = 'digested', digest_id = made.id
-        FROM members JOIN made USING (webhook_id)
-        WHERE d.id = members.id
-        RETURNING d.id
+            FROM folded GROUP BY webhook_id, digest_id
+        ) grouped
+        RETURNING id
     )
     SELECT count(*) FROM made
 """)
