@@ -26,15 +26,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import numpy as np
 import orjson
 import psycopg
 from tests import processes
 from tests.processes import free_port
-from tests.receiver import Receiver
 
-from bench import cpu
+from bench import cpu, wire
 from bench.harness import (
     SEED,
     Report,
@@ -116,14 +114,18 @@ def listen(
 def sink(port: int, out: str, count: Synchronized[int], stop: Any) -> None:
     """The webhook receiver, in a process of its own so that the load generator does not
     slow it down; writes (sink, event id, arrival time) of every request to ``out``."""
-    receiver = Receiver(port)
-    while not stop.is_set():
-        count.value = len(receiver.requests)
-        time.sleep(0.2)
-    receiver.close()
+    requests: list[tuple[bytes, bytes, float]] = []
+
+    async def main() -> None:
+        close = await wire.serve_sink(port, lambda *request: requests.append(request))
+        while not stop.is_set():
+            count.value = len(requests)
+            await asyncio.sleep(0.2)
+        await close()
+
+    asyncio.run(main())
     rows = [
-        (int(r.path.rpartition("=")[2]), orjson.loads(r.body)["id"], r.at)
-        for r in receiver.requests
+        (int(path.rpartition(b"=")[2]), orjson.loads(body)["id"], at) for path, body, at in requests
     ]
     np.save(Path(out) / "sinks.npy", np.array(rows, dtype=np.float64).reshape(-1, 3))
 
@@ -136,36 +138,24 @@ async def post_steadily(
     count = int(rate * seconds)
     lons = rng.uniform(AREA[0], AREA[2], count)
     lats = rng.uniform(AREA[1], AREA[3], count)
-    failures = 0
-    limits = httpx.Limits(max_connections=64)
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=limits) as http:
-
-        async def one(number: int) -> None:
-            nonlocal failures
-            body = {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [lons[number], lats[number]]},
-                "properties": {
-                    "occurred_at": datetime.now(UTC).isoformat(),
-                    "category": "armed_clash",
-                    "severity": 4,
-                    "title": f"Bench report {number}",
-                },
-            }
-            try:
-                response = await http.post("/api/v1/incidents", json=body)
-                failures += response.status_code >= 400
-            except httpx.HTTPError:
-                failures += 1
-
-        tasks = []
-        start = time.monotonic()
-        for number in range(count):
-            await asyncio.sleep(max(0.0, start + number / rate - time.monotonic()))
-            tasks.append(asyncio.create_task(one(number)))
-        sent = time.monotonic() - start
-        await asyncio.gather(*tasks)
-    return count / max(sent, 1e-6), failures
+    poster = wire.Poster(f"{base}/api/v1/incidents", headers, connections=64)
+    poster.start()
+    start = time.monotonic()
+    for number in range(count):
+        await asyncio.sleep(max(0.0, start + number / rate - time.monotonic()))
+        poster.post({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lons[number], lats[number]]},
+            "properties": {
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "category": "armed_clash",
+                "severity": 4,
+                "title": f"Bench report {number}",
+            },
+        })  # fmt: skip
+    sent = time.monotonic() - start
+    await poster.close()
+    return count / max(sent, 1e-6), poster.failures
 
 
 def _events_after(url: str, after: int) -> dict[int, float]:

@@ -91,10 +91,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await hub.start()
         workers = [
             asyncio.create_task(
-                DeliveryWorker(loops, database_url, settings, app.state.webhook_metrics).run()
+                DeliveryWorker(
+                    loops, database_url, settings, app.state.webhook_metrics,
+                    loops=settings.webhook_workers_in_api,
+                ).run()
             )
-            for _ in range(settings.webhook_workers_in_api)
-        ]
+        ] if settings.webhook_workers_in_api else []  # fmt: skip
         try:
             yield
         finally:

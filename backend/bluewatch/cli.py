@@ -278,8 +278,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     async def run() -> None:
         database = Database(url, settings)
         metrics = WebhookMetrics()
-        loops = [DeliveryWorker(database, url, settings, metrics) for _ in range(args.workers)]
-        tasks = [loop.run() for loop in loops]
+        tasks = [DeliveryWorker(database, url, settings, metrics, loops=args.workers).run()]
         if args.metrics_port is not None:
             metrics.serve(args.metrics_host, args.metrics_port)
             print(f"metrics on http://{args.metrics_host}:{args.metrics_port}/", flush=True)

@@ -23,6 +23,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from bluewatch.app import create_app
 from bluewatch.webhooks import signing
+from tests import factories
 from tests.conftest import RoleKeys, bearer, fold_digests, settings_for
 from tests.factories import GEOJSON, incident
 from tests.processes import free_port
@@ -380,6 +381,60 @@ def test_a_worker_serves_its_own_metrics(
     for family in ("bluewatch_webhook_queue_depth", "bluewatch_webhook_attempt_seconds_count",
                    "process_resident_memory_bytes"):  # fmt: skip
         assert re.search(rf"^{family} \d", exposition, re.MULTILINE), family
+
+
+def test_an_api_process_delivers_with_its_own_loops_without_a_worker(
+    database_url: str, db: psycopg.Connection[tuple[object, ...]], role_keys: RoleKeys,
+    receiver: Receiver,
+) -> None:  # fmt: skip
+    """``WEBHOOK_WORKERS_IN_API`` loops run in each API process (the tests' other apps
+    have none, so that workers alone deliver there)."""
+    settings = settings_for(
+        database_url, webhook_workers_in_api=2, webhook_allow_cidrs=["127.0.0.0/8"]
+    )
+    with TestClient(create_app(settings), headers=bearer(role_keys.admin)) as own:
+        body = factories.camp(factories.square(*GOMA), classification="unclassified")
+        camp = own.post("/api/v1/camps", json=body)
+        assert camp.status_code == 201, camp.text
+        subscribe(own, receiver.url)
+        alerts = threaten(own)
+        [first] = receiver.wait_for(1)
+    assert json.loads(first.body)["data"]["id"] in {a["id"] for a in alerts}
+    assert db.execute(
+        "SELECT count(*) FROM webhook_delivery WHERE status = 'pending'"
+    ).fetchone() == (0,)
+
+
+def test_a_notification_wakes_one_delivery_loop_not_every_loop(
+    client: TestClient, goma_camp: int, receiver: Receiver, start_worker: Any
+) -> None:
+    """Every loop woken claims, and all but one find nothing: a worker of four loops woken
+    all at once made three or four empty claims a notification. One loop is woken, and it
+    stops at a batch that is not full."""
+    hook = subscribe(client, receiver.url)
+    port = free_port()
+    # No poll within the test: every claim counted follows a notification (or the start).
+    start_worker("--workers", "4", "--metrics-port", str(port), BLUEWATCH_WEBHOOK_POLL_SECONDS="60")
+
+    def claims() -> dict[str, float]:
+        try:
+            exposition = httpx.get(f"http://127.0.0.1:{port}/", timeout=5).text
+        except httpx.TransportError:
+            return {}
+        found = re.findall(r'^bluewatch_webhook_claims_total\{found="(\w+)"\} (\S+)$',
+                           exposition, re.MULTILINE)  # fmt: skip
+        return {label: float(value) for label, value in found}
+
+    wait_until(lambda: claims().get("none", 0) >= 1)  # the first look, at the start
+    notified = 6  # commits, each queueing its deliveries and notifying once
+    for step in range(notified):
+        threaten(client, step)
+        receiver.wait_for(step + 1)
+        wait_until(lambda: {d["status"] for d in deliveries(client, hook["id"])} == {"delivered"})
+    assert len(receiver.requests) >= notified
+    counted = claims()
+    assert counted["some"] == notified
+    assert counted["none"] <= 2  # four loops woken each time made at least 3 a notification
 
 
 def test_a_digest_subscription_gets_one_signed_message_and_critical_alerts_at_once(

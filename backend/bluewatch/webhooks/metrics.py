@@ -36,6 +36,12 @@ class WebhookMetrics:
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30),
             registry=self.registry,
         )
+        self.claims = Counter(
+            "bluewatch_webhook_claims",
+            "Claims of due deliveries by a delivery loop, by whether they found any",
+            ["found"],
+            registry=self.registry,
+        )
         self.queue_depth = Gauge(
             "bluewatch_webhook_queue_depth",
             "Deliveries pending or in flight",

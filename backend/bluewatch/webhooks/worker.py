@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from email.utils import parsedate_to_datetime
 
 import httpcore
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.db.engine import Database
@@ -29,6 +32,7 @@ from bluewatch.webhooks import signing, store
 from bluewatch.webhooks.metrics import WebhookMetrics
 from bluewatch.webhooks.ssrf import Guard, GuardedBackend, Refused
 
+logger = logging.getLogger(__name__)
 WORKER_ACTOR = Actor(SYSTEM, request_id="webhook-worker")
 USER_AGENT = "Bluewatch-Webhooks/1"
 
@@ -100,6 +104,16 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 class DeliveryWorker:
+    """``loops`` delivery loops of one process, woken by one LISTEN connection.
+
+    A notification wakes one idle loop, not all of them: every loop woken claims, and
+    all but one found nothing (W7 sends every alert to 10 subscriptions; five loops
+    woken per notification made four empty claims each time). A loop that claims a
+    full batch wakes another, as more is likely waiting. A loop stops at a batch that
+    is not full: whatever it could not see was committed after its claim began, and
+    that commit's notification wakes a loop again.
+    """
+
     def __init__(
         self,
         database: Database,
@@ -107,36 +121,74 @@ class DeliveryWorker:
         settings: Settings,
         metrics: WebhookMetrics,
         guard: Guard | None = None,
+        loops: int = 1,
     ) -> None:
         self.database = database
         self.plain_url = plain_url
         self.settings = settings
         self.metrics = metrics
+        self.loops = loops
         self.guard = guard or Guard(settings.webhook_allow_cidrs)
         self.pool = httpcore.AsyncConnectionPool(
             network_backend=GuardedBackend(self.guard), max_connections=50, retries=0
         )
+        # At most one wake waits: the loop that takes it claims after every commit
+        # notified so far.
+        self.wakes: asyncio.Queue[None] = asyncio.Queue(maxsize=1)
+        self.digests_made_at = -math.inf
 
     async def run(self) -> None:
         """Deliver until cancelled; wakes on NOTIFY or every poll interval."""
+        listening = listen_forever(
+            self.plain_url,
+            store.CHANNEL,
+            self.wake,
+            lambda: self.settings.webhook_poll_seconds,
+            "webhook worker",
+        )
+        tasks = [asyncio.create_task(listening)]
+        tasks += [asyncio.create_task(self.deliver_forever()) for _ in range(self.loops)]
         try:
-            await listen_forever(
-                self.plain_url,
-                store.CHANNEL,
-                self.drain,
-                lambda: self.settings.webhook_poll_seconds,
-                "webhook worker",
-            )
+            await asyncio.gather(*tasks)
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await self.pool.aclose()
 
-    async def drain(self) -> None:
-        # Digests fall due with time, not with a notification: made once a wake, then
-        # sent with everything else due.
-        async with self.database.transaction() as connection:
-            await store.make_digests(connection)
-        while await self.work_once():
-            pass
+    async def wake(self) -> None:
+        """Wake an idle loop, unless a wake already waits for one."""
+        with contextlib.suppress(asyncio.QueueFull):
+            self.wakes.put_nowait(None)
+
+    async def deliver_forever(self) -> None:
+        backoff = 0.5
+        while True:
+            await self.wakes.get()
+            try:
+                await self.drain()
+                backoff = 0.5
+            except (DBAPIError, OSError) as error:
+                logger.warning("webhook loop failed (%s); waking again in %.1fs",
+                               type(error).__name__, backoff)  # fmt: skip
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                await self.wake()
+
+    async def drain(self, batch: int = 20) -> None:
+        """Make the digests due (at most once a poll interval: they fall due with time,
+        not with a notification), then claim and send until a batch is not full."""
+        now = time.monotonic()
+        if now - self.digests_made_at >= self.settings.webhook_poll_seconds:
+            self.digests_made_at = now
+            async with self.database.transaction() as connection:
+                await store.make_digests(connection)
+        while True:
+            claimed = await self.work_once(batch)
+            self.metrics.claims.labels(found="some" if claimed else "none").inc()
+            if claimed < batch:
+                return
+            await self.wake()  # more may be due: another loop helps
 
     async def work_once(self, batch: int = 20) -> int:
         """Claim and send one batch; returns how many were claimed."""
