@@ -145,7 +145,7 @@ async def post_steadily(
         await asyncio.sleep(max(0.0, start + number / rate - time.monotonic()))
         poster.post({
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [lons[number], lats[number]]},
+            "geometry": {"type": "Point", "coordinates": [float(lons[number]), float(lats[number])]},
             "properties": {
                 "occurred_at": datetime.now(UTC).isoformat(),
                 "category": "armed_clash",
