@@ -141,11 +141,11 @@ async def post_steadily(
     poster = wire.Poster(f"{base}/api/v1/incidents", headers, connections=64)
     poster.start()
     start = time.monotonic()
-    for number in range(count):
+    for number, (lon, lat) in enumerate(zip(lons.tolist(), lats.tolist(), strict=True)):
         await asyncio.sleep(max(0.0, start + number / rate - time.monotonic()))
         poster.post({
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [float(lons[number]), float(lats[number])]},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
             "properties": {
                 "occurred_at": datetime.now(UTC).isoformat(),
                 "category": "armed_clash",

@@ -13,7 +13,7 @@ class Classification(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Classification).index(self)
+        return _RANKS[self]  # looked up for every event and stream: not searched for
 
     @classmethod
     def highest(cls, levels: Iterable[Classification]) -> Classification:
@@ -26,3 +26,6 @@ class Classification(enum.StrEnum):
         return "UNCLASSIFIED" if self is Classification.UNCLASSIFIED else (
             "UN " + self.value.replace("_", " ").upper()
         )  # fmt: skip
+
+
+_RANKS = {level: number for number, level in enumerate(Classification)}

@@ -3,6 +3,7 @@ unless the operator's allow-list names them. Boundaries are tested on both sides
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from typing import Any
 
@@ -238,3 +239,34 @@ def test_resolution_is_checked_for_every_answer() -> None:
 def test_registration_errors_name_the_reason() -> None:
     error = registration_error(Refused("the URL has no host"))
     assert error.detail == "The webhook URL is not allowed: the URL has no host."
+
+
+def test_an_idle_connection_is_readable_once_its_receiver_sends_or_closes() -> None:
+    """What httpcore asks of every idle connection before using it again: a connection the
+    receiver has closed (or written to out of turn) must not carry the next request."""
+
+    async def check() -> list[bool]:
+        server_side: list[asyncio.StreamWriter] = []
+
+        async def accepted(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            server_side.append(writer)
+
+        server = await asyncio.start_server(accepted, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        backend = GuardedBackend(Guard(["127.0.0.0/8"]))
+        streams = [await backend.connect_tcp("127.0.0.1", port) for _ in range(2)]
+        for _ in range(100):  # bounded: both connections accepted
+            if len(server_side) == 2:
+                break
+            await asyncio.sleep(0.01)
+        seen = [stream.get_extra_info("is_readable") for stream in streams]
+        server_side[0].write(b"HTTP/1.1 200 OK\r\n")
+        server_side[1].close()
+        await asyncio.sleep(0.1)
+        seen += [stream.get_extra_info("is_readable") for stream in streams]
+        for stream in streams:
+            await stream.aclose()
+        server.close()
+        return seen
+
+    assert run(check()) == [False, False, True, True]

@@ -36,7 +36,7 @@ from bluewatch.webhooks.ssrf import Guard, GuardedBackend, Refused
 logger = logging.getLogger(__name__)
 WORKER_ACTOR = Actor(SYSTEM, request_id="webhook-worker")
 USER_AGENT = "Bluewatch-Webhooks/1"
-CONNECTIONS_PER_RECEIVER = 20  # a batch's worth, per worker process
+CONNECTIONS_PER_RECEIVER = 10  # per worker process
 
 CLAIM = text("""
     UPDATE webhook_delivery d
