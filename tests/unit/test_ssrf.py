@@ -3,16 +3,15 @@ unless the operator's allow-list names them. Boundaries are tested on both sides
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
+import ssl
 from typing import Any
 
-import httpcore
 import pytest
 
 from bluewatch.webhooks.ssrf import (
     Guard,
-    GuardedBackend,
+    GuardedConnector,
     Refused,
     registration_error,
     system_resolver,
@@ -74,21 +73,19 @@ def test_the_reported_urls_are_refused(url: str) -> None:
     assert _allowed(guard, "8.8.8.8")  # the guard itself lets a public address through
 
 
-class RecordingBackend(httpcore.AsyncNetworkBackend):
+class RecordingOpener:
     """Stands in for the network: records every connection the guard lets through."""
 
     def __init__(self) -> None:
-        self.connects: list[str] = []
         self.calls: list[tuple[object, ...]] = []
-        self.slept: list[float] = []
 
-    async def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
-        self.connects.append(host)
-        self.calls.append((host, port, args, kwargs))
+    @property
+    def connects(self) -> list[object]:
+        return [call[0] for call in self.calls]
+
+    async def __call__(self, host: str, port: int, **options: Any) -> Any:
+        self.calls.append((host, port, options))
         raise OSError("the test network goes nowhere")
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
 
 
 def test_send_time_guard_checks_every_answer_and_the_connected_address() -> None:
@@ -99,47 +96,44 @@ def test_send_time_guard_checks_every_answer_and_the_connected_address() -> None
         asked.append((host, port))
         return answers[host]
 
-    network = RecordingBackend()
-    backend = GuardedBackend(Guard(resolver=resolver), network)
+    network = RecordingOpener()
+    connector = GuardedConnector(Guard(resolver=resolver), network)
     with pytest.raises(Refused):
-        run(backend.connect_tcp("rebind.example", 443))
+        run(connector.open("rebind.example", 443, None))
     answers["rebind.example"] = ["127.0.0.1"]  # DNS rebinding after registration
     with pytest.raises(Refused):
-        run(backend.connect_tcp("rebind.example", 443))
+        run(connector.open("rebind.example", 443, None))
     assert network.connects == []
     answers["rebind.example"] = ["93.184.216.34"]
     with pytest.raises(OSError, match="goes nowhere"):
-        run(backend.connect_tcp("rebind.example", 443))
+        run(connector.open("rebind.example", 443, None))
     assert network.connects == ["93.184.216.34"]  # the checked address, not the name
     assert asked == [("rebind.example", 443)] * 3
     answers["Xray.example"] = ["93.184.216.34"]
     with pytest.raises(OSError, match="goes nowhere"):
-        run(backend.connect_tcp("Xray.example", 8443))
+        run(connector.open("Xray.example", 8443, None))
     assert asked[-1] == ("Xray.example", 8443)  # the name as given, with its port
 
-    async def unix() -> None:
-        await backend.connect_unix_socket("/run/docker.sock")
 
-    with pytest.raises(Refused) as refused:
-        run(unix())
-    assert str(refused.value) == "unix sockets are not allowed"
-
-
-def test_the_guarded_backend_passes_every_connection_setting_on() -> None:
+def test_the_connector_checks_tls_against_the_name_not_the_address() -> None:
     async def no_dns(host: str, port: int) -> list[str]:
         raise OSError("literals need no lookup")
 
-    network = RecordingBackend()
-    backend = GuardedBackend(Guard(resolver=no_dns), network)
-    options = [(1, 2, 3)]
+    async def one_answer(host: str, port: int) -> list[str]:
+        return ["2606:4700::1111"]
+
+    context = ssl.create_default_context()
+    network = RecordingOpener()
     with pytest.raises(OSError, match="goes nowhere"):
-        run(backend.connect_tcp("[2606:4700::1111]", 8443, 5.0, "0.0.0.0", options))  # noqa: S104
+        run(GuardedConnector(Guard(resolver=no_dns), network).open("[2606:4700::1111]", 8443, None))
+    with pytest.raises(OSError, match="goes nowhere"):
+        run(
+            GuardedConnector(Guard(resolver=one_answer), network).open("hook.example", 443, context)
+        )
     assert network.calls == [
-        ("2606:4700::1111", 8443, (),
-         {"timeout": 5.0, "local_address": "0.0.0.0", "socket_options": options}),  # noqa: S104
-    ]  # fmt: skip
-    run(backend.sleep(0.25))
-    assert network.slept == [0.25]
+        ("2606:4700::1111", 8443, {"ssl": None, "server_hostname": None}),
+        ("2606:4700::1111", 443, {"ssl": context, "server_hostname": "hook.example"}),
+    ]
 
 
 def test_names_are_resolved_with_their_port_and_literals_never() -> None:
@@ -239,34 +233,3 @@ def test_resolution_is_checked_for_every_answer() -> None:
 def test_registration_errors_name_the_reason() -> None:
     error = registration_error(Refused("the URL has no host"))
     assert error.detail == "The webhook URL is not allowed: the URL has no host."
-
-
-def test_an_idle_connection_is_readable_once_its_receiver_sends_or_closes() -> None:
-    """What httpcore asks of every idle connection before using it again: a connection the
-    receiver has closed (or written to out of turn) must not carry the next request."""
-
-    async def check() -> list[bool]:
-        server_side: list[asyncio.StreamWriter] = []
-
-        async def accepted(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            server_side.append(writer)
-
-        server = await asyncio.start_server(accepted, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        backend = GuardedBackend(Guard(["127.0.0.0/8"]))
-        streams = [await backend.connect_tcp("127.0.0.1", port) for _ in range(2)]
-        for _ in range(100):  # bounded: both connections accepted
-            if len(server_side) == 2:
-                break
-            await asyncio.sleep(0.01)
-        seen = [stream.get_extra_info("is_readable") for stream in streams]
-        server_side[0].write(b"HTTP/1.1 200 OK\r\n")
-        server_side[1].close()
-        await asyncio.sleep(0.1)
-        seen += [stream.get_extra_info("is_readable") for stream in streams]
-        for stream in streams:
-            await stream.aclose()
-        server.close()
-        return seen
-
-    assert run(check()) == [False, False, True, True]

@@ -11,14 +11,10 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-import select
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
 from urllib.parse import urlsplit
-
-import httpcore
 
 from bluewatch.errors import InvalidInput
 
@@ -125,78 +121,26 @@ class Guard:
         await self.resolve_checked(host, port)
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend, connecting only to addresses the guard allowed."""
+Opener = Callable[..., Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
 
-    def __init__(self, guard: Guard, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+
+class GuardedConnector:
+    """Opens connections only to addresses the guard allowed: the host is resolved and
+    checked on every connection, and the checked address is what is connected to."""
+
+    def __init__(self, guard: Guard, opener: Opener = asyncio.open_connection) -> None:
         self.guard = guard
-        self.inner = inner or httpcore.AnyIOBackend()
+        self.opener = opener
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    async def open(
+        self, host: str, port: int, tls: ssl.SSLContext | None
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A TCP connection to ``host``, with TLS (checked against the name) when given
+        a context."""
         addresses = await self.guard.resolve_checked(host.strip("[]"), port)
-        stream = await self.inner.connect_tcp(
-            addresses[0], port, timeout=timeout, local_address=local_address,
-            socket_options=socket_options,
-        )  # fmt: skip
-        return _Stream(stream, stream.get_extra_info("socket"))
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise Refused("unix sockets are not allowed")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
-
-
-class _Stream(httpcore.AsyncNetworkStream):
-    """A connection that answers httpcore's "is the idle socket readable?" from the
-    socket it keeps. httpcore asks it of every idle connection of a pool on each request,
-    and anyio rebuilt its table of socket attributes (with a ``getpeername`` call) for
-    every answer: a fifth of a delivery worker's CPU (py-spy, W7)."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream, raw: socket.socket | None) -> None:
-        self.inner = inner
-        self.raw = raw
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self.inner.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self.inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-    async def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:  # fmt: skip
-        secured = await self.inner.start_tls(ssl_context, server_hostname, timeout)
-        return _Stream(secured, self.raw)  # the same TCP socket underneath
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable" and self.raw is not None:
-            return is_socket_readable(self.raw)
-        return self.inner.get_extra_info(info)
-
-
-def is_socket_readable(raw: socket.socket) -> bool:
-    """Whether a read would not wait: data, or the peer's close, is there. A socket
-    already closed counts as readable (its next read ends the connection)."""
-    descriptor = raw.fileno()
-    if descriptor < 0:
-        return True
-    poller = select.poll()
-    poller.register(descriptor, select.POLLIN)
-    return bool(poller.poll(0))
+        return await self.opener(
+            addresses[0], port, ssl=tls, server_hostname=host.strip("[]") if tls else None
+        )
 
 
 def registration_error(error: Refused) -> InvalidInput:

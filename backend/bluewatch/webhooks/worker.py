@@ -16,9 +16,7 @@ import random
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
-import httpcore
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -31,12 +29,13 @@ from bluewatch.security.principal import SYSTEM, Actor
 from bluewatch.settings import Settings
 from bluewatch.webhooks import signing, store
 from bluewatch.webhooks.metrics import WebhookMetrics
-from bluewatch.webhooks.ssrf import Guard, GuardedBackend, Refused
+from bluewatch.webhooks.sender import ProtocolError, Sender
+from bluewatch.webhooks.ssrf import Guard, GuardedConnector, Refused
 
 logger = logging.getLogger(__name__)
 WORKER_ACTOR = Actor(SYSTEM, request_id="webhook-worker")
 USER_AGENT = "Bluewatch-Webhooks/1"
-CONNECTIONS_PER_RECEIVER = 10  # per worker process
+CONNECTIONS_PER_RECEIVER = 10  # at once, per worker process
 
 CLAIM = text("""
     UPDATE webhook_delivery d
@@ -131,7 +130,10 @@ class DeliveryWorker:
         self.metrics = metrics
         self.loops = loops
         self.guard = guard or Guard(settings.webhook_allow_cidrs)
-        self.pools: dict[tuple[str, str, int | None], httpcore.AsyncConnectionPool] = {}
+        self.sender = Sender(
+            GuardedConnector(self.guard), CONNECTIONS_PER_RECEIVER,
+            settings.webhook_max_response_bytes,
+        )  # fmt: skip
         # At most one wake waits: the loop that takes it claims after every commit
         # notified so far.
         self.wakes: asyncio.Queue[None] = asyncio.Queue(maxsize=1)
@@ -154,8 +156,7 @@ class DeliveryWorker:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            for pool in self.pools.values():
-                await pool.aclose()
+            await self.sender.aclose()
 
     async def wake(self) -> None:
         """Wake an idle loop, unless a wake already waits for one."""
@@ -219,60 +220,24 @@ class DeliveryWorker:
 
     async def send(self, item: Claimed) -> Outcome:
         body = item.payload.encode()
-        headers = {
-            "content-type": "application/json",
-            "user-agent": USER_AGENT,
-            **signing.headers(item.secrets, item.message_id, int(time.time()), body),
-        }
-        timeout = self.settings.webhook_timeout_seconds
+        headers = [
+            ("content-type", "application/json"),
+            ("user-agent", USER_AGENT),
+            *signing.headers(item.secrets, item.message_id, int(time.time()), body).items(),
+        ]
         started = time.perf_counter()
         try:
-            async with self.pool_for(item.url).stream(
-                "POST",
-                item.url,
-                headers=list(headers.items()),
-                content=body,
-                extensions={
-                    "timeout": dict.fromkeys(("connect", "read", "write", "pool"), timeout)
-                },
-            ) as response:
-                await self._read_capped(response)
-                retry_after = None
-                for name, value in response.headers:
-                    if name.lower() == b"retry-after":
-                        retry_after = retry_after_seconds(value.decode("latin-1"))
-                return Outcome(response.status, None, retry_after, _ms(started))
+            answer = await self.sender.post(
+                item.url, headers, body, self.settings.webhook_timeout_seconds
+            )
         except Refused as refused:
             return Outcome(None, f"refused: {refused}", None, _ms(started))
-        except httpcore.TimeoutException:
+        except TimeoutError:
             return Outcome(None, "timed out", None, _ms(started))
-        except (httpcore.NetworkError, httpcore.ProtocolError, OSError) as error:
+        except (ProtocolError, OSError) as error:
             return Outcome(None, f"network error: {type(error).__name__}", None, _ms(started))
-
-    def pool_for(self, url: str) -> httpcore.AsyncConnectionPool:
-        """The connections to the receiver at ``url``'s origin. A pool of its own per
-        receiver: httpcore looks at every connection of a pool on each request (a poll
-        of each idle socket), so one pool for all grew costly with its size (45 % of a
-        worker's CPU at 50 connections, py-spy, W7), and a slow receiver cannot take the
-        connections the others need."""
-        address = urlsplit(url)
-        origin = (address.scheme, address.hostname or "", address.port)
-        pool = self.pools.get(origin)
-        if pool is None:
-            pool = self.pools[origin] = httpcore.AsyncConnectionPool(
-                network_backend=GuardedBackend(self.guard),
-                max_connections=CONNECTIONS_PER_RECEIVER,
-                retries=0,
-            )
-        return pool
-
-    async def _read_capped(self, response: httpcore.Response) -> None:
-        """Read at most the configured number of bytes of the answer; the rest is dropped."""
-        left = self.settings.webhook_max_response_bytes
-        async for chunk in response.aiter_stream():
-            left -= len(chunk)
-            if left <= 0:
-                break
+        retry_after = retry_after_seconds(answer.retry_after)
+        return Outcome(answer.status, None, retry_after, _ms(started))
 
     def next_delay(self, attempts: int, retry_after: float | None) -> float | None:
         """Seconds until the next attempt, or None when the schedule is exhausted."""
