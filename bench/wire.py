@@ -70,20 +70,31 @@ class Poster:
         reader: asyncio.StreamReader | None = None
         writer: asyncio.StreamWriter | None = None
         while (body := await self.queue.get()) is not None:
-            try:
-                if reader is None or writer is None:
-                    reader, writer = await asyncio.open_connection(self.host, self.port)
-                writer.write(b"%s\r\nContent-Length: %d\r\n\r\n%s" % (self.head, len(body), body))
-                head, _ = await _read_message(reader)
+            request = b"%s\r\nContent-Length: %d\r\n\r\n%s" % (self.head, len(body), body)
+            # A kept connection the server closed while idle (uvicorn does after 5 s, as
+            # at 10 POSTs/s over many connections) fails before any answer: once more on
+            # a new one.
+            for kept in (reader is not None, False):
+                try:
+                    if reader is None or writer is None:
+                        reader, writer = await asyncio.open_connection(self.host, self.port)
+                    writer.write(request)
+                    head, _ = await _read_message(reader)
+                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                        ValueError) as error:  # fmt: skip
+                    if writer is not None:
+                        writer.close()
+                    reader = writer = None
+                    answered = isinstance(error, asyncio.IncompleteReadError) and error.partial
+                    if kept and not answered:
+                        continue
+                    self.failures += 1
+                    break
                 self.failures += int(head[9:12]) >= 400
                 if b"connection: close" in head.lower():
                     writer.close()
                     reader = writer = None
-            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-                self.failures += 1
-                if writer is not None:
-                    writer.close()
-                reader = writer = None
+                break
         if writer is not None:
             writer.close()
 

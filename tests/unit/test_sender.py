@@ -190,3 +190,11 @@ def test_at_most_the_limit_of_connections_are_open_to_one_receiver(limit: int) -
     assert len(receiver.requests) == limit + 5
     assert receiver.connections == limit  # as many as allowed, then kept ones reused
     assert receiver.most_open <= limit
+
+
+def test_a_url_http_cannot_carry_is_an_error_of_its_own_not_a_crash() -> None:
+    async def test(sender: Sender, url: str, _: ScriptedReceiver) -> None:
+        with pytest.raises(ProtocolError):
+            await post(sender, url.replace("/hook", "/a hook"))
+
+    assert with_receiver(lambda _, __: NO_CONTENT, test).requests == []

@@ -87,11 +87,14 @@ class Sender:
         parts = urlsplit(url)
         default_port = 443 if parts.scheme == "https" else 80
         receiver = _Receiver(parts.scheme, parts.hostname or "", parts.port or default_port)
-        request = h11.Request(
-            method="POST",
-            target=(parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
-            headers=[("host", parts.netloc), *headers, ("content-length", str(len(body)))],
-        )
+        try:
+            request = h11.Request(
+                method="POST",
+                target=(parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+                headers=[("host", parts.netloc), *headers, ("content-length", str(len(body)))],
+            )
+        except h11.ProtocolError as error:  # a URL HTTP cannot carry as it stands
+            raise ProtocolError(str(error)) from None
         slots = self._slots.setdefault(receiver, asyncio.Semaphore(self.connections_per_receiver))
         async with asyncio.timeout(step_seconds):
             await slots.acquire()
