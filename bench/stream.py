@@ -261,6 +261,7 @@ def _one_run(
     return {
         "achieved": achieved, "failures": failures, "events": events,
         "rate": len(events) / posting,
+        "taken": int(rate * seconds) / posting,  # from the first sent to the last answered
         "sse_p50": percentile(sse_latencies, 0.5),
         "sse_p99": percentile(sse_latencies, 0.99),
         "sse_lost": sse_lost,
@@ -281,6 +282,8 @@ def _report(report: Report, rate: float, seconds: float, runs: list[dict[str, An
     label = f"{rate:,.0f} incidents/s for {seconds:.0f} s"
     rows = [
         Row("W7 live", f"{label}: incidents/s sent", middle("achieved"), "incidents/s"),
+        Row("W7 live", f"{label}: POSTs answered/s (first sent → last answered)",
+            middle("taken"), "incidents/s"),
         Row("W7 live", f"{label}: POSTs failed", worst("failures"), "requests", target="0"),
         Row("W7 live", f"{label}: alert events/s committed", middle("rate"), "events/s"),
         Row("W7 live", f"{label}: commit → SSE p50 ({SSE_CLIENTS} clients)", middle("sse_p50"),
