@@ -511,7 +511,8 @@ def test_messages_another_worker_folded_meanwhile_are_not_folded_again(
             def waiting() -> bool:  # this worker has come to the messages the other holds
                 return db.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND datname = current_database()"
+                    " AND datname = current_database() AND query LIKE %s",
+                    ("%WITH due AS%",),  # the fold statement (its start: the text is cut)
                 ).fetchone() == (1,)
 
             wait_until(waiting)
