@@ -10,6 +10,7 @@ from bluewatch.db.engine import Database
 from bluewatch.events.hub import EventHub, Subscription
 from bluewatch.events.log import StoredEvent
 from bluewatch.events.sse import stream
+from tests.aio import run
 
 
 def test_every_stream_sends_the_same_encoded_bytes() -> None:
@@ -56,7 +57,7 @@ def test_events_already_queued_go_out_in_one_write() -> None:
     subscription.queue.put_nowait(_event(4, Classification.CONFIDENTIAL))
     subscription.queue.put_nowait(_event(5))
     subscription.clearance = Classification.UNCLASSIFIED  # lowered since: 4 is held back
-    [retry, opened, burst] = asyncio.run(_written(subscription, 3))
+    [retry, opened, burst] = run(_written(subscription, 3))
     assert retry.startswith(b"retry:") and b"stream.open" in opened
     assert burst == b"".join(_event(n).message for n in (1, 2, 3, 5))
     assert subscription.queue.empty()
@@ -77,4 +78,4 @@ def test_a_client_that_fell_behind_gets_what_came_before_and_the_end() -> None:
         written = stream(hub, subscription, cast(Database, None), None, 60.0, clearance_now)
         return [part async for part in written]
 
-    assert asyncio.run(whole())[2:] == [_event(2).message]
+    assert run(whole())[2:] == [_event(2).message]
