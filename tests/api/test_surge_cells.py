@@ -97,3 +97,29 @@ def test_neighbours_across_a_cells_edge_still_raise_a_surge(
     [surge] = body["alerts"]
     assert surge["properties"]["member_count"] == 3
     assert [a["properties"]["rule_kind"] for a in alerts(client)] == ["cluster"]
+
+
+def test_a_new_surge_rests_on_the_seed_nearest_its_centre(
+    client: TestClient,
+    db: psycopg.Connection[tuple[object, ...]],
+    surge_only: None,  # noqa: F811 (the fixture)
+) -> None:
+    """A new surge's members are its seeds and the neighbours of its founder, the seed
+    nearest the group's centre. An earlier incident near an outlying seed only is not one
+    of them; were the surge to rest on that seed, it would be."""
+    [params] = db.execute("SELECT params FROM rule WHERE kind = 'cluster'").fetchone() or ()
+    rule: dict[str, Any] = params  # type: ignore[assignment]
+    step = rule["radius_m"] / 110_574  # a degree of latitude near the equator, in metres
+    seeds = [incident(29.47, 0.49 + share * step) for share in (0.0, 0.3, 0.6)]
+    earlier = incident(29.47, 0.49 - 0.8 * step)
+    near, far = db.execute(
+        "SELECT ST_Distance(ST_MakePoint(29.47, %(h)s)::geography,"
+        " ST_MakePoint(29.47, %(s1)s)::geography), ST_Distance(ST_MakePoint(29.47, %(h)s)"
+        "::geography, ST_MakePoint(29.47, %(s2)s)::geography)",
+        {"h": 0.49 - 0.8 * step, "s1": 0.49, "s2": 0.49 + 0.3 * step},
+    ).fetchone() or (None, None)
+    # The setup: the earlier incident neighbours the first seed, not the middle one.
+    assert float(str(near)) < rule["radius_m"] < float(str(far))
+    assert _post_batch(client, [earlier])["alerts"] == []
+    [surge] = _post_batch(client, seeds)["alerts"]
+    assert surge["properties"]["member_count"] == 3
