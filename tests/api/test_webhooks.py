@@ -515,13 +515,15 @@ def test_messages_another_worker_folded_meanwhile_are_not_folded_again(
                     ("%WITH due AS%",),  # the fold statement (its start: the text is cut)
                 ).fetchone() == (1,)
 
-            wait_until(waiting)
-            other.execute(
-                "UPDATE webhook_delivery SET status = 'digested', digest_id = %s"
-                " WHERE id = ANY(%s)",
-                (made[0], [h[0] for h in held]),
-            )
-            other.commit()
+            try:
+                wait_until(waiting)
+                other.execute(
+                    "UPDATE webhook_delivery SET status = 'digested', digest_id = %s"
+                    " WHERE id = ANY(%s)",
+                    (made[0], [h[0] for h in held]),
+                )
+            finally:
+                other.commit()  # the rows go free either way: the fold ends, nothing hangs
             folding.result(timeout=30)
     digests = [d for d in deliveries(client, hook["id"]) if d["event_type"] == "alert.digest"]
     assert [d["id"] for d in digests] == [made[0]]
