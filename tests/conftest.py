@@ -225,6 +225,10 @@ def client(
 
 @pytest.fixture
 def goma_camp(client: TestClient) -> int:
+    return post_goma_camp(client)
+
+
+def post_goma_camp(client: TestClient) -> int:
     """An unclassified camp at Goma, where the factories' incidents fall by default."""
     body = factories.camp(factories.square(*factories.GOMA), name="Goma HQ",
                           classification="unclassified")  # fmt: skip

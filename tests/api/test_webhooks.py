@@ -23,8 +23,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from bluewatch.app import create_app
 from bluewatch.webhooks import signing
-from tests import factories
-from tests.conftest import RoleKeys, bearer, fold_digests, settings_for
+from tests.conftest import RoleKeys, bearer, fold_digests, post_goma_camp, settings_for
 from tests.factories import GEOJSON, incident
 from tests.processes import free_port
 from tests.promtool import check_metrics
@@ -393,9 +392,7 @@ def test_an_api_process_delivers_with_its_own_loops_without_a_worker(
         database_url, webhook_workers_in_api=2, webhook_allow_cidrs=["127.0.0.0/8"]
     )
     with TestClient(create_app(settings), headers=bearer(role_keys.admin)) as own:
-        body = factories.camp(factories.square(*GOMA), classification="unclassified")
-        camp = own.post("/api/v1/camps", json=body)
-        assert camp.status_code == 201, camp.text
+        post_goma_camp(own)
         subscribe(own, receiver.url)
         alerts = threaten(own)
         [first] = receiver.wait_for(1)

@@ -137,10 +137,9 @@ class GuardedConnector:
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """A TCP connection to ``host``, with TLS (checked against the name) when given
         a context."""
-        addresses = await self.guard.resolve_checked(host.strip("[]"), port)
-        return await self.opener(
-            addresses[0], port, ssl=tls, server_hostname=host.strip("[]") if tls else None
-        )
+        name = host.strip("[]")
+        addresses = await self.guard.resolve_checked(name, port)
+        return await self.opener(addresses[0], port, ssl=tls, server_hostname=name if tls else None)
 
 
 def registration_error(error: Refused) -> InvalidInput:

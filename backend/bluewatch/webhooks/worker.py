@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 WORKER_ACTOR = Actor(SYSTEM, request_id="webhook-worker")
 USER_AGENT = "Bluewatch-Webhooks/1"
 CONNECTIONS_PER_RECEIVER = 10  # at once, per worker process
+BATCH = 20  # deliveries a loop claims at once
 
 CLAIM = text("""
     UPDATE webhook_delivery d
@@ -177,7 +178,7 @@ class DeliveryWorker:
                 backoff = min(backoff * 2, 10.0)
                 await self.wake()
 
-    async def drain(self, batch: int = 20) -> None:
+    async def drain(self, batch: int = BATCH) -> None:
         """Make the digests due (at most once a poll interval: they fall due with time,
         not with a notification), then claim and send until a batch is not full."""
         now = time.monotonic()
@@ -192,7 +193,7 @@ class DeliveryWorker:
                 return
             await self.wake()  # more may be due: another loop helps
 
-    async def work_once(self, batch: int = 20) -> int:
+    async def work_once(self, batch: int = BATCH) -> int:
         """Claim and send one batch; returns how many were claimed."""
         async with self.database.transaction() as connection:
             rows = await connection.execute(
