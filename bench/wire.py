@@ -11,6 +11,7 @@ speak just the HTTP the bench needs (keep-alive, Content-Length bodies) and noth
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
@@ -124,3 +125,16 @@ async def serve_sink(port: int, received: Received) -> Callable[[], Awaitable[No
         await server.wait_closed()
 
     return close
+
+
+def wait_listening(port: int, seconds: float = 30.0) -> None:
+    """Return once something accepts connections on 127.0.0.1:``port``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

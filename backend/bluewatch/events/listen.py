@@ -1,15 +1,39 @@
-"""The wake-up loop shared by the event hub and the webhook workers."""
+"""The wake-up loop shared by the event hub and the webhook workers, and the waits of
+a loop that lost its database."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 import psycopg
 from sqlalchemy.exc import DBAPIError
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Backoff:
+    """How long a loop waits after a failure: ``first`` seconds, doubling up to
+    ``most``, and ``first`` again after a success."""
+
+    first: float = 0.5
+    most: float = 10.0
+    current: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.current = self.first
+
+    def succeeded(self) -> None:
+        self.current = self.first
+
+    def next(self) -> float:
+        """The wait after this failure (the next one waits longer)."""
+        wait = self.current
+        self.current = min(self.current * 2, self.most)
+        return wait
 
 
 async def listen_forever(
@@ -25,12 +49,12 @@ async def listen_forever(
     starts again with ``work``, which catches up from the tables: no notification is
     needed for correctness, only for speed.
     """
-    backoff = 0.5
+    backoff = Backoff()
     while True:
         try:
             async with await psycopg.AsyncConnection.connect(plain_url, autocommit=True) as conn:
                 await conn.execute(f"LISTEN {channel}")
-                backoff = 0.5
+                backoff.succeeded()
                 while True:
                     await work()
                     async for _ in conn.notifies(timeout=wait_seconds(), stop_after=1):
@@ -38,6 +62,6 @@ async def listen_forever(
         except asyncio.CancelledError:
             raise
         except (psycopg.Error, DBAPIError, OSError):
-            logger.warning("%s lost the database; retrying in %.1fs", name, backoff)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 10.0)
+            wait = backoff.next()
+            logger.warning("%s lost the database; retrying in %.1fs", name, wait)
+            await asyncio.sleep(wait)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.db.engine import Database
-from bluewatch.events.listen import listen_forever
+from bluewatch.events.listen import Backoff, listen_forever
 from bluewatch.parsing import whole_number
 from bluewatch.security import audit
 from bluewatch.security.principal import SYSTEM, Actor
@@ -165,17 +165,17 @@ class DeliveryWorker:
             self.wakes.put_nowait(None)
 
     async def deliver_forever(self) -> None:
-        backoff = 0.5
+        backoff = Backoff()
         while True:
             await self.wakes.get()
             try:
                 await self.drain()
-                backoff = 0.5
+                backoff.succeeded()
             except (DBAPIError, OSError) as error:
+                wait = backoff.next()
                 logger.warning("webhook loop failed (%s); waking again in %.1fs",
-                               type(error).__name__, backoff)  # fmt: skip
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                               type(error).__name__, wait)  # fmt: skip
+                await asyncio.sleep(wait)
                 await self.wake()
 
     async def drain(self, batch: int = BATCH) -> None:
