@@ -8,15 +8,19 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from bluewatch.classification import Classification
 from bluewatch.db.engine import Database
 from bluewatch.events import log
 from bluewatch.events.client import Message, SSEListener
+from bluewatch.events.hub import EventHub, Subscription
+from tests.aio import run
 from tests.conftest import RoleKeys, bearer, settings_for
 from tests.factories import GEOJSON, incident
 from tests.processes import api_process
@@ -429,3 +433,63 @@ def test_an_impossible_last_event_id_is_a_clear_400(
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
     assert raw not in response.text
+
+
+def test_with_no_stream_open_the_hub_observes_the_lag_and_a_stream_opening_meanwhile_misses_nothing(
+    database_url: str, db: psycopg.Connection[tuple[object, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no stream open the hub reads only the events' ages (for the lag metric). A
+    stream that opens while it reads them starts at the hub's old position, so the hub
+    must then hand it those events."""
+    ages = log.ages
+
+    def write_events() -> list[int]:
+        db.execute("SELECT pg_current_xact_id()")
+        rows = db.execute(
+            "INSERT INTO event (type, alert_id, classification, data) "
+            "SELECT 'alert.updated', 1, 'unclassified', '{}' "
+            "FROM generate_series(1, 3) RETURNING id"
+        ).fetchall()
+        db.commit()
+        return [int(str(row[0])) for row in rows]
+
+    async def pump(opening: bool) -> tuple[list[float], list[int]]:
+        """The lags the hub observed and the event ids a stream was offered."""
+        row = db.execute("SELECT coalesce(max(id), 0) FROM event").fetchone()
+        assert row is not None
+        lags: list[float] = []
+        database = Database(database_url, settings_for(database_url))
+        hub = EventHub("postgresql://unused@localhost/unused", database, observe_lag=lags.append)
+        hub.delivered_id = int(str(row[0]))
+        opened: list[Subscription] = []
+
+        async def ages_then_a_stream_opens(*args: Any) -> list[tuple[int, float]]:
+            found = await ages(*args)
+            if opening and not opened:
+                opened.append(hub.subscribe(Classification.STRICTLY_CONFIDENTIAL))
+            return found
+
+        monkeypatch.setattr(log, "ages", ages_then_a_stream_opens)
+        written = write_events()
+        try:
+            for _ in range(250):  # the safe horizon passes the writes within a few samples
+                await hub.pump()
+                if hub.delivered_id >= written[-1]:
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            await database.dispose()
+        assert hub.delivered_id >= written[-1]
+        offered = []
+        while opened and not opened[0].queue.empty():
+            event = opened[0].queue.get_nowait()
+            assert event is not None
+            offered.append(event.id)
+        return lags, [event_id for event_id in offered if event_id in written]
+
+    lags, offered = run(pump(opening=False))
+    assert len(lags) >= 3 and all(lag >= 0 for lag in lags)  # each event's lag, no stream
+    assert offered == []
+    lags, offered = run(pump(opening=True))
+    assert len(lags) >= 3
+    assert len(offered) == 3  # the stream that opened during the read got all three

@@ -20,6 +20,7 @@ from bluewatch.events import log
 from bluewatch.events.listen import listen_forever
 
 PENDING_POLL_SECONDS = 0.02
+AGES_AT_ONCE = 10_000  # events' ages read at once while no stream is open
 OVERFLOW = None  # put in a full subscriber's queue: the stream ends, the client resumes
 
 
@@ -109,6 +110,16 @@ class EventHub:
             safe_id = await self._horizon.advance(connection)
         async with self._database.read() as connection:
             while self.delivered_id < safe_id:
+                if not self._subscribers:
+                    # No stream to hand them to: their ages (the lag) are all that is
+                    # needed, unless a stream opened meanwhile (its start is the old
+                    # position: it must be given these events).
+                    ages = await log.ages(connection, self.delivered_id, safe_id, AGES_AT_ONCE)
+                    if not self._subscribers:
+                        self._observe([age for _, age in ages])
+                        whole = len(ages) < AGES_AT_ONCE
+                        self.delivered_id = safe_id if whole else ages[-1][0]
+                        continue
                 events = await log.read(connection, self.delivered_id, safe_id)
                 if not events:
                     self.delivered_id = safe_id
@@ -116,6 +127,10 @@ class EventHub:
                 for event in events:
                     for subscription in list(self._subscribers):
                         subscription.offer(event)
-                    if self._observe_lag is not None:
-                        self._observe_lag(event.age_seconds)
+                self._observe([event.age_seconds for event in events])
                 self.delivered_id = events[-1].id
+
+    def _observe(self, ages: list[float]) -> None:
+        if self._observe_lag is not None:
+            for age in ages:
+                self._observe_lag(age)

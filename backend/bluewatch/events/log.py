@@ -285,6 +285,23 @@ async def read(
     ]
 
 
+AGES = text("""
+    SELECT id, extract(epoch FROM clock_timestamp() - occurred_at) AS age
+    FROM event WHERE id > :after AND id <= :up_to
+    ORDER BY id LIMIT :limit
+""")
+
+
+async def ages(
+    connection: AsyncConnection, after_id: int, up_to_id: int, limit: int = 10_000
+) -> list[tuple[int, float]]:
+    """(id, seconds since it was written) of the events after ``after_id`` up to
+    ``up_to_id``, at most ``limit``: what the hub observes of events no stream is open
+    for."""
+    rows = await connection.execute(AGES, {"after": after_id, "up_to": up_to_id, "limit": limit})
+    return [(row.id, float(row.age)) for row in rows]
+
+
 async def oldest_retained(connection: AsyncConnection) -> int | None:
     return (await connection.execute(text("SELECT min(id) FROM event"))).scalar()
 
