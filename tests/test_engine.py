@@ -1,10 +1,12 @@
-"""The API's connections: planned per execution, in UTC, with a statement timeout."""
+"""The API's connections: planned per execution (but a few incidents' rules), in UTC, with a
+statement timeout."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 
 from bluewatch.db.engine import Database
+from bluewatch.rules import engine
 from tests.aio import run
 from tests.conftest import settings_for
 
@@ -52,3 +54,51 @@ def test_statements_stay_prepared_across_reads(database_url: str) -> None:
 
     before, after = run(read_repeatedly())
     assert (before, after) == (0, 1)
+
+
+def test_a_few_incidents_run_the_rules_on_plans_made_once_a_batch_on_its_own(
+    database_url: str,
+) -> None:
+    """A lone POST's rule statements took longer to plan than to run: up to
+    ``GENERIC_PLANS_UP_TO`` incidents they run on a generic plan (made once per
+    connection), one more on a plan of its own."""
+    surge = text(
+        "SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)"
+        " FROM pg_prepared_statements"
+        " WHERE statement LIKE '%WITH seeds AS%' AND statement LIKE '%i.id = ANY(%'"
+        " AND statement NOT LIKE '%pg_prepared_statements%'"  # not this query itself
+    )
+    # Month-old, 20 km apart, far from any camp: the statements run, nothing is raised.
+    insert = text("""
+        INSERT INTO incident (geom, occurred_at, category, severity, title)
+        SELECT ST_SetSRID(ST_MakePoint(-30 + n * 0.2, -45), 4326), now() - interval '30 days',
+               'armed_clash', 3, 'Plan test'
+        FROM generate_series(1, :count) AS n
+        RETURNING id
+    """)
+
+    async def plans_after(counts: list[int]) -> list[tuple[int, int]]:
+        database = Database(database_url, settings_for(database_url, pool_size=1))
+        made: list[int] = []
+        seen = []
+        try:
+            for count in counts:  # a transaction each, committed: a rollback unprepares
+                async with database.transaction() as connection:
+                    ids = list((await connection.execute(insert, {"count": count})).scalars())
+                    made += ids
+                    assert await engine.evaluate_incidents(connection, ids) == []
+                    plans = (await connection.execute(surge)).one()
+                    seen.append((int(plans[0]), int(plans[1])))
+            return seen
+        finally:
+            async with database.transaction() as connection:
+                await connection.execute(text("DELETE FROM incident WHERE id = ANY(:ids)"),
+                                         {"ids": made})  # fmt: skip
+            await database.dispose()
+
+    limit = engine.GENERIC_PLANS_UP_TO
+    seen = run(plans_after([1] * 6 + [limit, limit + 1]))
+    prepared, at_limit, past_limit = seen[5], seen[6], seen[7]
+    assert prepared[0] >= 1  # psycopg prepared it at its 5th use: generic since
+    assert at_limit == (prepared[0] + 1, prepared[1])
+    assert past_limit == (at_limit[0], at_limit[1] + 1)

@@ -230,11 +230,15 @@ def test_head_answers_wherever_get_does(client: TestClient, scene: None, path: s
     got = client.get(path)
     assert got.status_code == 200, got.text
     head = client.head(path)
+    after = client.get(path)
     assert head.status_code == 200
     assert head.content == b""
     assert head.headers["content-type"] == got.headers["content-type"]
     if "content-length" in got.headers:
-        assert head.headers["content-length"] == got.headers["content-length"]
+        # A count (numberMatched) may change between the calls when something else
+        # writes meanwhile (it did once in a full run): HEAD matches a GET beside it.
+        lengths = {got.headers["content-length"], after.headers["content-length"]}
+        assert head.headers["content-length"] in lengths
     assert client.head("/ogc/collections/tanks").status_code == 404  # as GET
 
 

@@ -31,7 +31,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
 from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member, short
-from bluewatch.rules.params import ClusterParams, date_known_within, incident_filters
+from bluewatch.rules.params import (
+    ClusterParams,
+    date_known_within,
+    in_scope,
+    incident_filters,
+)
 from bluewatch.rules.wording import surge_headline
 
 if TYPE_CHECKING:
@@ -103,10 +108,12 @@ NEIGHBOURS = f"""
 """
 
 
-STATEMENT = text(f"""
+def _statement(ids_given: bool) -> str:
+    """The statement over the incidents given (``:incident_ids``), or over every recent one."""
+    return f"""
     WITH seeds AS (
         SELECT i.id, i.geom, i.occurred_at, i.classification FROM incident i
-        WHERE (CAST(:incident_ids AS bigint[]) IS NULL OR i.id = ANY(:incident_ids))
+        WHERE {in_scope("i.id", "incident_ids", ids_given)}
           AND i.occurred_at >= now() - make_interval(secs => :max_age_seconds)
           AND {incident_filters("i")}
           AND {date_known_within("i", ":window_seconds")}
@@ -229,7 +236,10 @@ STATEMENT = text(f"""
     SELECT id, true AS created, false AS short FROM created
     UNION ALL
     SELECT id, false AS created, {short("joined_members", "updated")} AS short FROM updated
-""")
+"""
+
+
+STATEMENTS = {ids_given: text(_statement(ids_given)) for ids_given in (True, False)}
 
 
 RECOUNT = members.recount(
@@ -256,6 +266,6 @@ async def evaluate(
         "categories": [category.value for category in params.categories],
         "level": params.level.value,
     }
-    rows = (await connection.execute(STATEMENT, values)).all()
+    rows = (await connection.execute(STATEMENTS[incident_ids is not None], values)).all()
     await members.count_again(connection, rows, RECOUNT, values)
     return AlertChange.raised(rows)

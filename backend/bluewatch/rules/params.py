@@ -122,6 +122,13 @@ def incident_filters(alias: str) -> str:
     """
 
 
+def in_scope(column: str, parameter: str, given: bool) -> str:
+    """SQL: `column` is one of the ids bound as `parameter` when they are given, else
+    any. Each case is a statement of its own (not ``:ids IS NULL OR …``), so that a plan
+    made once for all values (a generic plan) can still look the ids up by index."""
+    return f"{column} = ANY(:{parameter})" if given else "true"
+
+
 def date_known_within(alias: str, window_seconds: str) -> str:
     """SQL: the incident `alias`'s date is known finely enough to count in a window of
     `window_seconds` (an SQL expression): known to the day always; only to the week

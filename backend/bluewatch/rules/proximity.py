@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
 from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, short
-from bluewatch.rules.params import ProximityParams, incident_filters
+from bluewatch.rules.params import ProximityParams, in_scope, incident_filters
 from bluewatch.rules.wording import (
     LANGUAGES,
     Language,
@@ -54,6 +54,17 @@ class Scope:
     incident_ids: list[int] | None = None
     target_ids: list[int] | None = None
 
+    @property
+    def given(self) -> Given:
+        """Which ids are given: the statement differs for each case (``in_scope``)."""
+        return Given(self.incident_ids is not None, self.target_ids is not None)
+
+
+@dataclass(frozen=True)
+class Given:
+    incidents: bool
+    targets: bool
+
 
 HEADLINE = proximity_headline("banded", ":target_type", "en")
 HEADLINE_FR = proximity_headline("banded", ":target_type", "fr")
@@ -79,7 +90,7 @@ def band(distance: str, bands: int, value: str = BAND_LEVEL) -> str:
 NEAREST_POSSIBLE = "GREATEST(candidates.distance_m - candidates.uncertainty_m, 0)"
 
 
-def _pairs(target: str, precision: str, reach: str) -> str:
+def _pairs(target: str, precision: str, reach: str, given: Given) -> str:
     """Incidents of one precision and the targets within `reach` of them. Exact and
     approximate positions are searched apart, so the wider reach of the few approximate
     ones does not widen the index search for all."""
@@ -94,8 +105,8 @@ def _pairs(target: str, precision: str, reach: str) -> str:
         FROM incident i
         JOIN {TARGET_TABLES[target]} t ON ST_DWithin(i.geom::geography, t.geom::geography, {reach})
         WHERE {precision}
-          AND (CAST(:incident_ids AS bigint[]) IS NULL OR i.id = ANY(:incident_ids))
-          AND (CAST(:target_ids AS bigint[]) IS NULL OR t.id = ANY(:target_ids))
+          AND {in_scope("i.id", "incident_ids", given.incidents)}
+          AND {in_scope("t.id", "target_ids", given.targets)}
           AND i.occurred_at >= now() - make_interval(secs => :max_age_seconds)
           AND {incident_filters("i")}
           {route_condition}
@@ -118,7 +129,7 @@ def _dwelt(target: str) -> str:
     """
 
 
-def _banded(target: str, bands: int, dwell: bool) -> str:
+def _banded(target: str, bands: int, dwell: bool, given: Given) -> str:
     """The incident/target pairs in a band, with the band's level and whether only the
     incident's uncertainty brought it in (CTEs ``candidates``, ``ranged``, ``banded``);
     with `dwell`, only the pairs whose band has dwelt.
@@ -127,9 +138,11 @@ def _banded(target: str, bands: int, dwell: bool) -> str:
     CASEs computed the geodesic distance again (W2 at 1M: ~2,200 → ~3,500 incidents/s)."""
     return f"""
         WITH candidates AS MATERIALIZED (
-            {_pairs(target, "i.geo_precision = 1", ":reach_m")}
+            {_pairs(target, "i.geo_precision = 1", ":reach_m", given)}
             UNION ALL
-            {_pairs(target, "i.geo_precision > 1", ":reach_m + GREATEST(:near_m, :district_m)")}
+            {
+        _pairs(target, "i.geo_precision > 1", ":reach_m + GREATEST(:near_m, :district_m)", given)
+    }
         ), ranged AS (
             SELECT candidates.*, {band("candidates.distance_m", bands)} AS exact_level,
                    {band(NEAREST_POSSIBLE, bands)} AS reduced_level,
@@ -149,10 +162,10 @@ def _banded(target: str, bands: int, dwell: bool) -> str:
         )"""
 
 
-def _statement(target: str, bands: int, dwell: bool) -> str:
+def _statement(target: str, bands: int, dwell: bool, given: Given) -> str:
     """One alert per incident and target; a closer band escalates it."""
     return f"""
-        {_banded(target, bands, dwell)}, upserted AS (
+        {_banded(target, bands, dwell, given)}, upserted AS (
             INSERT INTO alert AS a (rule_id, rule_kind, level, incident_id, member_count,
                                     occurred_at, target_type, target_id, target_name,
                                     distance_m, classification, headline, headline_fr,
@@ -186,7 +199,7 @@ def _group_headline(count: str, distance: str, name: str, language: Language) ->
     return proximity_group_headline(count, distance, name, ":target_type", language)
 
 
-def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
+def _grouped_statement(target: str, bands: int, dwell: bool, given: Given) -> str:
     """With a cooldown: an incident not yet in an alert of this rule and target joins the
     alert opened for its band within the cooldown, else the batch's incidents of one
     band and target open one alert together (the closest is its incident)."""
@@ -203,7 +216,7 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
         for lang in LANGUAGES
     }  # fmt: skip
     return f"""
-        {_banded(target, bands, dwell)}, fresh AS (
+        {_banded(target, bands, dwell, given)}, fresh AS (
             SELECT banded.* FROM banded
             WHERE NOT EXISTS (
                 SELECT 1 FROM alert_member am JOIN alert m ON m.id = am.alert_id
@@ -275,7 +288,7 @@ def _grouped_statement(target: str, bands: int, dwell: bool) -> str:
     """
 
 
-def _step_down_statement(target: str, bands: int) -> str:
+def _step_down_statement(target: str, bands: int, given: Given) -> str:
     """Hysteresis: an open alert of one incident (an exact position) whose incident now
     lies more than the margin beyond its band steps down to the band it is within by the
     margin, or is resolved by Bluewatch when it is beyond every band by more than that."""
@@ -293,8 +306,8 @@ def _step_down_statement(target: str, bands: int) -> str:
             WHERE a.rule_id = :rule_id AND a.rule_kind = 'proximity'
               AND a.target_type = :target_type AND a.status <> 'resolved'
               AND a.member_count = 1 AND i.geo_precision = 1
-              AND (CAST(:incident_ids AS bigint[]) IS NULL OR a.incident_id = ANY(:incident_ids))
-              AND (CAST(:target_ids AS bigint[]) IS NULL OR a.target_id = ANY(:target_ids))
+              AND {in_scope("a.incident_id", "incident_ids", given.incidents)}
+              AND {in_scope("a.target_id", "target_ids", given.targets)}
         ), held AS (
             SELECT current.*, {held} AS held_level FROM current
         )
@@ -325,14 +338,15 @@ RECOUNT = members.recount({
 
 
 @functools.cache
-def step_down(target: str, bands: int) -> TextClause:
-    return text(_step_down_statement(target, bands))
+def step_down(target: str, bands: int, given: Given) -> TextClause:
+    return text(_step_down_statement(target, bands, given))
 
 
 @functools.cache
-def statement(target: str, bands: int, grouped: bool, dwell: bool) -> TextClause:
-    """The statement for a rule's target, number of bands, grouping and dwell, made once."""
-    return text((_grouped_statement if grouped else _statement)(target, bands, dwell))
+def statement(target: str, bands: int, grouped: bool, dwell: bool, given: Given) -> TextClause:
+    """The statement for a rule's target, number of bands, grouping, dwell and scope,
+    made once."""
+    return text((_grouped_statement if grouped else _statement)(target, bands, dwell, given))
 
 
 async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> list[AlertChange]:
@@ -358,13 +372,15 @@ async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> lis
     }
     grouped, dwell = params.cooldown_minutes > 0, params.dwell_minutes > 0
     result = await connection.execute(
-        statement(params.target, len(params.bands), grouped, dwell), values
+        statement(params.target, len(params.bands), grouped, dwell, scope.given), values
     )
     rows = result.all()
     await members.count_again(connection, rows, RECOUNT)
     changes = AlertChange.raised(rows)
     if params.margin_m is not None:
-        moved = await connection.execute(step_down(params.target, len(params.bands)), values)
+        moved = await connection.execute(
+            step_down(params.target, len(params.bands), scope.given), values
+        )
         changes += [
             AlertChange(row.id, "alert.resolved" if row.status == "resolved" else "alert.updated")
             for row in moved
