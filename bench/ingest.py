@@ -3,7 +3,7 @@ batches one after another, and single features from 16 concurrent connections.
 
 Batches come in two layouts: dense (every incident near a town, where the camps and
 routes are: several alerts each) and sparse (spread evenly over the mission area, as a
-feed of the whole region reads: most raise nothing)."""
+feed of the whole region reads; the routes' corridors still reach much of it)."""
 
 from __future__ import annotations
 

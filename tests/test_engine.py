@@ -78,9 +78,10 @@ def test_a_few_incidents_run_the_rules_on_plans_made_once_a_batch_on_its_own(
     """)
 
     async def plans_after(counts: list[int]) -> list[tuple[int, int]]:
-        database = Database(database_url, settings_for(database_url, pool_size=1))
+        settings = settings_for(database_url, pool_size=1, pool_max_overflow=0)
+        database = Database(database_url, settings)
         made: list[int] = []
-        seen = []
+        seen: list[tuple[int, int]] = []
         try:
             for count in counts:  # a transaction each, committed: a rollback unprepares
                 async with database.transaction() as connection:

@@ -62,6 +62,8 @@ class Scope:
 
 @dataclass(frozen=True)
 class Given:
+    """Whether a scope gives incident ids, target ids (each a statement of its own)."""
+
     incidents: bool
     targets: bool
 
@@ -129,6 +131,10 @@ def _dwelt(target: str) -> str:
     """
 
 
+# Approximate positions are searched that much further.
+WIDER_REACH = ":reach_m + GREATEST(:near_m, :district_m)"
+
+
 def _banded(target: str, bands: int, dwell: bool, given: Given) -> str:
     """The incident/target pairs in a band, with the band's level and whether only the
     incident's uncertainty brought it in (CTEs ``candidates``, ``ranged``, ``banded``);
@@ -140,9 +146,7 @@ def _banded(target: str, bands: int, dwell: bool, given: Given) -> str:
         WITH candidates AS MATERIALIZED (
             {_pairs(target, "i.geo_precision = 1", ":reach_m", given)}
             UNION ALL
-            {
-        _pairs(target, "i.geo_precision > 1", ":reach_m + GREATEST(:near_m, :district_m)", given)
-    }
+            {_pairs(target, "i.geo_precision > 1", WIDER_REACH, given)}
         ), ranged AS (
             SELECT candidates.*, {band("candidates.distance_m", bands)} AS exact_level,
                    {band(NEAREST_POSSIBLE, bands)} AS reduced_level,
