@@ -11,16 +11,17 @@ raised. A quiet place with no history surges on ``min_count`` alone.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
 from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member, short
-from bluewatch.rules.params import BaselineParams, date_known_within, incident_filters
-from bluewatch.rules.proximity import TARGET_TABLES
+from bluewatch.rules.params import BaselineParams, date_known_within, in_scope, incident_filters
+from bluewatch.rules.proximity import TARGET_TABLES, Given
 from bluewatch.rules.wording import LANGUAGES, baseline_headline
 
 if TYPE_CHECKING:
@@ -29,18 +30,25 @@ if TYPE_CHECKING:
 COUNTS = f"""{incident_filters("i")} AND {date_known_within("i", ":window_days * 86400")}"""
 
 
-def _statement(target: str) -> str:
+def _near_incidents_given(given: bool) -> str:
+    """SQL: target ``t`` lies near one of the incidents given, when they are given."""
+    if not given:
+        return "true"
+    return f"""EXISTS (
+                    SELECT 1 FROM incident i
+                    WHERE i.id = ANY(:incident_ids) AND {COUNTS}
+                      AND i.occurred_at >= now() - make_interval(days => :window_days)
+                      AND ST_DWithin(i.geom::geography, t.geom::geography, :radius_m))"""
+
+
+def _statement(target: str, given: Given) -> str:
     table = TARGET_TABLES[target]
     headline = {lang: baseline_headline("s", ":target_type", lang) for lang in LANGUAGES}
     return f"""
         WITH touched AS (
             SELECT DISTINCT t.id FROM {table} t
-            WHERE (CAST(:target_ids AS bigint[]) IS NULL OR t.id = ANY(:target_ids))
-              AND (CAST(:incident_ids AS bigint[]) IS NULL OR EXISTS (
-                    SELECT 1 FROM incident i
-                    WHERE i.id = ANY(:incident_ids) AND {COUNTS}
-                      AND i.occurred_at >= now() - make_interval(days => :window_days)
-                      AND ST_DWithin(i.geom::geography, t.geom::geography, :radius_m)))
+            WHERE {in_scope("t.id", "target_ids", given.targets)}
+              AND {_near_incidents_given(given.incidents)}
         ), counted AS (
             SELECT t.id AS target_id, t.name AS target_name, t.geom AS target_geom,
                    array_agg(i.id ORDER BY i.id) FILTER (WHERE i.occurred_at >= now()
@@ -114,7 +122,10 @@ def _statement(target: str) -> str:
     """
 
 
-STATEMENTS = {target: text(_statement(target)) for target in TARGET_TABLES}
+@functools.cache
+def statement(target: str, given: Given) -> TextClause:
+    """The statement for a rule's target and scope (``params.in_scope``), made once."""
+    return text(_statement(target, given))
 
 
 RECOUNT = members.recount()
@@ -129,7 +140,7 @@ async def evaluate(
     params = rule.params
     assert isinstance(params, BaselineParams)
     result = await connection.execute(
-        STATEMENTS[params.target],
+        statement(params.target, Given(incident_ids is not None, target_ids is not None)),
         {
             "rule_id": rule.id,
             "target_type": params.target,
