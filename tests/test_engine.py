@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from bluewatch.db.engine import Database
 from bluewatch.rules import baseline, cluster, engine, proximity
-from bluewatch.rules.proximity import Given
+from bluewatch.rules.params import Given
 from tests.aio import run
 from tests.conftest import settings_for
 

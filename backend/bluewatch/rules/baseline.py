@@ -20,8 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
 from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, is_member, short
-from bluewatch.rules.params import BaselineParams, date_known_within, in_scope, incident_filters
-from bluewatch.rules.proximity import TARGET_TABLES, Given
+from bluewatch.rules.params import (
+    BaselineParams,
+    Given,
+    date_known_within,
+    in_scope,
+    incident_filters,
+)
+from bluewatch.rules.proximity import TARGET_TABLES
 from bluewatch.rules.wording import LANGUAGES, baseline_headline
 
 if TYPE_CHECKING:

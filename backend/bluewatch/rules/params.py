@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -120,6 +121,15 @@ def incident_filters(alias: str) -> str:
         AND {alias}.severity >= :severity_min
         AND (cardinality(CAST(:categories AS text[])) = 0 OR {alias}.category = ANY(:categories))
     """
+
+
+@dataclass(frozen=True)
+class Given:
+    """Whether an evaluation is given incident ids, target ids (each case a statement of
+    its own: ``in_scope``)."""
+
+    incidents: bool
+    targets: bool
 
 
 def in_scope(column: str, parameter: str, given: bool) -> str:

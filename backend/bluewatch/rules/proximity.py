@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
 from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, short
-from bluewatch.rules.params import ProximityParams, in_scope, incident_filters
+from bluewatch.rules.params import Given, ProximityParams, in_scope, incident_filters
 from bluewatch.rules.wording import (
     LANGUAGES,
     Language,
@@ -58,14 +58,6 @@ class Scope:
     def given(self) -> Given:
         """Which ids are given: the statement differs for each case (``in_scope``)."""
         return Given(self.incident_ids is not None, self.target_ids is not None)
-
-
-@dataclass(frozen=True)
-class Given:
-    """Whether a scope gives incident ids, target ids (each a statement of its own)."""
-
-    incidents: bool
-    targets: bool
 
 
 HEADLINE = proximity_headline("banded", ":target_type", "en")
