@@ -237,6 +237,10 @@ class StoredEvent:
         )
 
 
+# An event's age when read: seconds since its writing transaction began (the lag).
+AGE = "extract(epoch FROM clock_timestamp() - occurred_at)"
+
+
 async def read(
     connection: AsyncConnection,
     after_id: int,
@@ -249,9 +253,8 @@ async def read(
     receives; every event when ``clearance`` is None (the hub, which filters per stream).
     Without ``layers``, alert events only."""
     rows = await connection.execute(
-        text("""
-            SELECT id, type, classification, hidden_from,
-                   extract(epoch FROM clock_timestamp() - occurred_at) AS age,
+        text(f"""
+            SELECT id, type, classification, hidden_from, {AGE} AS age,
                    json_build_object('id', id, 'type', type, 'timestamp', occurred_at,
                                      'data', data)::text AS envelope
             FROM event
@@ -285,8 +288,8 @@ async def read(
     ]
 
 
-AGES = text("""
-    SELECT id, extract(epoch FROM clock_timestamp() - occurred_at) AS age
+AGES = text(f"""
+    SELECT id, {AGE} AS age
     FROM event WHERE id > :after AND id <= :up_to
     ORDER BY id LIMIT :limit
 """)
