@@ -17,6 +17,7 @@ import httpx
 import numpy as np
 import psycopg
 
+from bench import floor
 from bench.harness import (
     CONNECTIONS,
     SEED,
@@ -100,6 +101,10 @@ def measure(
                        "COPY of the same rows", median(got.copy), "≥ 0.5× COPY"))  # fmt: skip
         report.add(Row("W1 ingest", f"alerts raised or grown per incident, {layout} layout",
                        median(got.alerts), "alerts/incident"))  # fmt: skip
+        figure = f"the rows those batches wrote, by COPY, nothing computed, {layout} layout"
+        report.add(Row("W1 ingest", figure, median(got.floor), "incidents/s",
+                       "COPY of the incidents alone", median(got.floor_alone),
+                       "the fastest §5 allows"))  # fmt: skip
     figure = f"POST /incidents, single features, rules on, {CONNECTIONS} connections"
     report.add(Row("W1 ingest", figure, median(single_rates), "incidents/s",
                    "COPY of the same rows", median(rates["dense"].copy), "≥ 1,000/s"))  # fmt: skip
@@ -113,6 +118,8 @@ class Rates:
     api: list[float] = field(default_factory=list)
     copy: list[float] = field(default_factory=list)
     alerts: list[float] = field(default_factory=list)  # alert features answered per incident
+    floor: list[float] = field(default_factory=list)  # every row the batches wrote, by COPY
+    floor_alone: list[float] = field(default_factory=list)  # their incidents alone, by COPY
 
 
 def _batches(
@@ -122,6 +129,7 @@ def _batches(
     """POST the batches one after another, then COPY the same rows in one statement."""
     incidents = sum(len(features) for features in batches)
     answers = []
+    before = floor.Marks.now(world.url)
     started = time.perf_counter()
     for features in batches:
         response = http.post("/api/v1/incidents", json={"type": "FeatureCollection",
@@ -131,6 +139,7 @@ def _batches(
     rates.api.append(incidents / (time.perf_counter() - started))
     # Read after the clock stops: parsing the answers is the client's work.
     rates.alerts.append(sum(len(a.json()["alerts"]) for a in answers) / incidents)
+    after = floor.Marks.now(world.url)
     rows = "".join(copy_rows(features, copy_source) for features in batches)
     with psycopg.connect(world.url) as connection, connection.cursor() as cursor:
         started = time.perf_counter()
@@ -141,6 +150,9 @@ def _batches(
             copy.write(rows)
         connection.commit()
         rates.copy.append(incidents / (time.perf_counter() - started))
+    alone, every = floor.measure(world.url, before, after)
+    rates.floor_alone.append(incidents / alone)
+    rates.floor.append(incidents / every)
 
 
 async def _singles(

@@ -1,0 +1,94 @@
+"""W1's floor: how fast the rows an ingest had to write can be written at all.
+
+DESIGN §5 runs the rules in the transaction that writes the incidents, so a batch is
+done only when its incidents, the alerts they raise, the alerts' members and every
+event are written. This takes the rows the API wrote for W1's batches and writes them
+again by COPY, with nothing computed (no parsing, no rule, no distance), beside COPY of
+the incidents alone into the same tables, in one transaction rolled back after. No
+implementation that keeps §5 can ingest faster than the first figure.
+
+The one audit row per request is left out (the log is append-only), and alerts that
+grew rather than opened count only their new members and events: both make the floor
+lower than the true one, never higher.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import psycopg
+
+# In the order COPY writes them back (members and events name alerts and incidents).
+TABLES = ("incident", "alert", "alert_member", "event")
+
+
+@dataclass(frozen=True)
+class Marks:
+    """The highest incident, alert and event id at one moment."""
+
+    incident: int
+    alert: int
+    event: int
+
+    @classmethod
+    def now(cls, url: str) -> Marks:
+        with psycopg.connect(url) as connection:
+            row = connection.execute(
+                "SELECT (SELECT coalesce(max(id), 0) FROM incident),"
+                " (SELECT coalesce(max(id), 0) FROM alert),"
+                " (SELECT coalesce(max(id), 0) FROM event)"
+            ).fetchone()
+        assert row is not None
+        return cls(*row)
+
+
+def _between(table: str, before: Marks, after: Marks) -> str:
+    """SQL: the rows of ``table`` written between two marks."""
+    incident = f"BETWEEN {before.incident + 1} AND {after.incident}"
+    alert = f"BETWEEN {before.alert + 1} AND {after.alert}"
+    return {
+        "incident": f"id {incident}",
+        "alert": f"id {alert}",
+        "alert_member": f"alert_id {alert} OR incident_id {incident}",
+        "event": f"id BETWEEN {before.event + 1} AND {after.event}",
+    }[table]
+
+
+def measure(url: str, before: Marks, after: Marks) -> tuple[float, float]:
+    """Seconds to COPY the incidents alone, and to COPY every row."""
+    with psycopg.connect(url) as connection:
+        rows = {table: _copy_out(connection, table, _between(table, before, after))
+                for table in TABLES}  # fmt: skip
+        for table in reversed(TABLES):
+            connection.execute(f"DELETE FROM {table} WHERE {_between(table, before, after)}")
+        _settle(connection)  # the deletes' deferred triggers run before the clock starts
+        connection.execute("SAVEPOINT floor")
+        alone = _copy_in(connection, {"incident": rows["incident"]})
+        connection.execute("ROLLBACK TO SAVEPOINT floor")
+        every = _copy_in(connection, rows)
+        connection.rollback()
+    return alone, every
+
+
+def _copy_out(connection: psycopg.Connection, table: str, where: str) -> bytes:
+    data = bytearray()
+    with connection.cursor().copy(f"COPY (SELECT * FROM {table} WHERE {where}) TO STDOUT") as copy:
+        for chunk in copy:
+            data += chunk
+    return bytes(data)
+
+
+def _copy_in(connection: psycopg.Connection, rows: dict[str, bytes]) -> float:
+    started = time.perf_counter()
+    for table, data in rows.items():
+        if data:
+            with connection.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+                copy.write(data)
+    _settle(connection)  # the deferred triggers (layer versions) run inside the clock
+    return time.perf_counter() - started
+
+
+def _settle(connection: psycopg.Connection) -> None:
+    connection.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    connection.execute("SET CONSTRAINTS ALL DEFERRED")
