@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from pyproj import Geod
 
 from tests.api.test_proximity import assert_valid_cap
 from tests.factories import GEOJSON, camp, collection, incident, square
@@ -114,3 +115,48 @@ def test_baseline_params_are_bounded(
         f"/api/v1/rules/{rule['id']}", json={"params": {**rule["params"], **change}}
     )
     assert changed.status_code == status, changed.text
+
+
+NORTH = (25.0, 60.0)  # at 60° a degree of longitude is half as long as at the equator
+
+
+def test_the_count_reaches_the_radius_and_the_windows_and_no_further(
+    client: TestClient, baseline_only: dict[str, Any]
+) -> None:
+    """The incidents counted come from one (lon, lat, days) box about the camp: at and one
+    step past its radius east, west and north, and its first baseline day."""
+    northern = camp(square(*NORTH), name="Northern TS", classification="unclassified")
+    made = client.post("/api/v1/camps", json=northern, headers=GEOJSON)
+    assert made.status_code == 201, made.text
+    geod = Geod(ellps="WGS84")
+    half = 0.003  # the square's half side
+
+    def beyond(azimuth: float, metres: float, days: float) -> dict[str, Any]:
+        """An incident `metres` from the camp's edge facing `azimuth`, `days` ago."""
+        edge = {90: (NORTH[0] + half, NORTH[1]), 270: (NORTH[0] - half, NORTH[1]),
+                0: (NORTH[0], NORTH[1] + half)}[int(azimuth)]  # fmt: skip
+        lon, lat, _ = geod.fwd(edge[0], edge[1], azimuth, metres)
+        return incident(lon, lat, hours_ago=24 * days, classification="unclassified")
+
+    history = [
+        *(beyond(azimuth, 9_950, 20) for azimuth in (90, 270, 0)),  # within 10 km: counted
+        *(beyond(azimuth, 10_050, 20) for azimuth in (90, 270, 0)),  # past it: not
+        incident(*NORTH, hours_ago=24 * 34.8, classification="unclassified"),  # counted
+        incident(*NORTH, hours_ago=24 * 35.2, classification="unclassified"),  # before: not
+    ]
+    answered = client.post("/api/v1/incidents", json=collection(*history), headers=GEOJSON)
+    assert answered.status_code == 200, answered.text
+    recent = [
+        *(incident(*NORTH, hours_ago=24 * days, classification="unclassified")
+          for days in (1, 2, 3, 4, 5)),
+        beyond(90, 9_950, 0.5),  # counted: six this week
+        beyond(90, 10_050, 0.5),  # not
+    ]  # fmt: skip
+    answered = client.post("/api/v1/incidents", json=collection(*recent), headers=GEOJSON)
+    assert answered.status_code == 200, answered.text
+    [alert] = [a for a in answered.json()["alerts"] if a["properties"]["rule_kind"] == "baseline"]
+    assert alert["properties"]["target"]["name"] == "Northern TS"
+    assert alert["properties"]["headline"] == (
+        "Incidents up near Northern TS: 6 in 7 d, 6.0× the average of 1.0 over 4 windows"
+    )
+    assert alert["properties"]["member_count"] == 6
