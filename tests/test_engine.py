@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import psycopg
 from sqlalchemy import text
 
 from bluewatch.db.engine import Database
@@ -60,11 +61,12 @@ def test_statements_stay_prepared_across_reads(database_url: str) -> None:
 
 
 def test_a_few_incidents_run_the_rules_on_plans_made_once_a_batch_on_its_own(
-    database_url: str,
+    database_url: str, db: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     """A lone POST's rule statements took longer to plan than to run: up to
     ``GENERIC_PLANS_UP_TO`` incidents they run on a generic plan (made once per
-    connection), one more on a plan of its own."""
+    connection), one more on a plan of its own. (``db``: the seeded rules, the surge rule
+    on, whatever the test before left.)"""
     surge = text(
         "SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)"
         " FROM pg_prepared_statements"

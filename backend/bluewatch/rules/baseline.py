@@ -7,6 +7,11 @@ near what changed, one statement counts the incidents within ``radius_m`` in the
 count reaches ``min_count`` and ``min_ratio`` times the average, the target's open
 baseline alert of this rule (raised within the window) takes the new count, or one is
 raised. A quiet place with no history surges on ``min_count`` alone.
+
+The baseline windows are counted only as far as decides the ratio (``ENOUGH_BEFORE``):
+a place as busy as usual stops there. With both, one incident's evaluation at 1M (the
+dense synthetic history) went from 87 to 30 ms for the camps and from 490 to 141 ms for
+the routes (bench/RESULTS.md, 2026-11-27 18:30).
 """
 
 from __future__ import annotations
@@ -36,9 +41,6 @@ if TYPE_CHECKING:
 COUNTS = f"""{incident_filters("i")} AND {date_known_within("i", ":window_days * 86400")}"""
 
 
-HISTORY_DAYS = ":window_days * (1 + :baseline_windows)"
-
-
 def _days_since_2000(at: str) -> str:
     """SQL: the time axis of ``space_time`` (migration 0006) for `at`."""
     return f"extract(epoch FROM {at} - timestamptz '2000-01-01 00:00Z') / 86400.0"
@@ -51,20 +53,40 @@ def _degrees_east(metres: str) -> str:
     return f"{metres} / (111320.0 * cos(radians(least(89.0, {farthest}))))"
 
 
-# The (lon, lat, days) box holding every incident within :radius_m of target ``t`` in the
-# recent window and the baseline windows before it: one probe of the N-D GiST of 0006
-# instead of ANDing the geography index's candidates (all five weeks) with the time
-# index's (the whole area): a route's count at 1M 36 ms to 24 ms, nearly all of it now
-# the candidates' fetch and distance. The exact tests after it (geodesic distance, age)
-# are written so that the planner cannot take those indexes again. Like the surge
-# rule's box, it does not wrap at the antimeridian.
-HISTORY_BOX = f"""ST_3DMakeBox(
-        ST_MakePoint(ST_XMin(t.geom) - {_degrees_east(":radius_m")},
-                     ST_YMin(t.geom) - :radius_m / 110574.0,
-                     {_days_since_2000(f"now() - make_interval(days => {HISTORY_DAYS})")}),
-        ST_MakePoint(ST_XMax(t.geom) + {_degrees_east(":radius_m")},
-                     ST_YMax(t.geom) + :radius_m / 110574.0,
-                     {_days_since_2000("now()")}))::geometry"""
+def _near_target(newest: str, oldest: str, newest_included: bool) -> str:
+    """SQL: incident ``i`` counts for target ``t``, lies within ``:radius_m`` of it and is
+    between `newest` and `oldest` days old (SQL expressions; `oldest` included).
+
+    The (lon, lat, days) box goes first: one probe of the N-D GiST of 0006 instead of
+    ANDing the geography index's candidates (all five weeks) with the time index's (the
+    whole area), which took a route's count at 1M from 36 ms to 24 ms; what is left is
+    the candidates' fetch and distance. The exact tests after it (geodesic distance,
+    age) are written so that the planner cannot take those indexes again. Like the
+    surge rule's box, it does not wrap at the antimeridian."""
+    east = _degrees_east(":radius_m")
+    north = ":radius_m / 110574.0"
+    since = _days_since_2000(f"now() - make_interval(days => {oldest})")
+    until = _days_since_2000(f"now() - make_interval(days => {newest})")
+    younger = ">=" if newest_included else ">"
+    return f"""space_time(i.geom, i.occurred_at) &&& ST_3DMakeBox(
+                    ST_MakePoint(ST_XMin(t.geom) - {east}, ST_YMin(t.geom) - {north}, {since}),
+                    ST_MakePoint(ST_XMax(t.geom) + {east}, ST_YMax(t.geom) + {north}, {until})
+                )::geometry
+              AND _ST_DWithin(i.geom::geography, t.geom::geography, :radius_m)
+              AND now() - i.occurred_at {younger} make_interval(days => {newest})
+              AND now() - i.occurred_at <= make_interval(days => {oldest})
+              AND {COUNTS}"""
+
+
+RECENT = _near_target("0", ":window_days", newest_included=True)
+BEFORE = _near_target(":window_days", ":window_days * (1 + :baseline_windows)", False)
+# The most incidents of the baseline windows that still let the recent count reach
+# min_ratio times their average; one more decides that it does not (rounded up, so a
+# float's error cannot count one too few).
+ENOUGH_BEFORE = (
+    "ceil(cardinality(recent.ids) * CAST(:baseline_windows AS float8)"
+    " / CAST(:min_ratio AS float8))::bigint + 1"
+)
 
 
 def _near_incidents_given(given: bool) -> str:
@@ -88,26 +110,26 @@ def _statement(target: str, given: Given) -> str:
               AND {_near_incidents_given(given.incidents)}
         ), counted AS (
             SELECT t.id AS target_id, t.name AS target_name, t.geom AS target_geom,
-                   array_agg(i.id ORDER BY i.id) FILTER (WHERE i.occurred_at >= now()
-                       - make_interval(days => :window_days)) AS recent_ids,
-                   count(*) FILTER (WHERE i.occurred_at >= now()
-                       - make_interval(days => :window_days)) AS recent,
-                   count(*) FILTER (WHERE i.occurred_at < now()
-                       - make_interval(days => :window_days))::float8 / :baseline_windows
-                       AS average,
-                   GREATEST(t.classification, max(i.classification) FILTER (
-                       WHERE i.occurred_at >= now() - make_interval(days => :window_days)))
-                       AS classification,
-                   max(i.occurred_at) AS occurred_at
+                   recent.ids AS recent_ids, cardinality(recent.ids) AS recent,
+                   before.counted::float8 / :baseline_windows AS average,
+                   GREATEST(t.classification, recent.classification) AS classification,
+                   recent.occurred_at
             FROM touched
             JOIN {table} t ON t.id = touched.id
-            JOIN incident i
-              ON space_time(i.geom, i.occurred_at) &&& {HISTORY_BOX}
-             AND _ST_DWithin(i.geom::geography, t.geom::geography, :radius_m)
-             AND now() - i.occurred_at
-                 BETWEEN interval '0' AND make_interval(days => {HISTORY_DAYS})
-             AND {COUNTS}
-            GROUP BY t.id, t.name, t.geom, t.classification
+            CROSS JOIN LATERAL (
+                SELECT array_agg(i.id ORDER BY i.id) AS ids,
+                       max(i.classification) AS classification,
+                       max(i.occurred_at) AS occurred_at
+                FROM incident i WHERE {RECENT}
+            ) recent
+            CROSS JOIN LATERAL (
+                -- Counted only as far as decides the ratio: a place as busy as usual stops
+                -- at twice this week's count (ratio 2, four windows), not all four weeks'.
+                SELECT count(*) AS counted FROM (
+                    SELECT FROM incident i WHERE {BEFORE} LIMIT {ENOUGH_BEFORE}
+                ) enough
+            ) before
+            WHERE cardinality(recent.ids) >= :min_count
         ), s AS (
             SELECT counted.*, open_alert.id AS alert_id,
                    recent / NULLIF(average, 0) AS ratio
