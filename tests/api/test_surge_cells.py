@@ -123,3 +123,25 @@ def test_a_new_surge_rests_on_the_seed_nearest_its_centre(
     assert _post_batch(client, [earlier])["alerts"] == []
     [surge] = _post_batch(client, seeds)["alerts"]
     assert surge["properties"]["member_count"] == 3
+
+
+def test_a_surge_near_the_pole_groups_its_seeds_in_fewer_cells_than_squares(
+    client: TestClient,
+    db: psycopg.Connection[tuple[object, ...]],
+    surge_only: None,  # noqa: F811 (the fixture)
+) -> None:
+    """k-means starts from the squares (two group radii across) the seeds fill, but never
+    from more groups than the cells it groups: at 85° one cell spans two such squares."""
+    [params] = db.execute("SELECT params FROM rule WHERE kind = 'cluster'").fetchone() or ()
+    rule: dict[str, Any] = params  # type: ignore[assignment]
+    seeds = [(lon, 85.0) for lon in (0.10, 0.15, 0.20)]  # 2 km apart at most
+    values = ", ".join(f"(ST_MakePoint({lon}, {lat}))" for lon, lat in seeds)
+    square = f"2 * {rule['radius_m']} * (1 - sqrt(2) / 8) / 111320.0"
+    cells, squares = db.execute(
+        f"SELECT count(DISTINCT {cell(str(rule['radius_m'] / 4))}),"
+        f" count(DISTINCT floor(ST_X(geom) / ({square})))"
+        f" FROM (VALUES {values}) AS p(geom)"
+    ).fetchone() or (None, None)
+    assert (cells, squares) == (1, 2)  # the setup: more squares than cells
+    [surge] = _post_batch(client, [incident(lon, lat) for lon, lat in seeds])["alerts"]
+    assert surge["properties"]["member_count"] == 3
