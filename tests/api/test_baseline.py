@@ -123,8 +123,9 @@ NORTH = (25.0, 60.0)  # at 60° a degree of longitude is half as long as at the 
 def test_the_count_reaches_the_radius_and_the_windows_and_no_further(
     client: TestClient, baseline_only: dict[str, Any]
 ) -> None:
-    """The incidents counted come from one (lon, lat, days) box about the camp: at and one
-    step past its radius east, west and north, and its first baseline day."""
+    """The incidents counted come from (lon, lat, days) boxes about the camp, this week's
+    and the baseline windows': at and one step past the radius east, west and north
+    (where a degree of longitude is shortest), and the first baseline day."""
     northern = camp(square(*NORTH), name="Northern TS", classification="unclassified")
     made = client.post("/api/v1/camps", json=northern, headers=GEOJSON)
     assert made.status_code == 201, made.text

@@ -11,7 +11,7 @@ raised. A quiet place with no history surges on ``min_count`` alone.
 The baseline windows are counted only as far as decides the ratio (``ENOUGH_BEFORE``):
 a place as busy as usual stops there. With both, one incident's evaluation at 1M (the
 dense synthetic history) went from 87 to 30 ms for the camps and from 490 to 141 ms for
-the routes (bench/RESULTS.md, 2026-11-27 18:30).
+the routes (bench/RESULTS.md, 2026-11-27 18:22).
 """
 
 from __future__ import annotations
