@@ -66,26 +66,40 @@ NEAREST_TARGET = """
 METRES_PER_DEGREE_AT_MOST = 111_700.0
 
 
-def cell(side_m: str) -> str:
+def cell_row_and_column(side_m: str) -> tuple[str, str]:
     """SQL: the cell of the point ``geom``, a row of latitude and a column of longitude
     each no more than `side_m` (an SQL expression of metres) across, so that any two
     points of a cell lie within twice that of each other (the path along the meridian
     and then the parallel bounds the geodesic). A column's width in degrees is set by
-    its row's latitude nearest the equator, where a degree of longitude is longest."""
+    its row's latitude nearest the equator, where a degree of longitude is longest.
+
+    Two numbers, not an array: the statement sorts 10,000 seeds by their cell twice,
+    and an array sorts at half the speed (≈ 20 ms of a cold batch at 1M)."""
     row = f"({side_m} / {METRES_PER_DEGREE_AT_MOST})"
     index = f"floor(ST_Y(geom) / {row})"
     nearest_equator = f"CASE WHEN {index} >= 0 THEN {index} * {row} ELSE -({index} + 1) * {row} END"
     width = f"least(360, {row} / greatest(cos(radians({nearest_equator})), 1e-9))"
-    return f"ARRAY[{index}, floor(ST_X(geom) / {width})]"
+    return index, f"floor(ST_X(geom) / {width})"
+
+
+def cell(side_m: str) -> str:
+    """SQL: ``cell_row_and_column`` as one value."""
+    return f"ARRAY[{', '.join(cell_row_and_column(side_m))}]"
+
+
+def _as_cell(side_m: str) -> str:
+    """SQL: select-list items naming the cell's row and column ``cell_row, cell_column``."""
+    row, column = cell_row_and_column(side_m)
+    return f"{row} AS cell_row, {column} AS cell_column"
 
 
 # Seeds that share a cell of half the radius lie within the radius of each other.
-NEIGHBOUR_CELL = cell(":radius_m / 2")
+NEIGHBOUR_CELL = _as_cell(":radius_m / 2")
 # New surges are grouped by cells a quarter of the radius across (k-means over the
 # cells' centres, not every seed: 50 ms instead of 430 for 10,000 seeds), the groups'
 # radius less the cell's half diagonal, so a seed lies within the radius of its group's
 # centre (in degrees, as before).
-GROUPING_CELL = cell(":radius_m / 4")
+GROUPING_CELL = _as_cell(":radius_m / 4")
 GROUP_RADIUS_DEGREES = f"(:radius_m * (1 - sqrt(2) / 8) / {METRES_PER_DEGREE})"
 # k-means starts from as many groups as the seeds fill squares two group radii across
 # (a group's circle meets at most four), not from one: splitting its way up from one
@@ -97,7 +111,8 @@ FIRST_GROUPS = f"""least(
                 SELECT DISTINCT floor(ST_X(geom) / (2 * {GROUP_RADIUS_DEGREES})),
                                 floor(ST_Y(geom) / (2 * {GROUP_RADIUS_DEGREES}))
                 FROM unassigned) filled),
-            (SELECT count(DISTINCT cell) FROM unassigned))::int"""
+            (SELECT count(*) FROM (SELECT DISTINCT cell_row, cell_column FROM unassigned) occupied)
+        )::int"""
 
 
 def open_surge(alias: str) -> str:
@@ -131,10 +146,10 @@ def _statement(ids_given: bool) -> str:
     ), celled AS (
         -- Seeds that share a cell and lie within the window of each other are neighbours;
         -- counted among themselves, most seeds of a batch qualify without a probe.
-        SELECT seeds.*, {NEIGHBOUR_CELL} AS cell FROM seeds
+        SELECT seeds.*, {NEIGHBOUR_CELL} FROM seeds
     ), counted AS (
         SELECT celled.*, count(*) OVER (
-            PARTITION BY cell ORDER BY occurred_at
+            PARTITION BY cell_row, cell_column ORDER BY occurred_at
             RANGE BETWEEN make_interval(secs => :window_seconds) PRECEDING
                       AND make_interval(secs => :window_seconds) FOLLOWING) AS together
         FROM celled
@@ -182,7 +197,7 @@ def _statement(ids_given: bool) -> str:
         RETURNING a.id, a.version, merged.added
     ), joined_members AS ({members.joining("joining", "member", "updated")}
     ), unassigned AS (
-        SELECT s.id, s.geom, s.occurred_at, s.classification, {GROUPING_CELL} AS cell
+        SELECT s.id, s.geom, s.occurred_at, s.classification, {GROUPING_CELL}
         FROM assigned s WHERE s.alert_id IS NULL
     ), cells AS (
         -- (A cell carries its seeds along: joined back, the planner, blind to how many
@@ -191,7 +206,7 @@ def _statement(ids_given: bool) -> str:
                                 max_radius => {GROUP_RADIUS_DEGREES}) OVER () AS group_id,
                array_agg(id) AS ids, array_agg(geom) AS geoms,
                array_agg(occurred_at) AS times, array_agg(classification) AS markings
-        FROM unassigned GROUP BY cell
+        FROM unassigned GROUP BY cell_row, cell_column
     ), grouped AS (
         -- Seeds in no open surge, in groups no wider than the radius about their centre.
         SELECT cells.group_id, seed.*
