@@ -126,7 +126,8 @@ def _batches(
     world: World, http: httpx.Client, rates: Rates, batches: list[list[dict[str, Any]]],
     copy_source: str,
 ) -> None:  # fmt: skip
-    """POST the batches one after another, then COPY the same rows in one statement."""
+    """POST the batches one after another, then COPY the same rows in one statement,
+    then measure the floor of what the POSTs wrote (``bench.floor``)."""
     incidents = sum(len(features) for features in batches)
     answers = []
     before = floor.Marks.now(world.url)
