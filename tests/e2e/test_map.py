@@ -512,6 +512,12 @@ def test_critical_pulses_sit_on_their_alerts_at_every_screen_size(
         for offset in offsets:  # mid-animation the ring grows about its centre only
             assert abs(offset["dx"]) <= 2 and abs(offset["dy"]) <= 2, (width, offset)
         screenshot(page, f"critical-pulse-{width}x{height}")
+    # Symbols are placed after the map stops moving (collision and fade run on a timer):
+    # wait, bounded by the default timeout, until the alert's symbol is placed.
+    page.wait_for_function(
+        "(id) => window.bluewatch.map.queryRenderedFeatures({ layers: ['alerts'] })"
+        ".some((f) => f.id === id)", arg=alert_id,
+    )  # fmt: skip
     symbols = page.evaluate(CRITICAL_SYMBOLS)
     assert symbols["critical"] == {"type": "symbol", "icon": "alert-critical"}
     assert alert_id in symbols["drawn"]
