@@ -4,8 +4,8 @@ DESIGN §5 runs the rules in the transaction that writes the incidents, so a bat
 done only when its incidents, the alerts they raise, the alerts' members and every
 event are written. This takes the rows the API wrote for W1's batches and writes them
 again by COPY, with nothing computed (no parsing, no rule, no distance), beside COPY of
-the incidents alone into the same tables, in one transaction rolled back after. No
-implementation that keeps §5 can ingest faster than the first figure.
+the incidents alone into the same tables, in one transaction rolled back after.
+Nothing that writes these rows in that transaction can ingest faster.
 
 A second floor keeps only the rows the contract itself asks for: the incidents, their
 alerts, the alerts' events (DESIGN §6) and the members of grouped alerts (§5); not
