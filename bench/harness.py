@@ -140,10 +140,11 @@ def world(incidents: int, camps: int, routes: int) -> Iterator[World]:
 
 
 def settle(url: str) -> None:
-    """VACUUM the loaded set, as autovacuum would soon after a load of this size: left to
-    autovacuum, it ran on two cores during whichever workload came first, and the first
-    reads of each row set its hint bits (the cold surge batch read 12,000 to 21,600
-    incidents/s in runs of the same code)."""
+    """VACUUM the loaded set, as autovacuum would soon after a load of this size, so the
+    workloads read a history in the state a mission's is in (hint bits set, visibility
+    known) and autovacuum does not start on the two cores during whichever comes first.
+    It did not steady the cold surge batch: the VM's own speed moves it more
+    (bench/RESULTS.md, 2026-11-27 20:06 and 20:36)."""
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("VACUUM (ANALYZE) incident, camp, route")
 
