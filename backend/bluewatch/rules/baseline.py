@@ -41,11 +41,6 @@ if TYPE_CHECKING:
 COUNTS = f"""{incident_filters("i")} AND {date_known_within("i", ":window_days * 86400")}"""
 
 
-def _days_since_2000(at: str) -> str:
-    """SQL: the time axis of ``space_time`` (migration 0006) for `at`."""
-    return f"extract(epoch FROM {at} - timestamptz '2000-01-01 00:00Z') / 86400.0"
-
-
 def _degrees_east(metres: str) -> str:
     """SQL: degrees of longitude holding `metres` anywhere within the box of target ``t``
     widened by them (as ``space_time_box``: at the latitude farthest from the equator)."""
@@ -65,12 +60,14 @@ def _near_target(newest: str, oldest: str, newest_included: bool) -> str:
     surge rule's box, it does not wrap at the antimeridian."""
     east = _degrees_east(":radius_m")
     north = ":radius_m / 110574.0"
-    since = _days_since_2000(f"now() - make_interval(days => {oldest})")
-    until = _days_since_2000(f"now() - make_interval(days => {newest})")
+    since = f"now() - make_interval(days => {oldest})"
+    until = f"now() - make_interval(days => {newest})"
     younger = ">=" if newest_included else ">"
     return f"""space_time(i.geom, i.occurred_at) &&& ST_3DMakeBox(
-                    ST_MakePoint(ST_XMin(t.geom) - {east}, ST_YMin(t.geom) - {north}, {since}),
-                    ST_MakePoint(ST_XMax(t.geom) + {east}, ST_YMax(t.geom) + {north}, {until})
+                    space_time(ST_MakePoint(ST_XMin(t.geom) - {east},
+                                            ST_YMin(t.geom) - {north}), {since}),
+                    space_time(ST_MakePoint(ST_XMax(t.geom) + {east},
+                                            ST_YMax(t.geom) + {north}), {until})
                 )::geometry
               AND _ST_DWithin(i.geom::geography, t.geom::geography, :radius_m)
               AND now() - i.occurred_at {younger} make_interval(days => {newest})
