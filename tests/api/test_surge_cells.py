@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from bluewatch.rules.cluster import METRES_PER_DEGREE_AT_MOST, cell
+from bluewatch.rules.cluster import GROUP_RADIUS_DEGREES, METRES_PER_DEGREE_AT_MOST, cell
 from tests.api.test_alerts import _post_batch, alerts, surge_only  # noqa: F401 (a fixture)
 from tests.factories import incident
 
@@ -136,7 +136,7 @@ def test_a_surge_near_the_pole_groups_its_seeds_in_fewer_cells_than_squares(
     rule: dict[str, Any] = params  # type: ignore[assignment]
     seeds = [(lon, 85.0) for lon in (0.10, 0.15, 0.20)]  # 2 km apart at most
     values = ", ".join(f"(ST_MakePoint({lon}, {lat}))" for lon, lat in seeds)
-    square = f"2 * {rule['radius_m']} * (1 - sqrt(2) / 8) / 111320.0"
+    square = f"2 * {GROUP_RADIUS_DEGREES.replace(':radius_m', str(rule['radius_m']))}"
     cells, squares = db.execute(
         f"SELECT count(DISTINCT {cell(str(rule['radius_m'] / 4))}),"
         f" count(DISTINCT floor(ST_X(geom) / ({square})))"
