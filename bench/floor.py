@@ -89,7 +89,8 @@ def measure(url: str, before: Marks, after: Marks) -> Floor:
             asked[table] = _copy_out(connection, table, f"({written}) AND {ASKED_FOR[table]}")
         for table in reversed(TABLES):
             connection.execute(f"DELETE FROM {table} WHERE {_between(table, before, after)}")
-        _settle(connection)  # the deletes' deferred triggers run before the clock starts
+        # The deletes' deferred triggers run before the clock starts.
+        _run_deferred_triggers(connection)
         connection.execute("SAVEPOINT floor")
         alone = _copy_in(connection, {"incident": rows["incident"]})
         connection.execute("ROLLBACK TO SAVEPOINT floor")
@@ -114,10 +115,11 @@ def _copy_in(connection: psycopg.Connection, rows: dict[str, bytes]) -> float:
         if data:
             with connection.cursor().copy(f"COPY {table} FROM STDIN") as copy:
                 copy.write(data)
-    _settle(connection)  # the deferred triggers (layer versions) run inside the clock
+    # The deferred triggers (layer versions) run inside the clock.
+    _run_deferred_triggers(connection)
     return time.perf_counter() - started
 
 
-def _settle(connection: psycopg.Connection) -> None:
+def _run_deferred_triggers(connection: psycopg.Connection) -> None:
     connection.execute("SET CONSTRAINTS ALL IMMEDIATE")
     connection.execute("SET CONSTRAINTS ALL DEFERRED")
