@@ -403,10 +403,11 @@ class Alert(Base):
     __table_args__ = (
         CheckConstraint("status IN ('open', 'acknowledged', 'resolved')", name="status"),
         CheckConstraint("target_type IN ('camp', 'route')", name="target_type"),
+        # One alert per (rule, incident, target); incident first (migration 0023).
         Index(
             "uq_alert_proximity",
-            "rule_id",
             "incident_id",
+            "rule_id",
             "target_type",
             "target_id",
             unique=True,
@@ -422,17 +423,16 @@ class Alert(Base):
         Index("ix_alert_status_level", "status", "level"),
         # The marking triggers (migration 0007) find the alerts resting on a record.
         Index("ix_alert_incident_id", "incident_id"),
-        Index("ix_alert_target", "target_type", "target_id"),
-        # A proximity band's open group at a target, newest first (migration 0021).
+        # The alerts at a target; a rule's open alert of a band there, newest first: the
+        # only index that leads with the target (migration 0023).
         Index(
-            "ix_alert_open_group",
-            "rule_id",
+            "ix_alert_target",
             "target_type",
             "target_id",
+            "rule_id",
             "level",
             text("created_at DESC"),
             text("id DESC"),
-            postgresql_where=text("rule_kind = 'proximity' AND status <> 'resolved'"),
         ),
     )
 

@@ -90,6 +90,22 @@ def is_member(alert: str, incident: str, *, per_row: bool = False) -> str:
     )
 
 
+def in_an_alert(incident: str, alert_condition: str) -> str:
+    """SQL: incident `incident` (an expression) is a member of an alert ``m`` for which
+    `alert_condition` (SQL over ``m``) holds.
+
+    Read from the incident's side, one lookup per row of a rule statement: its
+    memberships by ``ix_alert_member_incident_id`` (a few), each alert by its key. As a
+    join, the planner, seeing a rule's alerts as one row before statistics catch up
+    with a batch, read every alert of the rule and target for every incident (a changed
+    rule over 8,488 recent pairs: 36 million member lookups, 34 s)."""
+    return f"""EXISTS (
+        SELECT 1 FROM alert_member am
+        WHERE am.incident_id = {incident}
+          AND (SELECT {alert_condition} FROM alert m WHERE m.id = am.alert_id)
+        OFFSET 0)"""
+
+
 # SQL over alert ``a``: its members, and those that joined at its current version.
 MEMBER_IDS = "ARRAY(SELECT m.incident_id FROM alert_member m WHERE m.alert_id = a.id ORDER BY 1)"
 MEMBERS_ADDED = (

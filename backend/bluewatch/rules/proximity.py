@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -195,6 +195,11 @@ def _group_headline(count: str, distance: str, name: str, language: Language) ->
     return proximity_group_headline(count, distance, name, ":target_type", language)
 
 
+# SQL over alert ``m``: an alert of this rule for the target of the pair ``banded``.
+OF_THIS_TARGET = """m.rule_id = :rule_id AND m.rule_kind = 'proximity'
+    AND m.target_type = :target_type AND m.target_id = banded.target_id"""
+
+
 def _grouped_statement(target: str, bands: int, dwell: bool, given: Given) -> str:
     """With a cooldown: an incident not yet in an alert of this rule and target joins the
     alert opened for its band within the cooldown, else the batch's incidents of one
@@ -214,11 +219,7 @@ def _grouped_statement(target: str, bands: int, dwell: bool, given: Given) -> st
     return f"""
         {_banded(target, bands, dwell, given)}, fresh AS (
             SELECT banded.* FROM banded
-            WHERE NOT EXISTS (
-                SELECT 1 FROM alert_member am JOIN alert m ON m.id = am.alert_id
-                WHERE am.incident_id = banded.incident_id
-                  AND m.rule_id = :rule_id AND m.rule_kind = 'proximity'
-                  AND m.target_type = :target_type AND m.target_id = banded.target_id)
+            WHERE NOT {members.in_an_alert("banded.incident_id", OF_THIS_TARGET)}
         ), assigned AS (
             SELECT fresh.*, open_group.id AS alert_id
             FROM fresh
@@ -228,7 +229,7 @@ def _grouped_statement(target: str, bands: int, dwell: bool, given: Given) -> st
                   AND a.target_type = :target_type AND a.target_id = fresh.target_id
                   AND a.level = fresh.level AND a.status <> 'resolved'
                   AND a.created_at >= now() - make_interval(secs => :cooldown_seconds)
-                ORDER BY a.created_at DESC, a.id DESC LIMIT 1  -- ix_alert_open_group
+                ORDER BY a.created_at DESC, a.id DESC LIMIT 1  -- ix_alert_target
             ) open_group ON true
         ), joined AS (
             UPDATE alert a
@@ -345,10 +346,11 @@ def statement(target: str, bands: int, grouped: bool, dwell: bool, given: Given)
     return text((_grouped_statement if grouped else _statement)(target, bands, dwell, given))
 
 
-async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> list[AlertChange]:
+def bound_values(rule: Rule, scope: Scope) -> dict[str, Any]:
+    """The values a proximity rule's statements bind, for `scope`."""
     params = rule.params
     assert isinstance(params, ProximityParams)
-    values = {
+    return {
         **{f"band_m{k}": b.distance_m for k, b in enumerate(params.bands)},
         **{f"band_level{k}": b.level.value for k, b in enumerate(params.bands)},
         "cooldown_seconds": params.cooldown_minutes * 60,
@@ -366,6 +368,12 @@ async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> lis
         "categories": [category.value for category in params.categories],
         "margin_m": params.margin_m,
     }
+
+
+async def evaluate(connection: AsyncConnection, rule: Rule, scope: Scope) -> list[AlertChange]:
+    params = rule.params
+    assert isinstance(params, ProximityParams)
+    values = bound_values(rule, scope)
     grouped, dwell = params.cooldown_minutes > 0, params.dwell_minutes > 0
     result = await connection.execute(
         statement(params.target, len(params.bands), grouped, dwell, scope.given), values
