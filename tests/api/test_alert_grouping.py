@@ -152,6 +152,32 @@ def test_after_the_cooldown_or_once_resolved_a_band_opens_a_new_alert(
     assert len(proximity_alerts(client)) == 3  # the resolved alert took no new member
 
 
+def test_switching_the_cooldown_off_raises_nothing_again_for_grouped_incidents(
+    client: TestClient, db: psycopg.Connection[tuple[object, ...]], camp_only: None
+) -> None:
+    """A changed rule runs over the recent incidents: with the cooldown switched off, the
+    incidents a group alert already covers at their band raise no alert of their own (no
+    storm of old news to every subscriber); a new incident, or a member that comes
+    closer, has its own."""
+    assert set_cooldown(client, 60) == 200
+    grouped = post(client, at(3000), at(3500), at(4000))
+    ids = [item["id"] for item in grouped["items"]]
+    [group] = proximity_alerts(client)
+    assert members(client, group["id"]) == sorted(ids)  # the setup groups
+    events = db.execute("SELECT count(*) FROM event WHERE alert_id IS NOT NULL").fetchone()
+
+    assert set_cooldown(client, 0) == 200
+    assert [a["id"] for a in proximity_alerts(client)] == [group["id"]]
+    after = db.execute("SELECT count(*) FROM event WHERE alert_id IS NOT NULL").fetchone()
+    assert after == events
+    post(client, at(3800))
+    assert len(proximity_alerts(client)) == 2
+    moved = client.patch(f"/api/v1/incidents/{ids[2]}", json={"geometry": at(100)["geometry"]})
+    assert moved.status_code == 200, moved.text
+    levels = sorted(a["properties"]["level"] for a in proximity_alerts(client))
+    assert levels == ["critical", "warning", "warning"]
+
+
 def test_a_grouped_alert_is_marked_as_its_most_sensitive_member(
     client: TestClient, camp_only: None, role_keys: RoleKeys
 ) -> None:

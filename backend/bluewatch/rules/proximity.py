@@ -158,8 +158,21 @@ def _banded(target: str, bands: int, dwell: bool, given: Given) -> str:
         )"""
 
 
+# SQL over alert ``m``: an alert of this rule for the target of the pair ``banded``.
+OF_THIS_TARGET = """m.rule_id = :rule_id AND m.rule_kind = 'proximity'
+    AND m.target_type = :target_type AND m.target_id = banded.target_id"""
+
+
+# ... a group the incident joined (not its own alert) at the pair's band or closer: it
+# covers the pair, so a rule whose cooldown was switched off raises no alert of its own.
+COVERED_BY_A_GROUP = f"""{OF_THIS_TARGET}
+    AND m.incident_id IS DISTINCT FROM banded.incident_id AND m.level >= banded.level"""
+
+
 def _statement(target: str, bands: int, dwell: bool, given: Given) -> str:
-    """One alert per incident and target; a closer band escalates it."""
+    """One alert per incident and target; a closer band escalates it. An incident a
+    group alert of the rule covers at the target (joined while a cooldown was on) raises
+    nothing more unless it comes closer."""
     return f"""
         {_banded(target, bands, dwell, given)}, upserted AS (
             INSERT INTO alert AS a (rule_id, rule_kind, level, incident_id, member_count,
@@ -171,6 +184,7 @@ def _statement(target: str, bands: int, dwell: bool, given: Given) -> str:
                    banded.distance_m, banded.classification, {HEADLINE}, {HEADLINE_FR},
                    banded.uncertain, banded.geom
             FROM banded
+            WHERE NOT {members.in_an_alert("banded.incident_id", COVERED_BY_A_GROUP)}
             ON CONFLICT (rule_id, incident_id, target_type, target_id)
                 WHERE rule_kind = 'proximity'
             DO UPDATE SET level = GREATEST(a.level, EXCLUDED.level),
@@ -193,11 +207,6 @@ def _statement(target: str, bands: int, dwell: bool, given: Given) -> str:
 
 def _group_headline(count: str, distance: str, name: str, language: Language) -> str:
     return proximity_group_headline(count, distance, name, ":target_type", language)
-
-
-# SQL over alert ``m``: an alert of this rule for the target of the pair ``banded``.
-OF_THIS_TARGET = """m.rule_id = :rule_id AND m.rule_kind = 'proximity'
-    AND m.target_type = :target_type AND m.target_id = banded.target_id"""
 
 
 def _grouped_statement(target: str, bands: int, dwell: bool, given: Given) -> str:
