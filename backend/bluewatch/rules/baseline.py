@@ -31,6 +31,7 @@ from bluewatch.rules.params import (
     date_known_within,
     in_scope,
     incident_filters,
+    near_target_box,
 )
 from bluewatch.rules.proximity import TARGET_TABLES
 from bluewatch.rules.wording import LANGUAGES, baseline_headline
@@ -41,34 +42,17 @@ if TYPE_CHECKING:
 COUNTS = f"""{incident_filters("i")} AND {date_known_within("i", ":window_days * 86400")}"""
 
 
-def _degrees_east(metres: str) -> str:
-    """SQL: degrees of longitude holding `metres` anywhere within the box of target ``t``
-    widened by them (as ``space_time_box``: at the latitude farthest from the equator)."""
-    farthest = f"greatest(abs(ST_YMin(t.geom)), abs(ST_YMax(t.geom))) + {metres} / 110574.0"
-    return f"{metres} / (111320.0 * cos(radians(least(89.0, {farthest}))))"
-
-
 def _near_target(newest: str, oldest: str, newest_included: bool) -> str:
     """SQL: incident ``i`` counts for target ``t``, lies within ``:radius_m`` of it and is
     between `newest` and `oldest` days old (SQL expressions; `oldest` included).
 
-    The (lon, lat, days) box goes first: one probe of the N-D GiST of 0006 instead of
-    ANDing the geography index's candidates (all five weeks) with the time index's (the
-    whole area), which took a route's count at 1M from 36 ms to 24 ms; what is left is
-    the candidates' fetch and distance. The exact tests after it (geodesic distance,
-    age) are written so that the planner cannot take those indexes again. Like the
-    surge rule's box, it does not wrap at the antimeridian."""
-    east = _degrees_east(":radius_m")
-    north = ":radius_m / 110574.0"
+    The (lon, lat, days) box goes first (``near_target_box``), which took a route's
+    count at 1M from 36 ms to 24 ms; what is left is the candidates' fetch and
+    distance."""
     since = f"now() - make_interval(days => {oldest})"
     until = f"now() - make_interval(days => {newest})"
     younger = ">=" if newest_included else ">"
-    return f"""space_time(i.geom, i.occurred_at) &&& ST_3DMakeBox(
-                    space_time(ST_MakePoint(ST_XMin(t.geom) - {east},
-                                            ST_YMin(t.geom) - {north}), {since}),
-                    space_time(ST_MakePoint(ST_XMax(t.geom) + {east},
-                                            ST_YMax(t.geom) + {north}), {until})
-                )::geometry
+    return f"""{near_target_box(":radius_m", since, until)}
               AND _ST_DWithin(i.geom::geography, t.geom::geography, :radius_m)
               AND now() - i.occurred_at {younger} make_interval(days => {newest})
               AND now() - i.occurred_at <= make_interval(days => {oldest})

@@ -150,6 +150,32 @@ def date_known_within(alias: str, window_seconds: str) -> str:
     """
 
 
+def _degrees_east(metres: str) -> str:
+    """SQL: degrees of longitude holding `metres` anywhere within the box of target ``t``
+    widened by them (as ``space_time_box``: at the latitude farthest from the equator)."""
+    farthest = f"greatest(abs(ST_YMin(t.geom)), abs(ST_YMax(t.geom))) + {metres} / 110574.0"
+    return f"{metres} / (111320.0 * cos(radians(least(89.0, {farthest}))))"
+
+
+def near_target_box(metres: str, since: str, until: str) -> str:
+    """SQL: incident ``i`` lies in the box of target ``t`` widened by `metres` and in
+    time between `since` and `until` (SQL expressions): one probe of the (lon, lat, days)
+    GiST of migration 0006, instead of ANDing the geography index's candidates (all of
+    history near the target) with the time index's (the whole area), or reading the
+    first through old incidents. Callers test the distance exactly after it with
+    ``_ST_DWithin`` and the age without an indexable comparison, so that the planner
+    cannot take those indexes again. Like the surge rule's box, it does not wrap at the
+    antimeridian."""
+    east = _degrees_east(metres)
+    north = f"{metres} / 110574.0"
+    return f"""space_time(i.geom, i.occurred_at) &&& ST_3DMakeBox(
+                    space_time(ST_MakePoint(ST_XMin(t.geom) - {east},
+                                            ST_YMin(t.geom) - {north}), {since}),
+                    space_time(ST_MakePoint(ST_XMax(t.geom) + {east},
+                                            ST_YMax(t.geom) + {north}), {until})
+                )::geometry"""
+
+
 class ProximityParams(RuleParams):
     kind: Literal["proximity"] = "proximity"
     target: Literal["camp", "route"]

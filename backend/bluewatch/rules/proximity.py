@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bluewatch.events.log import AlertChange
 from bluewatch.rules import members
 from bluewatch.rules.members import ADD_MEMBERS, NEW_ALERT_ID, short
-from bluewatch.rules.params import Given, ProximityParams, in_scope, incident_filters
+from bluewatch.rules.params import (
+    Given,
+    ProximityParams,
+    in_scope,
+    incident_filters,
+    near_target_box,
+)
 from bluewatch.rules.wording import (
     LANGUAGES,
     Language,
@@ -107,17 +113,29 @@ def _pairs(target: str, precision: str, reach: str, given: Given) -> str:
     """
 
 
+# The latest time a dwell's other report is looked for: any (the API refuses a time
+# more than minutes ahead; the box needs a bound).
+FAR_FUTURE = "now() + make_interval(days => 36525)"
+
+
 def _dwelt(target: str) -> str:
     """SQL: another report in the same or a closer band of the target lies at least
-    ``:dwell_seconds`` before or after the pair ``ranged`` (its band is ``band_m``)."""
+    ``:dwell_seconds`` before or after the pair ``ranged`` (its band is ``band_m``).
+
+    Found through the (lon, lat, days) box of the target and the rule's age window: by
+    the geography index ANDed with the time index, each pair read every recent incident
+    of the area (a changed route rule over 16,000 recent pairs: 8.5 s); by the geography
+    index alone, it would read through the target's whole history."""
     route_condition = ROUTE_COUNTS if target == "route" else ""
+    since = "now() - make_interval(secs => :max_age_seconds)"
     return f"""
         EXISTS (
             SELECT 1 FROM {TARGET_TABLES[target]} t
-            JOIN incident i ON ST_DWithin(i.geom::geography, t.geom::geography, ranged.band_m)
+            JOIN incident i ON {near_target_box("ranged.band_m", since, FAR_FUTURE)}
+                           AND _ST_DWithin(i.geom::geography, t.geom::geography, ranged.band_m)
             WHERE t.id = ranged.target_id AND i.id <> ranged.incident_id
               AND abs(extract(epoch FROM i.occurred_at - ranged.occurred_at)) >= :dwell_seconds
-              AND i.occurred_at >= now() - make_interval(secs => :max_age_seconds)
+              AND now() - i.occurred_at <= make_interval(secs => :max_age_seconds)
               AND {incident_filters("i")}
               {route_condition})
     """
