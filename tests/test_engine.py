@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bluewatch.db.engine import Database
 from bluewatch.rules import baseline, cluster, engine, proximity, store
@@ -170,17 +171,11 @@ def test_a_grouped_rule_finds_its_alerts_by_their_indexes_whatever_the_statistic
                     if step != analyze:
                         new = list(ids.scalars())
                         raised.append(len(await engine.evaluate_incidents(connection, new)))
-                [camp_rule] = [
-                    r for r in await store.enabled_rules(connection)
-                    if isinstance(r.params, ProximityParams) and r.params.target == "camp"
-                ]  # fmt: skip
-                grouped = camp_rule.params.model_copy(update={"cooldown_minutes": 60})
-                rule = store.Rule(camp_rule.id, camp_rule.name, True, grouped)
-                values = proximity.bound_values(rule, proximity.Scope())
-                explained = text(f"EXPLAIN (FORMAT JSON) {statement.text}")
-                found = (await connection.execute(explained, values)).scalar_one()
+                found = await _camp_rule_plan(
+                    connection, statement, {"cooldown_minutes": 60}, proximity.Scope()
+                )
                 await connection.rollback()
-                return raised, found[0]["Plan"]
+                return raised, found
         finally:
             await database.dispose()
 
@@ -196,6 +191,26 @@ def test_a_grouped_rule_finds_its_alerts_by_their_indexes_whatever_the_statistic
     [(index, condition)] = [(index, cond) for _, index, alias, cond in scans if alias == "a"]
     assert index == "ix_alert_target"
     assert all(column in condition for column in ("rule_id", "level", "created_at"))
+
+
+async def _camp_rule_plan(
+    connection: AsyncConnection,
+    statement: TextClause,
+    change: dict[str, Any],
+    scope: proximity.Scope,
+) -> dict[str, Any]:
+    """The plan (EXPLAIN, FORMAT JSON) of `statement` bound for the seeded camp proximity
+    rule with its params changed by `change`, over `scope`."""
+    [camp_rule] = [
+        r for r in await store.enabled_rules(connection)
+        if isinstance(r.params, ProximityParams) and r.params.target == "camp"
+    ]  # fmt: skip
+    changed = camp_rule.params.model_copy(update=change)
+    rule = store.Rule(camp_rule.id, camp_rule.name, True, changed)
+    explained = text(f"EXPLAIN (FORMAT JSON) {statement.text}")
+    found = await connection.execute(explained, proximity.bound_values(rule, scope))
+    plan: dict[str, Any] = found.scalar_one()[0]["Plan"]
+    return plan
 
 
 def _incidents_along(lon: str, lat: str) -> tuple[str]:
@@ -245,17 +260,10 @@ def test_a_dwell_looks_for_the_other_report_in_the_target_s_space_time_box(
                 for sql in arrange:
                     await connection.execute(text(sql))
                 ids = list((await connection.execute(text("SELECT id FROM incident"))).scalars())
-                [camp_rule] = [
-                    r for r in await store.enabled_rules(connection)
-                    if isinstance(r.params, ProximityParams) and r.params.target == "camp"
-                ]  # fmt: skip
-                dwelling = camp_rule.params.model_copy(update={"dwell_minutes": 30})
-                rule = store.Rule(camp_rule.id, camp_rule.name, True, dwelling)
-                values = proximity.bound_values(rule, proximity.Scope(incident_ids=ids[:10]))
-                explained = text(f"EXPLAIN (FORMAT JSON) {statement.text}")
-                found = (await connection.execute(explained, values)).scalar_one()
+                scope = proximity.Scope(incident_ids=ids[:10])
+                found = await _camp_rule_plan(connection, statement, {"dwell_minutes": 30}, scope)
                 await connection.rollback()
-                return len(ids), found[0]["Plan"]
+                return len(ids), found
         finally:
             await database.dispose()
 
