@@ -153,24 +153,25 @@ def test_a_grouped_rule_finds_its_alerts_by_their_indexes_whatever_the_statistic
     near_route = (
         "INSERT INTO route (name, geom, status) VALUES ('Plan road', ST_SetSRID("
         "ST_MakeLine(ST_MakePoint(30.0, -2.0), ST_MakePoint(30.1, -2.0)), 4326), 'active')",
-        *_incidents_along("30.0", "-1.999"),
+        _incidents_along("30.0", "-1.999"),
     )
     near_camp = (
         "INSERT INTO camp (name, geom) VALUES ('Plan camp', ST_MakeEnvelope(29.2, -1.7,"
         " 29.21, -1.69, 4326))",
-        *_incidents_along("29.22", "-1.695"),
+        _incidents_along("29.22", "-1.695"),
     )
 
     async def plan() -> tuple[list[int], dict[str, Any]]:
         database = Database(database_url, settings_for(database_url))
         try:
             async with database.transaction() as connection:
+                for sql in analyze:
+                    await connection.execute(text(sql))
                 raised = []
-                for step in (analyze, near_route, near_camp):
-                    ids = [await connection.execute(text(sql)) for sql in step][-1]
-                    if step != analyze:
-                        new = list(ids.scalars())
-                        raised.append(len(await engine.evaluate_incidents(connection, new)))
+                for target, incidents in (near_route, near_camp):
+                    await connection.execute(text(target))
+                    new = list((await connection.execute(text(incidents))).scalars())
+                    raised.append(len(await engine.evaluate_incidents(connection, new)))
                 found = await _camp_rule_plan(
                     connection, statement, {"cooldown_minutes": 60}, proximity.Scope()
                 )
@@ -213,13 +214,13 @@ async def _camp_rule_plan(
     return plan
 
 
-def _incidents_along(lon: str, lat: str) -> tuple[str]:
+def _incidents_along(lon: str, lat: str) -> str:
     """SQL: 500 incidents an hour ago, 11 m apart eastward from (`lon`, `lat`)."""
     return (
         "INSERT INTO incident (geom, occurred_at, category, severity, title)"
         f" SELECT ST_SetSRID(ST_MakePoint({lon} + n * 0.0001, {lat}), 4326),"
         " now() - interval '1 hour', 'armed_clash', 3, 'Plan test'"
-        " FROM generate_series(1, 500) AS n RETURNING id",
+        " FROM generate_series(1, 500) AS n RETURNING id"
     )
 
 
